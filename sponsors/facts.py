@@ -1,0 +1,246 @@
+"""Plain data the rules work on: facts in, breakdowns and findings out.
+
+Nothing here touches the ORM or the clock.  The database side (selectors, bulk
+aggregates) builds these records; the rules in ``scoring``, ``cadence`` and
+``guardrails`` are pure functions of them plus an ``as_of`` date; reports and
+alerts consume what the rules return.  Tests build these by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# --- vocabulary (the snapshot format's enums) ---------------------------------
+
+TIERS = ("enterprise", "mid_market", "smb")
+TIER_LABELS = {"enterprise": "Enterprise", "mid_market": "Mid-Market", "smb": "SMB"}
+
+CONTACT_ROLES = ("executive_sponsor", "c_level", "vp", "director", "other")
+EXECUTIVE_ROLES = frozenset({"executive_sponsor", "c_level", "vp"})
+SPONSOR_ROLES = ("primary", "backup")
+CONTACT_STATUSES = ("active", "departed")
+
+INTERACTION_TYPES = (
+    "one_on_one", "qbr", "exec_dinner", "strategic_checkin", "business_review",
+    "call", "email", "event", "referral", "advocacy", "other",
+)
+# Types that count as an executive meeting when direction == "meeting".
+MEETING_TYPES = frozenset(
+    {"one_on_one", "qbr", "exec_dinner", "strategic_checkin", "business_review", "call", "event"}
+)
+ADVOCACY_TYPES = frozenset({"referral", "advocacy"})
+DIRECTIONS = ("meeting", "outbound", "inbound")
+PURPOSES = ("strategic", "operational")
+
+ORG_CHANGE_KINDS = (
+    "departure", "promotion", "role_change", "new_executive", "reorg", "acquisition", "layoffs",
+)
+ORG_CHANGE_SOURCES = ("linkedin", "news", "crm", "manual", "webhook")
+
+ENGAGEMENT_LEVELS = ("Champion", "Engaged", "Passive", "Disengaged", "Unknown")
+RISK_BY_LEVEL = {
+    "Champion": "Low", "Engaged": "Low", "Passive": "Medium",
+    "Disengaged": "High", "Unknown": "Critical",
+}
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def is_executive(roles) -> bool:
+    """An executive is a contact with ``executive_sponsor``, ``c_level`` or ``vp``."""
+    return bool(EXECUTIVE_ROLES.intersection(roles or ()))
+
+
+# --- facts (input) -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ContactFact:
+    """One contact of an account, as the rules see it."""
+
+    id: int | str
+    name: str
+    title: str = ""
+    roles: tuple[str, ...] = ()
+    sponsor: str | None = None          # "primary" | "backup" | None
+    status: str = "active"              # "active" | "departed"
+    in_role_since: date | None = None
+
+    @property
+    def is_executive(self) -> bool:
+        return is_executive(self.roles)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def is_sponsor(self) -> bool:
+        """Named as primary/backup sponsor, or carrying the executive_sponsor role."""
+        return self.sponsor in SPONSOR_ROLES or "executive_sponsor" in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionFact:
+    """One logged interaction (raw form; the aggregates below are derived from these)."""
+
+    type: str
+    occurred_at: datetime
+    direction: str                      # "meeting" | "outbound" | "inbound"
+    contact_ids: tuple[int | str, ...] = ()
+    purpose: str = "strategic"
+    responded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SponsorActivity:
+    """Aggregates of one contact's interactions over the scoring window (trailing 12 months).
+
+    The bulk recompute fills these with set-based SQL aggregates; ``activity_from_interactions``
+    in ``sponsors.scoring`` computes the same from a list of ``InteractionFact`` (tests, one account).
+    """
+
+    meetings: int = 0                   # executive meetings (MEETING_TYPES with direction "meeting")
+    outbound: int = 0                   # our outbound reach-outs to the contact
+    answered: int = 0                   # ... of which the contact replied to
+    reply_days_total: float = 0.0       # sum of reply delays in days, each capped at the config cap
+    qbrs_attended: int = 0              # account QBRs the contact attended
+    advocacy_signals: int = 0           # referral / advocacy interactions
+    last_touch: date | None = None      # last interaction of any kind (not limited to the window)
+    last_direct_contact: date | None = None  # last meeting/inbound/answered outbound (not limited)
+
+    @property
+    def unanswered(self) -> int:
+        return self.outbound - self.answered
+
+    @property
+    def has_data(self) -> bool:
+        return self.last_touch is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AlignmentFact:
+    our_initiative: str
+    their_priority: str
+    alignment: str                      # "high" | "medium" | "low"
+
+
+@dataclass(frozen=True, slots=True)
+class GoalFact:
+    name: str
+    status: str                         # "on_track" | "at_risk" | "off_track" | "done"
+    progress: float | None = None       # 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class OrgChangeFact:
+    id: int | str
+    kind: str
+    occurred_on: date
+    source: str
+    contact_id: int | str | None = None
+    headline: str = ""
+    confidence: float = 1.0
+    state: str = "confirmed"            # "confirmed" | "pending" (awaiting a CSM) | "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """Everything the rules need to know about one account as of a date."""
+
+    id: int | str
+    name: str
+    tier: str
+    contacts: tuple[ContactFact, ...] = ()
+    activity: dict = field(default_factory=dict)      # contact id -> SponsorActivity
+    qbrs_held: int = 0                  # account QBRs in the scoring window
+    qbrs_with_exec: int = 0             # ... of which at least one executive attended
+    last_exec_touch: date | None = None # last interaction with any executive of the account
+    alignment: tuple[AlignmentFact, ...] = ()
+    goals: tuple[GoalFact, ...] = ()
+    org_changes: tuple[OrgChangeFact, ...] = ()
+    operational_exec_contacts: tuple = ()  # (interaction id, contact id, date) of outbound operational contacts to executives
+    previous_scores: dict = field(default_factory=dict)  # contact id -> score 30 days before as_of (if known)
+
+    def contact(self, contact_id):
+        for c in self.contacts:
+            if c.id == contact_id:
+                return c
+        return None
+
+    @property
+    def executives(self) -> tuple[ContactFact, ...]:
+        return tuple(c for c in self.contacts if c.is_executive)
+
+    @property
+    def primary_sponsor(self) -> ContactFact | None:
+        return next((c for c in self.contacts if c.sponsor == "primary"), None)
+
+    @property
+    def backup_sponsors(self) -> tuple[ContactFact, ...]:
+        return tuple(c for c in self.contacts if c.sponsor == "backup")
+
+
+# --- results (output) ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FactorScore:
+    key: str                            # "meeting_frequency" | "responsiveness" | "qbr_attendance" | "strategic_alignment"
+    label: str                          # "Meeting Frequency", ...
+    score: int                          # 0..25
+    note: str                           # the spec-style note: "Target 12: Actual 9", "3/4 QBRs", ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBreakdown:
+    """One contact's engagement score, explained."""
+
+    contact_id: int | str
+    factors: tuple[FactorScore, ...]
+    level: str                          # ENGAGEMENT_LEVELS
+    risk: str                           # RISK_BY_LEVEL[level]
+    reasons: tuple[str, ...] = ()       # why the level is what it is (human readable)
+
+    @property
+    def total(self) -> int:
+        return sum(f.score for f in self.factors)
+
+    def factor(self, key: str) -> FactorScore:
+        return next(f for f in self.factors if f.key == key)
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceStatus:
+    tier: str
+    cadence_days: int                   # maximum days between executive touchpoints for the tier
+    last_touch: date | None
+    days_since: int | None              # None when there was never an executive touchpoint
+    next_due: date | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_since is None or self.days_since > self.cadence_days
+
+
+@dataclass(frozen=True, slots=True)
+class AccountEngagement:
+    account_id: int | str
+    score: int                          # 0..100
+    level: str                          # the overall status, ENGAGEMENT_LEVELS
+    risk: str
+    sponsors: tuple[ScoreBreakdown, ...]
+    cadence: CadenceStatus
+    method: str = ""                    # how the overall score was derived, one line
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One guardrail finding; becomes (or keeps open) one Alert."""
+
+    code: str                           # the stable alert codes of DESIGN.md
+    severity: str                       # SEVERITIES
+    message: str                        # one line for humans
+    subject: str = ""                   # dedupe subject within (account, code): e.g. "contact:12"
+    contact_id: int | str | None = None
+    escalate: bool = False              # send the escalation e-mail at once
+    details: dict = field(default_factory=dict)
