@@ -65,6 +65,7 @@ class ContactFact:
     sponsor: str | None = None          # "primary" | "backup" | None
     status: str = "active"              # "active" | "departed"
     in_role_since: date | None = None
+    priorities: tuple[str, ...] = ()
 
     @property
     def is_executive(self) -> bool:
