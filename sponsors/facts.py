@@ -160,7 +160,8 @@ class AccountFacts:
     alignment: tuple[AlignmentFact, ...] = ()
     goals: tuple[GoalFact, ...] = ()
     org_changes: tuple[OrgChangeFact, ...] = ()
-    operational_exec_contacts: tuple = ()  # (interaction id, contact id, date) of outbound operational contacts to executives
+    # (interaction id, contact id, date) of outbound operational contacts to executives
+    operational_exec_contacts: tuple = ()
     previous_scores: dict = field(default_factory=dict)  # contact id -> score 30 days before as_of (if known)
 
     def contact(self, contact_id):
@@ -186,7 +187,8 @@ class AccountFacts:
 
 @dataclass(frozen=True, slots=True)
 class FactorScore:
-    key: str                            # "meeting_frequency" | "responsiveness" | "qbr_attendance" | "strategic_alignment"
+    # "meeting_frequency" | "responsiveness" | "qbr_attendance" | "strategic_alignment"
+    key: str
     label: str                          # "Meeting Frequency", ...
     score: int                          # 0..25
     note: str                           # the spec-style note: "Target 12: Actual 9", "3/4 QBRs", ...

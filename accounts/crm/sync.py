@@ -1,0 +1,380 @@
+"""The one upsert path: records from any connector (snapshot file, HubSpot, Salesforce) → models.
+
+``sync_accounts(snapshot, source=...)`` runs in one transaction.  For every table it reads what is
+stored for the accounts in hand (one query per table), compares it with the records, and writes only
+what is new or changed, so importing the same file twice writes nothing.  New rows go in bulk
+(PostgreSQL ``COPY`` for the large tables, ``bulk_create`` elsewhere); changed rows are upserted with
+``INSERT … ON CONFLICT DO UPDATE``.
+
+What the CRM owns wholesale — the account team, goals and alignment rows — is replaced by the file's
+list.  History — contacts, interactions, org changes, metrics — is only ever added to or updated:
+a contact or interaction missing from a later export is kept.  An org change's review state (a CSM
+confirmed or dismissed it) is never overwritten by a re-import.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
+from sponsors.facts import is_executive
+from sponsors.models import Contact, Interaction, InteractionParticipant, OrgChange
+
+from .snapshot import Snapshot
+
+COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
+UPSERT_BATCH_SIZE = 2000
+PROGRESS_EVERY = 5000
+
+
+@dataclass
+class SyncSummary:
+    counts: dict = field(default_factory=lambda: {})
+
+    def add(self, table, **kw):
+        self.counts.setdefault(table, Counter()).update({k: v for k, v in kw.items() if v})
+
+    @property
+    def changed(self) -> bool:
+        return any(c.get("created") or c.get("updated") or c.get("removed") for c in self.counts.values())
+
+    def lines(self):
+        for table, c in self.counts.items():
+            parts = [f"{c[k]} {k}" for k in ("created", "updated", "removed", "unchanged") if c.get(k)]
+            yield f"{table}: {', '.join(parts) or 'nothing'}"
+
+
+class _Progress:
+    def __init__(self, callback):
+        self.callback = callback
+
+    def __call__(self, n):
+        if self.callback and n:
+            self.callback(n)
+
+
+def low_confidence_threshold() -> float:
+    return float(getattr(settings, "EXEC_SPONSOR_GUARDRAILS", {}).get("low_confidence_threshold", 0.7))
+
+
+# --- generic bulk helpers ------------------------------------------------------------------
+
+def _is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def _attnames(model, names):
+    return [model._meta.get_field(n).attname for n in names]
+
+
+def _copy_new(model, columns, rows):
+    """COPY rows (tuples in ``columns`` order, ``id`` first) into the model's table."""
+    table = model._meta.db_table
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _allocate_ids(model, n):
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def _prep(model, names, values):
+    """Python values → values COPY can write (JSON fields as text)."""
+    out = []
+    for name, value in zip(names, values):
+        if model._meta.get_field(name).get_internal_type() == "JSONField":
+            value = json.dumps(value)
+        out.append(value)
+    return out
+
+
+def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=None, extra_on_create=None,
+           update_fields=None):
+    """Write ``desired`` ({key tuple: value tuple}) into ``model``; return ({key: pk}, counts).
+
+    ``existing_qs`` scopes what is compared (the accounts of this sync).  Only new or changed rows
+    are written.  ``extra_on_create`` (a dict) adds column values for new rows only; ``update_fields``
+    (default: all value fields) are the columns an existing row's update may touch.
+    """
+    progress = _Progress(progress)
+    update_fields = list(update_fields if update_fields is not None else value_fields)
+    compare_idx = [value_fields.index(f) for f in update_fields]
+    stored = {}
+    for row in existing_qs.values_list("pk", *key_fields, *update_fields).iterator(chunk_size=10000):
+        stored[tuple(row[1:1 + len(key_fields)])] = (row[0], tuple(row[1 + len(key_fields):]))
+    ids, new, changed = {}, [], []
+    unchanged = 0
+    for key, values in desired.items():
+        hit = stored.get(key)
+        if hit is None:
+            new.append((key, values))
+        else:
+            ids[key] = hit[0]
+            if tuple(values[i] for i in compare_idx) != hit[1]:
+                changed.append((key, values))
+            else:
+                unchanged += 1
+    extra = extra_on_create or {}
+    now = timezone.now()
+    auto_now = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)
+                or getattr(f, "auto_now_add", False)]
+    names = [*key_fields, *value_fields]
+    if new and _is_postgres() and len(new) > COPY_THRESHOLD:
+        new_ids = _allocate_ids(model, len(new))
+        columns = ["id", *_attnames(model, names), *_attnames(model, extra), *auto_now]
+        extra_values = list(extra.values())
+        json_names = names
+
+        def rows():
+            for pk, (key, values) in zip(new_ids, new):
+                yield [pk, *_prep(model, json_names, (*key, *values)), *extra_values, *([now] * len(auto_now))]
+                progress(1)
+
+        _copy_new(model, columns, rows())
+        ids.update((key, pk) for pk, (key, _values) in zip(new_ids, new))
+    elif new:
+        objs = [model(**dict(zip(_attnames(model, names), (*key, *values))), **extra) for key, values in new]
+        for start in range(0, len(objs), UPSERT_BATCH_SIZE):
+            model.objects.bulk_create(objs[start:start + UPSERT_BATCH_SIZE])
+            progress(len(objs[start:start + UPSERT_BATCH_SIZE]))
+        ids.update((key, obj.pk) for (key, _v), obj in zip(new, objs))
+    if changed:
+        objs = [model(pk=ids[key], **dict(zip(_attnames(model, names), (*key, *values)))) for key, values in changed]
+        for obj in objs:
+            for name in auto_now:
+                setattr(obj, name, now)
+        writable = [f for f in update_fields if f not in key_fields]
+        if "updated_at" in auto_now:
+            writable.append("updated_at")
+        model.objects.bulk_update(objs, _attnames(model, writable), batch_size=UPSERT_BATCH_SIZE)
+        progress(len(objs))
+    progress(unchanged)
+    return ids, Counter(created=len(new), updated=len(changed), unchanged=unchanged)
+
+
+def replace_set(model, *, scope_qs, key_fields, value_fields, desired):
+    """Make ``scope_qs`` hold exactly ``desired`` ({key: values}); return counts."""
+    stored = {tuple(r[1:1 + len(key_fields)]): (r[0], tuple(r[1 + len(key_fields):]))
+              for r in scope_qs.values_list("pk", *key_fields, *value_fields)}
+    new = [(k, v) for k, v in desired.items() if k not in stored]
+    changed = [(k, v) for k, v in desired.items() if k in stored and stored[k][1] != tuple(v)]
+    removed = [stored[k][0] for k in stored if k not in desired]
+    names = _attnames(model, [*key_fields, *value_fields])
+    model.objects.bulk_create([model(**dict(zip(names, (*k, *v)))) for k, v in new])
+    if changed:
+        objs = [model(pk=stored[k][0], **dict(zip(names, (*k, *v)))) for k, v in changed]
+        model.objects.bulk_update(objs, _attnames(model, value_fields))
+    if removed:
+        model.objects.filter(pk__in=removed).delete()
+    return Counter(created=len(new), updated=len(changed), removed=len(removed),
+                   unchanged=len(desired) - len(new) - len(changed))
+
+
+# --- the sync ----------------------------------------------------------------------------
+
+def _sync_users(records, summary):
+    people = {}
+    for rec in records:
+        for person in ([rec.owner] if rec.owner else []) + rec.team:
+            known = people.get(person.email)
+            if known is None or (not known.name and person.name):
+                people[person.email] = person
+            if person.role == "manager":
+                people[person.email].role = "manager"
+    users = {u.email.lower(): u for u in User.objects.filter(email__in=list(people))}
+    missing = []
+    for email, person in people.items():
+        if email in users:
+            continue
+        first, _, last = (person.name or "").partition(" ")
+        user = User(
+            username=email, email=email, first_name=first[:150], last_name=last[:150], is_active=False,
+            role=User.Role.MANAGER if person.role == "manager" else User.Role.CSM,
+        )
+        user.set_unusable_password()
+        missing.append(user)
+    User.objects.bulk_create(missing)
+    for user in User.objects.filter(email__in=[u.email for u in missing]):
+        users[user.email.lower()] = user
+    summary.add("users", created=len(missing), unchanged=len(people) - len(missing))
+    return users
+
+
+def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None, as_of: date | None = None):
+    """Upsert every account of ``snapshot`` in one transaction; return a SyncSummary."""
+    summary = SyncSummary()
+    records = snapshot.accounts
+    metrics_default_date = as_of or (snapshot.exported_at.date() if snapshot.exported_at else timezone.localdate())
+    with transaction.atomic():
+        users = _sync_users(records, summary)
+
+        # Accounts
+        desired = {}
+        for rec in records:
+            desired[(source, rec.external_id)] = (
+                rec.name, rec.tier, rec.industry, users[rec.owner.email].pk if rec.owner else None,
+                None if rec.arr is None else _decimal(rec.arr), rec.currency, rec.contract_start, rec.renewal_date,
+            )
+        account_ids, counts = upsert(
+            Account, key_fields=["source", "external_id"],
+            value_fields=["name", "tier", "industry", "owner", "arr", "currency", "contract_start", "renewal_date"],
+            desired=desired, existing_qs=Account.objects.filter(source=source, external_id__in=[k[1] for k in desired]),
+        )
+        summary.add("accounts", **counts)
+        progress and progress(len(records))
+        by_account = {account_ids[(source, rec.external_id)]: rec for rec in records}
+        scope = list(by_account)
+
+        # Account team, goals, alignment: the CRM's current lists
+        team = {(aid, users[m.email].pk): (m.role,) for aid, rec in by_account.items() for m in rec.team}
+        summary.add("team members", **replace_set(
+            AccountTeamMember, scope_qs=AccountTeamMember.objects.filter(account_id__in=scope),
+            key_fields=["account", "user"], value_fields=["role"], desired=team))
+        goals = {(aid, g[0]): (g[1], g[2]) for aid, rec in by_account.items() for g in rec.goals}
+        summary.add("goals", **replace_set(
+            Goal, scope_qs=Goal.objects.filter(account_id__in=scope), key_fields=["account", "name"],
+            value_fields=["status", "progress"], desired=goals))
+        alignment = {(aid, a[0], a[1]): (a[2],) for aid, rec in by_account.items() for a in rec.alignment}
+        summary.add("alignment rows", **replace_set(
+            StrategicAlignment, scope_qs=StrategicAlignment.objects.filter(account_id__in=scope),
+            key_fields=["account", "our_initiative", "their_priority"], value_fields=["alignment"],
+            desired=alignment))
+
+        # Metrics: history, one row per account and date
+        metrics = {}
+        for aid, rec in by_account.items():
+            if rec.metrics:
+                m = rec.metrics
+                metrics[(aid, m.as_of or metrics_default_date)] = (
+                    m.roi, m.strategic_goals_progress, m.executive_dashboard_views)
+        _ids, counts = upsert(
+            ValueMetric, key_fields=["account", "as_of"],
+            value_fields=["roi", "strategic_goals_progress", "executive_dashboard_views"], desired=metrics,
+            existing_qs=ValueMetric.objects.filter(account_id__in=scope))
+        summary.add("metrics", **counts)
+
+        # Contacts.  A new primary named by the CRM takes over from the stored one, so free the
+        # slot first (the database allows one primary per account).
+        primaries = {aid: c.external_id for aid, rec in by_account.items() for c in rec.contacts
+                     if c.sponsor == "primary"}
+        listed = {aid: {c.external_id for c in rec.contacts} for aid, rec in by_account.items()}
+        demote = [pk for pk, aid, ext in Contact.objects.filter(account_id__in=scope, sponsor="primary")
+                  .values_list("pk", "account_id", "external_id")
+                  if (aid in primaries and primaries[aid] != ext) or (ext in listed.get(aid, ()) and
+                                                                     primaries.get(aid) != ext)]
+        if demote:
+            Contact.objects.filter(pk__in=demote).update(sponsor="", updated_at=timezone.now())
+        desired = {}
+        for aid, rec in by_account.items():
+            for c in rec.contacts:
+                desired[(aid, c.external_id)] = (
+                    c.name, c.title, c.email, c.roles, is_executive(c.roles), c.sponsor, c.in_role_since,
+                    c.priorities, c.communication_preference, c.linkedin_url, c.status,
+                )
+        contact_ids, counts = upsert(
+            Contact, key_fields=["account", "external_id"],
+            value_fields=["name", "title", "email", "roles", "is_executive", "sponsor", "in_role_since",
+                          "priorities", "communication_preference", "linkedin_url", "status"],
+            desired=desired, existing_qs=Contact.objects.filter(account_id__in=scope, external_id__isnull=False),
+        )
+        summary.add("contacts", **counts)
+
+        # Interactions and who took part
+        desired = {}
+        for aid, rec in by_account.items():
+            for it in rec.interactions:
+                desired[(aid, it.external_id)] = (
+                    it.type, it.occurred_at, it.direction, it.purpose, it.topics, it.outcome, it.responded_at,
+                    it.logged_by,
+                )
+        interaction_ids, counts = upsert(
+            Interaction, key_fields=["account", "external_id"],
+            value_fields=["type", "occurred_at", "direction", "purpose", "topics", "outcome", "responded_at",
+                          "logged_by"],
+            desired=desired, existing_qs=Interaction.objects.filter(account_id__in=scope, external_id__isnull=False),
+            progress=progress,
+        )
+        summary.add("interactions", **counts)
+        _sync_participants(by_account, interaction_ids, contact_ids, summary)
+
+        # Org changes (the review state of a stored one is the CSM's, never overwritten)
+        threshold = low_confidence_threshold()
+        desired, states = {}, {}
+        for aid, rec in by_account.items():
+            for oc in rec.org_changes:
+                key = (aid, oc.external_id)
+                desired[key] = (
+                    contact_ids.get((aid, oc.contact_id)) if oc.contact_id else None, oc.kind, oc.occurred_on,
+                    oc.source, oc.headline, oc.url, oc.confidence, oc.evidence,
+                )
+                states[key] = "pending" if oc.confidence < threshold else "confirmed"
+        _ids, counts = _upsert_org_changes(desired, states, scope)
+        summary.add("org changes", **counts)
+    return summary
+
+
+def _upsert_org_changes(desired, states, scope):
+    value_fields = ["contact", "kind", "occurred_on", "source", "headline", "url", "confidence", "evidence"]
+    existing_qs = OrgChange.objects.filter(account_id__in=scope, external_id__isnull=False)
+    known = set(existing_qs.values_list("account_id", "external_id"))
+    # New rows get their state from their confidence; stored ones keep theirs.
+    by_state = {}
+    for key, values in desired.items():
+        by_state.setdefault("keep" if key in known else states[key], {})[key] = values
+    ids, total = {}, Counter()
+    for state, rows in by_state.items():
+        got, counts = upsert(
+            OrgChange, key_fields=["account", "external_id"], value_fields=value_fields, desired=rows,
+            existing_qs=existing_qs, extra_on_create=None if state == "keep" else {"state": state},
+        )
+        ids.update(got)
+        total.update(counts)
+    return ids, total
+
+
+def _sync_participants(by_account, interaction_ids, contact_ids, summary):
+    desired = set()
+    for aid, rec in by_account.items():
+        for it in rec.interactions:
+            iid = interaction_ids[(aid, it.external_id)]
+            for ref in it.contact_ids:
+                desired.add((iid, contact_ids[(aid, ref)]))
+    stored = {}
+    qs = InteractionParticipant.objects.filter(interaction__account_id__in=list(by_account),
+                                               interaction__external_id__isnull=False)
+    for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
+        stored[(iid, cid)] = pk
+    synced = set(interaction_ids.values())
+    new = [pair for pair in desired if pair not in stored]
+    removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
+    if new and _is_postgres() and len(new) > COPY_THRESHOLD:
+        _copy_new(InteractionParticipant, ["interaction_id", "contact_id"], new)
+    else:
+        InteractionParticipant.objects.bulk_create(
+            [InteractionParticipant(interaction_id=i, contact_id=c) for i, c in new], batch_size=UPSERT_BATCH_SIZE)
+    if removed:
+        InteractionParticipant.objects.filter(pk__in=removed).delete()
+    summary.add("participants", created=len(new), removed=len(removed), unchanged=len(desired) - len(new))
+
+
+def _decimal(value):
+    from decimal import Decimal
+
+    return Decimal(str(value)).quantize(Decimal("0.01"))

@@ -1,0 +1,204 @@
+"""Customer accounts (tier, owner, team, contract, goals, alignment, value metrics) and our users.
+
+"Account" here always means a *customer* account.  The people who use the tracker are ``User``
+rows with a role (CSM, manager, admin); ``Team`` groups CSMs under their managers.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from sponsors.facts import TIER_LABELS, TIERS
+
+
+def _choices(values, labels=None):
+    labels = labels or {}
+    return [(v, labels.get(v, v.replace("_", " ").capitalize())) for v in values]
+
+
+def in_choices(field, choices):
+    """A check constraint that keeps ``field`` inside its choices (the database enforces enums)."""
+    return Q(**{f"{field}__in": [c[0] for c in choices]})
+
+
+class UserRole(models.TextChoices):
+    CSM = "csm", "CSM"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+
+
+class User(AbstractUser):
+    """Someone on our side: a CSM, a manager or an admin."""
+
+    Role = UserRole
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CSM)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=in_choices("role", UserRole.choices), name="user_role_valid"),
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email or self.username
+
+    @property
+    def is_admin(self):
+        return self.is_superuser or self.role == self.Role.ADMIN
+
+
+class Team(models.Model):
+    """A CS team: its managers see every account any of its members works."""
+
+    name = models.CharField(max_length=120, unique=True)
+    managers = models.ManyToManyField(User, related_name="managed_teams", blank=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+TIER_CHOICES = _choices(TIERS, TIER_LABELS)
+
+
+class Account(models.Model):
+    """A customer account, as the CRM knows it (``crm.get_account``)."""
+
+    source = models.CharField(
+        max_length=32, default="snapshot", help_text="Where the account comes from (snapshot, hubspot, salesforce…)."
+    )
+    external_id = models.CharField(max_length=128, help_text="The id in the source; unique per source.")
+    name = models.CharField(max_length=255)
+    tier = models.CharField(max_length=16, choices=TIER_CHOICES)
+    industry = models.CharField(max_length=120, blank=True)
+    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_accounts")
+    # The contract (one per account in the CRM export).
+    arr = models.DecimalField("ARR", max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    contract_start = models.DateField(null=True, blank=True)
+    renewal_date = models.DateField(null=True, blank=True)
+    team = models.ManyToManyField(User, through="AccountTeamMember", related_name="team_accounts", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="account_external_id_unique_per_source"),
+            models.CheckConstraint(condition=in_choices("tier", TIER_CHOICES), name="account_tier_valid"),
+            models.CheckConstraint(condition=Q(arr__isnull=True) | Q(arr__gte=0), name="account_arr_non_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamRole(models.TextChoices):
+    CSM = "csm", "CSM"
+    ACCOUNT_EXECUTIVE = "account_executive", "Account executive"
+    MANAGER = "manager", "Manager"
+    EXECUTIVE_SPONSOR_INTERNAL = "executive_sponsor_internal", "Internal executive sponsor"
+    OTHER = "other", "Other"
+
+
+class AccountTeamMember(models.Model):
+    """Someone of ours on the account team, with their role on it."""
+
+    Role = TeamRole
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_roles")
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.CSM)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="account_team_member_unique"),
+            models.CheckConstraint(condition=in_choices("role", TeamRole.choices), name="account_team_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}) on {self.account}"
+
+
+class GoalStatus(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    DONE = "done", "Done"
+
+
+class Goal(models.Model):
+    Status = GoalStatus
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="goals")
+    name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ON_TRACK)
+    progress = models.FloatField(null=True, blank=True, help_text="0..1")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="goal_unique_per_account"),
+            models.CheckConstraint(condition=in_choices("status", GoalStatus.choices), name="goal_status_valid"),
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=1), name="goal_progress_0_1"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AlignmentLevel(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class StrategicAlignment(models.Model):
+    """One of our initiatives against one of the customer's priorities."""
+
+    Level = AlignmentLevel
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alignment")
+    our_initiative = models.CharField(max_length=255)
+    their_priority = models.CharField(max_length=255)
+    alignment = models.CharField(max_length=8, choices=Level.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "our_initiative", "their_priority"], name="alignment_unique_per_account"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("alignment", AlignmentLevel.choices), name="alignment_level_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.our_initiative} ↔ {self.their_priority}"
+
+
+class ValueMetric(models.Model):
+    """The spec's executive-relevant metrics (``analytics.get_metrics``), one row per date."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="metrics")
+    as_of = models.DateField()
+    roi = models.FloatField(null=True, blank=True)
+    strategic_goals_progress = models.FloatField(null=True, blank=True)
+    executive_dashboard_views = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "as_of"], name="value_metric_unique_per_day"),
+            models.CheckConstraint(
+                condition=Q(strategic_goals_progress__isnull=True)
+                | Q(strategic_goals_progress__gte=0, strategic_goals_progress__lte=1),
+                name="value_metric_goals_progress_0_1",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} metrics as of {self.as_of}"

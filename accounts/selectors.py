@@ -1,0 +1,33 @@
+"""Reads about accounts and users.  ``accounts_visible_to`` is THE permission rule: every view,
+API endpoint, report and e-mail that lists accounts goes through it."""
+
+from django.db.models import Q
+
+from .models import Account, AccountTeamMember, User
+
+
+def accounts_visible_to(user):
+    """The customer accounts ``user`` may see.
+
+    - an admin (role admin, or a superuser) sees every account;
+    - a manager sees the accounts of the teams they manage (any account a member works) and their own;
+    - a CSM (anyone else) sees the accounts whose account team they are on, or that they own.
+    Anonymous and inactive users see none.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Account.objects.none()
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return Account.objects.all()
+    own = Q(team_members__user=user) | Q(owner=user)
+    if user.role == User.Role.MANAGER:
+        managed = User.objects.filter(teams__managers=user)
+        own |= Q(team_members__user__in=managed) | Q(owner__in=managed)
+    ids = Account.objects.filter(own).values("pk")
+    return Account.objects.filter(pk__in=ids)
+
+
+def account_team(account):
+    """The account team, CSM first (for notifications and coordination)."""
+    order = {"csm": 0, "manager": 1, "account_executive": 2, "executive_sponsor_internal": 3, "other": 4}
+    members = list(AccountTeamMember.objects.filter(account=account).select_related("user"))
+    return sorted(members, key=lambda m: (order.get(m.role, 9), m.user.email))

@@ -1,0 +1,83 @@
+from django.contrib import admin, messages
+from django.db import transaction
+
+from accounts.selectors import accounts_visible_to
+
+from .models import Contact, Interaction, InteractionParticipant, OrgChange, PlannedTouchpoint
+from .services import SponsorError, sponsor_assign_backup, sponsor_clear
+
+
+class VisibleAccountsMixin:
+    """Admin lists only show what ``accounts_visible_to`` allows."""
+
+    account_path = "account"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.filter(**{f"{self.account_path}__in": accounts_visible_to(request.user)})
+
+
+class ParticipantInline(admin.TabularInline):
+    model = InteractionParticipant
+    extra = 0
+    autocomplete_fields = ["contact"]
+
+
+@admin.register(Contact)
+class ContactAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    list_display = ["name", "title", "account", "sponsor", "is_executive", "status", "in_role_since",
+                    "communication_preference"]
+    list_filter = ["sponsor", "is_executive", "status", "account__tier"]
+    search_fields = ["name", "title", "email", "account__name", "external_id"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["is_executive", "created_at", "updated_at"]
+    actions = ["make_backup_sponsor", "clear_sponsor_role"]
+
+    @admin.action(description="Make the selected executives backup sponsors")
+    def make_backup_sponsor(self, request, queryset):
+        done = 0
+        with transaction.atomic():
+            for contact in queryset.select_related("account"):
+                try:
+                    sponsor_assign_backup(contact=contact, by=request.user)
+                    done += 1
+                except SponsorError as exc:
+                    self.message_user(request, f"{contact}: {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} backup sponsor(s) assigned.", messages.SUCCESS)
+
+    @admin.action(description="Remove the sponsor role (primary/backup) from the selected contacts")
+    def clear_sponsor_role(self, request, queryset):
+        for contact in queryset:
+            sponsor_clear(contact=contact, by=request.user)
+        self.message_user(request, "Sponsor roles cleared.", messages.SUCCESS)
+
+
+@admin.register(Interaction)
+class InteractionAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    list_display = ["occurred_at", "type", "account", "direction", "purpose", "responded_at", "logged_by"]
+    list_filter = ["type", "direction", "purpose", "account__tier"]
+    search_fields = ["account__name", "outcome", "external_id", "participants__name"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+    inlines = [ParticipantInline]
+
+
+@admin.register(OrgChange)
+class OrgChangeAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    list_display = ["occurred_on", "kind", "account", "contact", "source", "confidence", "state", "headline"]
+    list_filter = ["state", "kind", "source"]
+    search_fields = ["headline", "account__name", "contact__name"]
+    list_select_related = ["account", "contact"]
+    autocomplete_fields = ["account", "contact"]
+
+
+@admin.register(PlannedTouchpoint)
+class PlannedTouchpointAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    list_display = ["planned_on", "type", "account", "purpose", "status", "planned_by", "objective"]
+    list_filter = ["status", "type", "purpose"]
+    search_fields = ["account__name", "objective"]
+    list_select_related = ["account", "planned_by"]
+    autocomplete_fields = ["account", "contacts", "planned_by"]

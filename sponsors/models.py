@@ -1,0 +1,256 @@
+"""Customer-side people and what happens with them: contacts (executives among them),
+interactions, org changes and planned touchpoints (the engagement calendar)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Account, _choices, in_choices
+
+from . import facts
+
+CONTACT_ROLE_CHOICES = _choices(facts.CONTACT_ROLES, {"c_level": "C-level", "vp": "VP"})
+INTERACTION_TYPE_CHOICES = _choices(
+    facts.INTERACTION_TYPES,
+    {"one_on_one": "1:1", "qbr": "QBR", "exec_dinner": "Exec dinner", "strategic_checkin": "Strategic check-in"},
+)
+DIRECTION_CHOICES = _choices(facts.DIRECTIONS)
+PURPOSE_CHOICES = _choices(facts.PURPOSES)
+ORG_CHANGE_KIND_CHOICES = _choices(facts.ORG_CHANGE_KINDS)
+ORG_CHANGE_SOURCE_CHOICES = _choices(facts.ORG_CHANGE_SOURCES, {"linkedin": "LinkedIn", "crm": "CRM"})
+
+
+class SponsorRole(models.TextChoices):
+    NONE = "", "—"
+    PRIMARY = "primary", "Primary sponsor"
+    BACKUP = "backup", "Backup sponsor"
+
+
+class ContactStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DEPARTED = "departed", "Departed"
+
+
+class Contact(models.Model):
+    """A person at the customer (``crm.get_contacts``).  Executives are contacts with the
+    ``executive_sponsor``, ``c_level`` or ``vp`` role; sponsors are named primary or backup."""
+
+    Sponsor = SponsorRole
+
+    Status = ContactStatus
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    external_id = models.CharField(
+        max_length=128, null=True, blank=True, help_text="The CRM id; unique within the account."
+    )
+    name = models.CharField(max_length=255)
+    title = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True)
+    roles = models.JSONField(default=list, blank=True, help_text=f"Any of {', '.join(facts.CONTACT_ROLES)}.")
+    is_executive = models.BooleanField(
+        default=False, editable=False, help_text="Derived from roles: executive_sponsor, c_level or vp."
+    )
+    sponsor = models.CharField(max_length=8, choices=Sponsor.choices, blank=True, default="")
+    in_role_since = models.DateField(null=True, blank=True)
+    priorities = models.JSONField(default=list, blank=True)
+    communication_preference = models.CharField(max_length=64, blank=True)
+    linkedin_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    departed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="contact_external_id_unique_per_account"),
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(sponsor="primary"), name="one_primary_sponsor_per_account"
+            ),
+            models.CheckConstraint(condition=in_choices("sponsor", SponsorRole.choices), name="contact_sponsor_valid"),
+            models.CheckConstraint(condition=in_choices("status", ContactStatus.choices), name="contact_status_valid"),
+        ]
+        indexes = [models.Index(fields=["account", "is_executive"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+    def save(self, *args, **kwargs):
+        self.is_executive = facts.is_executive(self.roles)
+        if kwargs.get("update_fields") is not None and "roles" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "is_executive"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        unknown = [r for r in (self.roles or []) if r not in facts.CONTACT_ROLES]
+        if not isinstance(self.roles, list) or unknown:
+            raise ValidationError({"roles": f"Unknown role(s) {unknown}; use {', '.join(facts.CONTACT_ROLES)}."})
+
+    def as_fact(self) -> facts.ContactFact:
+        return facts.ContactFact(
+            id=self.pk,
+            name=self.name,
+            title=self.title,
+            roles=tuple(self.roles or ()),
+            sponsor=self.sponsor or None,
+            status=self.status,
+            in_role_since=self.in_role_since,
+            priorities=tuple(self.priorities or ()),
+        )
+
+
+class Interaction(models.Model):
+    """A touchpoint that happened (``crm.get_interactions``)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions")
+    external_id = models.CharField(max_length=128, null=True, blank=True)
+    type = models.CharField(max_length=24, choices=INTERACTION_TYPE_CHOICES)
+    occurred_at = models.DateTimeField()
+    direction = models.CharField(max_length=8, choices=DIRECTION_CHOICES)
+    purpose = models.CharField(max_length=12, choices=PURPOSE_CHOICES, default="strategic")
+    topics = models.JSONField(default=list, blank=True)
+    outcome = models.TextField(blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True, help_text="For outbound: when the contact replied.")
+    logged_by = models.CharField(max_length=254, blank=True, help_text="E-mail of who logged it.")
+    participants = models.ManyToManyField(Contact, through="InteractionParticipant", related_name="interactions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "external_id"], name="interaction_external_id_unique_per_account"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("type", INTERACTION_TYPE_CHOICES), name="interaction_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("direction", DIRECTION_CHOICES), name="interaction_direction_valid"
+            ),
+            models.CheckConstraint(condition=in_choices("purpose", PURPOSE_CHOICES), name="interaction_purpose_valid"),
+        ]
+        indexes = [models.Index(fields=["account", "occurred_at"])]
+
+    def __str__(self):
+        return f"{self.get_type_display()} on {self.occurred_at:%Y-%m-%d}"
+
+
+class InteractionParticipant(models.Model):
+    """A customer contact who took part in an interaction (for a QBR: the customer attendees)."""
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="participant_links")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participant_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interaction", "contact"], name="interaction_participant_unique"),
+        ]
+        indexes = [models.Index(fields=["contact", "interaction"])]
+
+    def __str__(self):
+        return f"{self.contact} in {self.interaction}"
+
+
+class OrgChangeState(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    PENDING = "pending", "Awaiting confirmation"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class OrgChange(models.Model):
+    """An organisational change at the customer (LinkedIn, news, CRM, manual entry or webhook)."""
+
+    State = OrgChangeState
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="org_changes")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="org_changes")
+    external_id = models.CharField(max_length=128, null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=ORG_CHANGE_KIND_CHOICES)
+    occurred_on = models.DateField()
+    source = models.CharField(max_length=16, choices=ORG_CHANGE_SOURCE_CHOICES)
+    headline = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    confidence = models.FloatField(default=1.0)
+    evidence = models.JSONField(default=dict, blank=True, help_text="The raw record it came from.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CONFIRMED)
+    fingerprint = models.CharField(max_length=255, blank=True, help_text="Normalised change, to ignore repeats.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="org_change_external_id_unique"),
+            models.CheckConstraint(condition=in_choices("kind", ORG_CHANGE_KIND_CHOICES), name="org_change_kind_valid"),
+            models.CheckConstraint(
+                condition=in_choices("source", ORG_CHANGE_SOURCE_CHOICES), name="org_change_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("state", OrgChangeState.choices), name="org_change_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(confidence__gte=0, confidence__lte=1), name="org_change_confidence_0_1"),
+        ]
+
+    def __str__(self):
+        return self.headline or f"{self.get_kind_display()} on {self.occurred_on}"
+
+    def as_fact(self) -> facts.OrgChangeFact:
+        return facts.OrgChangeFact(
+            id=self.pk,
+            kind=self.kind,
+            occurred_on=self.occurred_on,
+            source=self.source,
+            contact_id=self.contact_id,
+            headline=self.headline,
+            confidence=self.confidence,
+            state=self.state,
+        )
+
+
+class TouchpointStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PlannedTouchpoint(models.Model):
+    """An executive touchpoint on the engagement calendar."""
+
+    Status = TouchpointStatus
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="planned_touchpoints")
+    planned_on = models.DateField()
+    type = models.CharField(max_length=24, choices=INTERACTION_TYPE_CHOICES)
+    direction = models.CharField(max_length=8, choices=DIRECTION_CHOICES, default="meeting")
+    purpose = models.CharField(max_length=12, choices=PURPOSE_CHOICES, default="strategic")
+    objective = models.CharField(max_length=500, blank=True)
+    contacts = models.ManyToManyField(Contact, related_name="planned_touchpoints", blank=True)
+    team_attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_touchpoints"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["planned_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("type", INTERACTION_TYPE_CHOICES), name="touchpoint_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("direction", DIRECTION_CHOICES), name="touchpoint_direction_valid"
+            ),
+            models.CheckConstraint(condition=in_choices("purpose", PURPOSE_CHOICES), name="touchpoint_purpose_valid"),
+            models.CheckConstraint(
+                condition=in_choices("status", TouchpointStatus.choices), name="touchpoint_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} on {self.planned_on}"
