@@ -142,6 +142,13 @@ class ScoringConfig:
         if any(v < 0 for v in self.alignment_weights.values()):
             raise ValueError("alignment_weights must not be negative")
 
+    def __hash__(self):
+        # Hashable (usable as a cache key) although some fields are read-only mappings.
+        return hash(tuple(
+            tuple(sorted(v.items())) if isinstance(v, Mapping) else v
+            for v in (getattr(self, f.name) for f in fields(self))
+        ))
+
     @classmethod
     def from_mapping(cls, d: Mapping | None) -> ScoringConfig:
         """Build a config from a settings dict (``settings.EXEC_SPONSOR_SCORING``).
