@@ -1,0 +1,636 @@
+"""Engagement scoring: plain functions of plain facts plus an ``as_of`` date.
+
+No Django, no ORM, no clock.  Everything tunable lives in :class:`ScoringConfig`
+(``settings.EXEC_SPONSOR_SCORING`` is passed to :meth:`ScoringConfig.from_mapping`).
+
+The score of one executive is the sum of four factors, each an integer 0..25
+(rounded half up, clamped), computed over the trailing scoring window
+(``window_days``, default 365, ending at ``as_of`` inclusive):
+
+* **Meeting Frequency** = 25 x min(meetings / tier target, 1).
+  Note ``Target 12: Actual 9``.
+* **Responsiveness** - ``avg`` = mean days from our outbound to their reply, each
+  reply capped at ``reply_cap_days`` (14) and each unanswered outbound counted as the
+  cap; score = 25 x (cap - avg) / (cap - ``reply_grace_days``) clamped to 0..25, so
+  replying within a day on average earns all 25 points and averaging the cap earns 0.
+  No outreach in the window earns ``no_outreach_points`` (12: neutral, just below
+  half; absence of evidence is not credit).  Note ``avg 2.4 days to respond, 1 unanswered``.
+* **QBR Attendance** = 25 x attended / held (business reviews count as QBRs, see
+  ``review_types``).  No QBR held earns 0, note ``0/0 QBRs (none held)``.
+* **Strategic Alignment** = 25 x the weighted mean of (initiatives 0.5, goals 0.3,
+  own priorities 0.2) over the parts that have data; see :func:`strategic_alignment`.
+
+Levels (bands tunable): Unknown when no interaction was ever recorded; Disengaged
+when departed, no direct contact for more than ``no_direct_contact_days`` (180), or
+total < passive band (30); Champion when total >= 80 with an advocacy signal in the
+window; Engaged >= 60; Passive >= 30.  Risk follows ``facts.RISK_BY_LEVEL``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+
+from .facts import (
+    ADVOCACY_TYPES,
+    MEETING_TYPES,
+    RISK_BY_LEVEL,
+    TIERS,
+    AccountEngagement,
+    AccountFacts,
+    AlignmentFact,
+    ContactFact,
+    FactorScore,
+    GoalFact,
+    InteractionFact,
+    ScoreBreakdown,
+    SponsorActivity,
+)
+
+MAX_FACTOR = 25
+
+FACTOR_LABELS = {
+    "meeting_frequency": "Meeting Frequency",
+    "responsiveness": "Responsiveness",
+    "qbr_attendance": "QBR Attendance",
+    "strategic_alignment": "Strategic Alignment",
+}
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+# --- configuration ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Every threshold, target and weight of the scoring and cadence rules.
+
+    Defaults are those of DESIGN.md ("Default scoring").  Mapping-valued fields are
+    read-only; ``from_mapping`` merges partial overrides into them.
+    """
+
+    # Scoring window: the trailing ``window_days`` calendar days ending at as_of (inclusive).
+    window_days: int = 365
+    # Executive meetings per window that earn the full 25 Meeting Frequency points.
+    meeting_targets: Mapping[str, int] = field(
+        default_factory=lambda: _frozen({"enterprise": 12, "mid_market": 4, "smb": 2}))
+    # A reply delay counts at most this many days; an unanswered outbound counts as exactly this.
+    reply_cap_days: float = 14.0
+    # Averaging this many days or less earns the full 25 Responsiveness points.
+    reply_grace_days: float = 1.0
+    # Responsiveness points when we sent no outreach in the window (nothing to answer).
+    no_outreach_points: int = 12
+    # Level bands on the 0..100 total.
+    champion_band: int = 80
+    engaged_band: int = 60
+    passive_band: int = 30
+    # More than this many days without direct contact (meeting, inbound, reply) -> Disengaged.
+    no_direct_contact_days: int = 180
+    # Tier cadence: maximum days between executive touchpoints.
+    cadence_days: Mapping[str, int] = field(
+        default_factory=lambda: _frozen({"enterprise": 30, "mid_market": 91, "smb": 182}))
+    # Business-review rhythm: QBR quarterly for enterprise / mid-market, semi-annual review for SMB.
+    review_days: Mapping[str, int] = field(
+        default_factory=lambda: _frozen({"enterprise": 91, "mid_market": 91, "smb": 182}))
+    # Meeting types that count as an account's QBR (SMB holds semi-annual business reviews).
+    review_types: frozenset[str] = frozenset({"qbr", "business_review"})
+    # Strategic alignment: credit per initiative<->priority alignment rating ...
+    alignment_values: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"high": 1.0, "medium": 0.5, "low": 0.0}))
+    # ... credit per goal status (unknown status -> the goal's progress, if any) ...
+    goal_status_values: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"done": 1.0, "on_track": 1.0, "at_risk": 0.5, "off_track": 0.0}))
+    # ... and the weight of each part (renormalised over the parts that have data).
+    alignment_weights: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"initiatives": 0.5, "goals": 0.3, "priorities": 0.2}))
+    # Account overall: weight of the active primary sponsor against the mean of the other
+    # active executives (used only when both exist).
+    primary_weight: float = 0.5
+
+    def __post_init__(self):
+        for name in ("meeting_targets", "cadence_days", "review_days", "alignment_values",
+                     "goal_status_values", "alignment_weights"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(self, "review_types", frozenset(self.review_types))
+        for name in ("meeting_targets", "cadence_days", "review_days"):
+            mapping = getattr(self, name)
+            missing = [t for t in TIERS if t not in mapping]
+            if missing:
+                raise ValueError(f"{name}: missing tier(s) {', '.join(missing)}")
+            if any(v <= 0 for v in mapping.values()):
+                raise ValueError(f"{name}: values must be positive")
+        if self.window_days <= 0:
+            raise ValueError("window_days must be positive")
+        if not 0 <= self.reply_grace_days < self.reply_cap_days:
+            raise ValueError("need 0 <= reply_grace_days < reply_cap_days")
+        if not 0 <= self.no_outreach_points <= MAX_FACTOR:
+            raise ValueError(f"no_outreach_points must be within 0..{MAX_FACTOR}")
+        if not 0 <= self.passive_band <= self.engaged_band <= self.champion_band <= 100:
+            raise ValueError("need 0 <= passive_band <= engaged_band <= champion_band <= 100")
+        if self.no_direct_contact_days <= 0:
+            raise ValueError("no_direct_contact_days must be positive")
+        if not 0 <= self.primary_weight <= 1:
+            raise ValueError("primary_weight must be within 0..1")
+        for key in self.alignment_weights:
+            if key not in ("initiatives", "goals", "priorities"):
+                raise ValueError(f"alignment_weights: unknown key {key!r}")
+        if any(v < 0 for v in self.alignment_weights.values()):
+            raise ValueError("alignment_weights must not be negative")
+
+    def __hash__(self):
+        # Hashable (usable as a cache key) although some fields are read-only mappings.
+        return hash(tuple(
+            tuple(sorted(v.items())) if isinstance(v, Mapping) else v
+            for v in (getattr(self, f.name) for f in fields(self))
+        ))
+
+    @classmethod
+    def from_mapping(cls, d: Mapping | None) -> ScoringConfig:
+        """Build a config from a settings dict (``settings.EXEC_SPONSOR_SCORING``).
+
+        Keys are the field names, case-insensitive (``WINDOW_DAYS`` or ``window_days``).
+        Mapping-valued fields merge into the defaults, so ``{"meeting_targets":
+        {"smb": 3}}`` changes only SMB.  An unknown key raises ``ValueError`` naming it.
+        """
+        defaults = cls()
+        known = {f.name for f in fields(cls)}
+        changes = {}
+        for raw_key, value in (d or {}).items():
+            key = str(raw_key).lower()
+            if key not in known:
+                raise ValueError(f"EXEC_SPONSOR_SCORING: unknown key {raw_key!r}")
+            current = getattr(defaults, key)
+            if isinstance(current, Mapping):
+                if not isinstance(value, Mapping):
+                    raise TypeError(f"EXEC_SPONSOR_SCORING: {raw_key!r} must be a mapping")
+                unknown = [k for k in value if k not in current and key != "goal_status_values"]
+                if unknown:
+                    raise ValueError(f"EXEC_SPONSOR_SCORING: unknown key {unknown[0]!r} in {raw_key!r}")
+                value = {**current, **value}
+            elif isinstance(current, frozenset):
+                value = frozenset(value)
+            changes[key] = value
+        return replace(defaults, **changes)
+
+
+DEFAULT_CONFIG = ScoringConfig()
+
+
+def round_half_up(x: float) -> int:
+    """Round to the nearest integer, halves away from zero for x >= 0 (12.5 -> 13)."""
+    return math.floor(x + 0.5 + 1e-9)
+
+
+def _clamp_factor(x: float) -> int:
+    return max(0, min(MAX_FACTOR, round_half_up(x)))
+
+
+def _check_tier(tier: str, config: ScoringConfig) -> None:
+    if tier not in config.meeting_targets:
+        raise ValueError(f"unknown tier {tier!r} (expected one of {', '.join(TIERS)})")
+
+
+# --- aggregates from raw interactions -----------------------------------------------
+
+def window_start(as_of: date, config: ScoringConfig = DEFAULT_CONFIG) -> date:
+    """First day of the scoring window: the window holds ``window_days`` calendar days,
+    ``as_of`` and the ``window_days - 1`` days before it.  With 365: an interaction
+    364 days before as_of is in, 365 days before is out.  SQL:
+    ``occurred_at::date BETWEEN :as_of - (window_days - 1) AND :as_of``."""
+    return as_of - timedelta(days=config.window_days - 1)
+
+
+def _day(dt: datetime | date) -> date:
+    # Interactions are compared by calendar date; callers convert aware datetimes to the
+    # configured time zone first (as the SQL path does with AT TIME ZONE).
+    return dt.date() if isinstance(dt, datetime) else dt
+
+
+def _reply_day(i: InteractionFact, as_of: date) -> date | None:
+    """Date of the contact's reply to an outbound, if it happened on or before as_of."""
+    if i.direction != "outbound" or i.responded_at is None:
+        return None
+    day = _day(i.responded_at)
+    return day if day <= as_of else None
+
+
+def _reply_days(i: InteractionFact, cap: float) -> float:
+    delay = (i.responded_at - i.occurred_at).total_seconds() / 86400
+    return min(max(delay, 0.0), cap)
+
+
+def _is_review(i: InteractionFact, config: ScoringConfig) -> bool:
+    return i.direction == "meeting" and i.type in config.review_types
+
+
+def activity_from_interactions(
+    contact_id,
+    interactions: Iterable[InteractionFact],
+    *,
+    as_of: date,
+    config: ScoringConfig = DEFAULT_CONFIG,
+) -> SponsorActivity:
+    """One contact's ``SponsorActivity`` from raw interactions (the bulk SQL mirrors this).
+
+    Only interactions listing ``contact_id`` in ``contact_ids`` and occurring on or before
+    ``as_of`` are considered.  "In window" means occurred date within
+    ``[window_start(as_of), as_of]``.
+
+    * ``meetings``: in-window interactions with direction ``meeting`` and type in
+      ``MEETING_TYPES`` (purpose does not matter).
+    * ``outbound``: in-window interactions with direction ``outbound``, any type and any
+      purpose (an operational e-mail is still outreach the contact may answer).
+    * ``answered``: those outbound whose ``responded_at`` date is on or before as_of.
+    * ``reply_days_total``: sum over answered of (responded_at - occurred_at) in days,
+      each clamped to 0..``reply_cap_days``.
+    * ``qbrs_attended``: in-window meetings whose type is in ``config.review_types``
+      (``qbr``, ``business_review``).
+    * ``advocacy_signals``: in-window interactions of type ``referral`` or ``advocacy``.
+    * ``last_touch`` (not window-limited): latest of every occurred date and every reply
+      date, all on or before as_of.
+    * ``last_direct_contact`` (not window-limited): latest occurred date of a ``meeting``
+      or ``inbound`` interaction, or reply date of an answered outbound, on or before as_of.
+    """
+    start = window_start(as_of, config)
+    cap = config.reply_cap_days
+    meetings = outbound = answered = qbrs = advocacy = 0
+    reply_total = 0.0
+    last_touch: date | None = None
+    last_direct: date | None = None
+    for i in interactions:
+        if contact_id not in i.contact_ids:
+            continue
+        day = _day(i.occurred_at)
+        if day > as_of:
+            continue
+        reply_day = _reply_day(i, as_of)
+        touch = max(day, reply_day) if reply_day else day
+        last_touch = max(last_touch, touch) if last_touch else touch
+        direct = day if i.direction in ("meeting", "inbound") else reply_day
+        if direct is not None:
+            last_direct = max(last_direct, direct) if last_direct else direct
+        if day < start:
+            continue
+        if i.direction == "meeting" and i.type in MEETING_TYPES:
+            meetings += 1
+        if _is_review(i, config):
+            qbrs += 1
+        if i.type in ADVOCACY_TYPES:
+            advocacy += 1
+        if i.direction == "outbound":
+            outbound += 1
+            if reply_day:
+                answered += 1
+                reply_total += _reply_days(i, cap)
+    return SponsorActivity(
+        meetings=meetings, outbound=outbound, answered=answered, reply_days_total=reply_total,
+        qbrs_attended=qbrs, advocacy_signals=advocacy,
+        last_touch=last_touch, last_direct_contact=last_direct,
+    )
+
+
+def account_qbr_counts(
+    interactions: Iterable[InteractionFact],
+    executive_ids,
+    *,
+    as_of: date,
+    config: ScoringConfig = DEFAULT_CONFIG,
+) -> tuple[int, int]:
+    """``(held, held_with_exec)`` for one account's interactions.
+
+    ``held``: in-window meetings whose type is in ``config.review_types`` (each logged
+    review is one held QBR).  ``held_with_exec``: those listing at least one of
+    ``executive_ids`` among their contacts.
+    """
+    start = window_start(as_of, config)
+    execs = set(executive_ids)
+    held = with_exec = 0
+    for i in interactions:
+        if _is_review(i, config) and start <= _day(i.occurred_at) <= as_of:
+            held += 1
+            if execs.intersection(i.contact_ids):
+                with_exec += 1
+    return held, with_exec
+
+
+def last_exec_touch(interactions: Iterable[InteractionFact], executive_ids, *, as_of: date) -> date | None:
+    """Latest executive touch of the account on or before ``as_of`` (not window-limited).
+
+    Same touch dates as ``SponsorActivity.last_touch``: the occurred date of any
+    interaction listing one of ``executive_ids`` (any type, direction, purpose), and the
+    reply date of such an outbound when replied to on or before as_of.
+    """
+    execs = set(executive_ids)
+    latest: date | None = None
+    for i in interactions:
+        if not execs.intersection(i.contact_ids):
+            continue
+        day = _day(i.occurred_at)
+        if day > as_of:
+            continue
+        reply_day = _reply_day(i, as_of)
+        for d in (day, reply_day):
+            if d is not None and (latest is None or d > latest):
+                latest = d
+    return latest
+
+
+# --- factors ------------------------------------------------------------------
+
+def meeting_frequency(activity: SponsorActivity, tier: str, *, config: ScoringConfig = DEFAULT_CONFIG
+                      ) -> FactorScore:
+    """25 x min(meetings / target, 1), target = ``meeting_targets[tier]`` per window.
+
+    Note ``Target 12: Actual 9`` (actual is the plain count, even above target).
+    """
+    _check_tier(tier, config)
+    target = config.meeting_targets[tier]
+    meetings = max(0, activity.meetings)
+    score = _clamp_factor(MAX_FACTOR * min(meetings / target, 1.0))
+    return FactorScore("meeting_frequency", FACTOR_LABELS["meeting_frequency"], score,
+                       f"Target {target}: Actual {meetings}")
+
+
+def average_reply_days(activity: SponsorActivity, config: ScoringConfig = DEFAULT_CONFIG) -> float | None:
+    """Mean days to respond over the window's outbound: (reply_days_total + unanswered x
+    cap) / outbound, clamped to 0..cap; ``None`` when there was no outbound."""
+    if activity.outbound <= 0:
+        return None
+    cap = config.reply_cap_days
+    unanswered = max(0, activity.unanswered)
+    avg = (activity.reply_days_total + unanswered * cap) / activity.outbound
+    return min(max(avg, 0.0), cap)
+
+
+def responsiveness(activity: SponsorActivity, *, config: ScoringConfig = DEFAULT_CONFIG) -> FactorScore:
+    """25 x (cap - avg) / (cap - grace), clamped 0..25, avg from :func:`average_reply_days`.
+
+    With the defaults (cap 14, grace 1): avg <= 1 day -> 25, 2.4 days -> 22,
+    7 days -> 13, 14 days (or nothing answered) -> 0.  No outbound in the window ->
+    ``no_outreach_points`` (12), note ``no outreach to answer``.
+    Note ``avg 2.4 days to respond`` plus ``, N unanswered`` when any.
+    """
+    avg = average_reply_days(activity, config)
+    key, label = "responsiveness", FACTOR_LABELS["responsiveness"]
+    if avg is None:
+        return FactorScore(key, label, config.no_outreach_points, "no outreach to answer")
+    cap, grace = config.reply_cap_days, config.reply_grace_days
+    score = _clamp_factor(MAX_FACTOR * (cap - avg) / (cap - grace))
+    note = f"avg {avg:.1f} days to respond"
+    if activity.unanswered > 0:
+        note += f", {activity.unanswered} unanswered"
+    return FactorScore(key, label, score, note)
+
+
+def qbr_attendance(activity: SponsorActivity, qbrs_held: int, *, config: ScoringConfig = DEFAULT_CONFIG
+                   ) -> FactorScore:
+    """25 x attended / held (attended capped at held).  No QBR held -> 0 points,
+    note ``0/0 QBRs (none held)``; otherwise note ``3/4 QBRs``."""
+    key, label = "qbr_attendance", FACTOR_LABELS["qbr_attendance"]
+    held = max(0, qbrs_held)
+    if held == 0:
+        return FactorScore(key, label, 0, "0/0 QBRs (none held)")
+    attended = min(max(0, activity.qbrs_attended), held)
+    return FactorScore(key, label, _clamp_factor(MAX_FACTOR * attended / held), f"{attended}/{held} QBRs")
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).casefold().split())
+
+
+def strategic_alignment(
+    contact: ContactFact,
+    alignment: Iterable[AlignmentFact],
+    goals: Iterable[GoalFact],
+    *,
+    config: ScoringConfig = DEFAULT_CONFIG,
+) -> FactorScore:
+    """25 x weighted mean of three parts, each 0..1, over the parts that have data:
+
+    * initiatives (weight 0.5): mean credit of the account's initiative<->priority rows,
+      high 1, medium 0.5, low 0;
+    * goals (weight 0.3): mean credit of the account's goals by status, done/on_track 1,
+      at_risk 0.5, off_track 0 (a goal with another status counts its progress 0..1, and
+      is skipped when it has none);
+    * priorities (weight 0.2): share of the contact's own ``priorities`` that appear among
+      the account's ``their_priority`` values (case- and whitespace-insensitive match).
+
+    Weights are renormalised over the parts present; no part present -> 0 points, note
+    ``no initiatives, goals or priorities recorded``.  Note e.g.
+    ``High on 2/3 initiatives; goals 55% on track; 1/2 own priorities addressed``.
+    """
+    key, label = "strategic_alignment", FACTOR_LABELS["strategic_alignment"]
+    alignment = tuple(alignment)
+    goals = tuple(goals)
+    parts: dict[str, float] = {}
+    notes: list[str] = []
+
+    if alignment:
+        credits = []
+        for a in alignment:
+            rating = _norm(a.alignment)
+            if rating not in config.alignment_values:
+                raise ValueError(f"unknown alignment rating {a.alignment!r} for {a.our_initiative!r}")
+            credits.append(config.alignment_values[rating])
+        parts["initiatives"] = sum(credits) / len(credits)
+        high = sum(1 for a in alignment if _norm(a.alignment) == "high")
+        notes.append(f"High on {high}/{len(alignment)} initiatives")
+
+    goal_credits = []
+    for g in goals:
+        credit = config.goal_status_values.get(_norm(g.status))
+        if credit is None and g.progress is not None:
+            credit = min(max(g.progress, 0.0), 1.0)
+        if credit is not None:
+            goal_credits.append(credit)
+    if goal_credits:
+        parts["goals"] = sum(goal_credits) / len(goal_credits)
+        notes.append(f"goals {round_half_up(100 * parts['goals'])}% on track")
+
+    own = {_norm(p) for p in contact.priorities if _norm(p)}
+    if own:
+        theirs = {_norm(a.their_priority) for a in alignment}
+        matched = len(own & theirs)
+        parts["priorities"] = matched / len(own)
+        notes.append(f"{matched}/{len(own)} own priorities addressed")
+
+    weights = {k: config.alignment_weights.get(k, 0.0) for k in parts}
+    total_weight = sum(weights.values())
+    if not parts or total_weight <= 0:
+        note = "; ".join(notes) if notes else "no initiatives, goals or priorities recorded"
+        return FactorScore(key, label, 0, note)
+    value = sum(parts[k] * weights[k] for k in parts) / total_weight
+    return FactorScore(key, label, _clamp_factor(MAX_FACTOR * value), "; ".join(notes))
+
+
+# --- one sponsor -----------------------------------------------------------------
+
+def _band_level(total: int, config: ScoringConfig) -> str:
+    if total >= config.champion_band:
+        return "Champion"
+    if total >= config.engaged_band:
+        return "Engaged"
+    if total >= config.passive_band:
+        return "Passive"
+    return "Disengaged"
+
+
+def score_sponsor(
+    contact: ContactFact,
+    activity: SponsorActivity,
+    account: AccountFacts,
+    *,
+    as_of: date,
+    config: ScoringConfig = DEFAULT_CONFIG,
+) -> ScoreBreakdown:
+    """The four factors, the level and its reasons for one contact.
+
+    Level, first rule that applies:
+    1. Unknown - no interaction ever recorded (``activity.has_data`` is false).
+    2. Disengaged - any of: the contact has departed; no direct contact for more than
+       ``no_direct_contact_days`` (180; exactly 180 days is still fine) or none on record;
+       total < ``passive_band`` (all that apply are listed in ``reasons``).
+    3. Champion - total >= ``champion_band`` and an advocacy signal in the window
+       (``advocacy_signals`` > 0 or ``qbrs_attended`` > 0); without one, Engaged.
+    4. Engaged - total >= ``engaged_band``; 5. Passive - total >= ``passive_band``.
+    """
+    factors = (
+        meeting_frequency(activity, account.tier, config=config),
+        responsiveness(activity, config=config),
+        qbr_attendance(activity, account.qbrs_held, config=config),
+        strategic_alignment(contact, account.alignment, account.goals, config=config),
+    )
+    total = sum(f.score for f in factors)
+    window = f"the last {config.window_days} days"
+    reasons: list[str] = []
+
+    if not activity.has_data:
+        level = "Unknown"
+        reasons.append("No interactions recorded with this contact")
+    else:
+        if not contact.is_active:
+            reasons.append("Contact has departed")
+        limit = config.no_direct_contact_days
+        if activity.last_direct_contact is None:
+            reasons.append("No direct contact on record (meeting, inbound or reply)")
+        else:
+            days = (as_of - activity.last_direct_contact).days
+            if days > limit:
+                reasons.append(f"No direct contact for {days} days (limit {limit})")
+        if total < config.passive_band:
+            reasons.append(f"Score {total} is below the Passive band ({config.passive_band})")
+        if reasons:
+            level = "Disengaged"
+        else:
+            level = _band_level(total, config)
+            if level == "Champion":
+                signals = []
+                if activity.advocacy_signals > 0:
+                    signals.append(f"{activity.advocacy_signals} referral/advocacy")
+                if activity.qbrs_attended > 0:
+                    signals.append(f"{activity.qbrs_attended} QBR(s) attended")
+                if signals:
+                    reasons.append(f"Score {total} >= {config.champion_band} with advocacy in {window} "
+                                   f"({', '.join(signals)})")
+                else:
+                    level = "Engaged"
+                    reasons.append(f"Score {total} >= {config.champion_band} but no advocacy signal "
+                                   f"(referral, advocacy or QBR) in {window}")
+            elif level == "Engaged":
+                reasons.append(f"Score {total} is in the Engaged band ({config.engaged_band}+)")
+            else:
+                reasons.append(f"Score {total} is in the Passive band "
+                               f"({config.passive_band}-{config.engaged_band - 1})")
+    return ScoreBreakdown(contact_id=contact.id, factors=factors, level=level,
+                          risk=RISK_BY_LEVEL[level], reasons=tuple(reasons))
+
+
+# --- one account ------------------------------------------------------------------
+
+def _fmt(x: float) -> str:
+    return f"{x:.1f}".removesuffix(".0")
+
+
+def score_account(
+    facts: AccountFacts,
+    *,
+    as_of: date,
+    config: ScoringConfig = DEFAULT_CONFIG,
+) -> AccountEngagement:
+    """Score every executive (and every named sponsor), active or departed, and the account.
+
+    Scored contacts: ``is_executive`` or ``is_sponsor``, listed primary first, then
+    backups, then the rest in input order; missing activity counts as an empty
+    ``SponsorActivity``.
+
+    Overall score, over the *active* scored contacts that have data (a contact never
+    interacted with carries no evidence and is left out; it shows as Unknown):
+    * active primary with data and others: ``primary_weight`` (0.5) x primary +
+      (1 - 0.5) x mean(others);
+    * only the primary: the primary's score;
+    * no active primary with data: mean of the active contacts with data;
+    * nobody with data: 0.
+    Rounded half up.
+
+    Overall level: Unknown (Critical) when no active contact ``is_sponsor`` or no active
+    scored contact has data; otherwise the score bands, where Champion additionally
+    requires the primary sponsor's own level to be Champion (else Engaged).
+    """
+    # Imported here: sponsors.cadence imports ScoringConfig from this module.
+    from .cadence import cadence_status
+
+    rank = {"primary": 0, "backup": 1}
+    scored = sorted((c for c in facts.contacts if c.is_executive or c.is_sponsor),
+                    key=lambda c: rank.get(c.sponsor, 2))
+    breakdowns = []
+    by_id = {}
+    for c in scored:
+        activity = facts.activity.get(c.id) or SponsorActivity()
+        b = score_sponsor(c, activity, facts, as_of=as_of, config=config)
+        breakdowns.append(b)
+        by_id[c.id] = (c, activity, b)
+
+    with_data = [(c, b) for c, a, b in by_id.values() if c.is_active and a.has_data]
+    primary = next(((c, b) for c, b in with_data if c.sponsor == "primary"), None)
+    others = [(c, b) for c, b in with_data if primary is None or c.id != primary[0].id]
+
+    if not with_data:
+        score, method = 0, "No interaction data for any active executive"
+    elif primary and others:
+        w = config.primary_weight
+        mean_others = sum(b.total for _, b in others) / len(others)
+        score = round_half_up(w * primary[1].total + (1 - w) * mean_others)
+        method = (f"{_fmt(100 * w)}% primary sponsor {primary[0].name} ({primary[1].total}) + "
+                  f"{_fmt(100 * (1 - w))}% mean of {len(others)} other active executive(s) "
+                  f"({_fmt(mean_others)}) = {score}")
+    elif primary:
+        score = primary[1].total
+        method = f"Primary sponsor {primary[0].name} only ({score})"
+    else:
+        score = round_half_up(sum(b.total for _, b in with_data) / len(with_data))
+        method = f"No active primary sponsor with data: mean of {len(with_data)} active executive(s) = {score}"
+    score = max(0, min(100, score))
+
+    has_sponsor = any(c.is_active and c.is_sponsor for c in scored)
+    if not has_sponsor:
+        level = "Unknown"
+        method += "; no active executive sponsor identified"
+    elif not with_data:
+        level = "Unknown"
+    else:
+        level = _band_level(score, config)
+        if level == "Champion" and not (primary and primary[1].level == "Champion"):
+            level = "Engaged"
+            method += "; Champion needs the primary sponsor to be Champion"
+
+    return AccountEngagement(
+        account_id=facts.id, score=score, level=level, risk=RISK_BY_LEVEL[level],
+        sponsors=tuple(breakdowns),
+        cadence=cadence_status(facts.tier, facts.last_exec_touch, as_of=as_of, config=config),
+        method=method,
+    )
