@@ -22,10 +22,19 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
-from .facts import SEVERITIES, TIERS, OrgChangeFact
+from .facts import (
+    SEVERITIES,
+    TIER_LABELS,
+    TIERS,
+    AccountEngagement,
+    AccountFacts,
+    ContactFact,
+    Finding,
+    OrgChangeFact,
+)
 
 # --- configuration -------------------------------------------------------------------
 
@@ -48,6 +57,7 @@ class GuardrailConfig:
     outreach_conflict_days: int = 7          # guardrail 5: other planners within +/- this many days
     departure_response_days: int = 2         # guardrail 6: the escalation is due this many days later
     operational_lookback_days: int = 365     # operational_exec_contact looks back this far
+    min_engaged_executives: int = 2          # single_threaded below this many Champion/Engaged execs
 
     def __post_init__(self):
         cadence = dict(self.cadence_days)
@@ -233,3 +243,372 @@ def _as_date(value) -> date:
 
 def _days_between(earlier, as_of: date) -> int:
     return (as_of - _as_date(earlier)).days
+
+
+def _name(contact: ContactFact | None, contact_id) -> str:
+    return contact.name if contact is not None else f"contact {contact_id}"
+
+
+def _names(contacts: Iterable[ContactFact]) -> list[str]:
+    return [c.name for c in contacts]
+
+
+# --- evaluate_account ------------------------------------------------------------------------
+
+ENGAGED_LEVELS = frozenset({"Champion", "Engaged"})
+
+# Org changes that concern the whole account even without a named contact.
+ACCOUNT_WIDE_KINDS = frozenset({"reorg", "acquisition", "layoffs"})
+
+# Severity of an ``org_change`` finding by kind; one step lower when the source's confidence is
+# below ``org_change_certain_confidence`` (0.9).  Departures of primary/backup sponsors are
+# ``sponsor_departed`` (critical) instead and never appear here.
+ORG_CHANGE_SEVERITY = {
+    "departure": "high",        # an executive (not a sponsor) left: one thread less
+    "reorg": "high",            # reporting lines and budgets move
+    "acquisition": "high",      # new owners re-decide vendors
+    "promotion": "medium",      # more influence: re-brief, maybe a sponsor candidate
+    "role_change": "medium",    # priorities move with the role
+    "layoffs": "medium",        # budget pressure, renewal risk
+    "new_executive": "low",     # an opportunity: introduce ourselves
+}
+UNKNOWN_KIND_SEVERITY = "medium"
+
+
+def evaluate_account(
+    facts: AccountFacts,
+    engagement: AccountEngagement | None,
+    *,
+    as_of: date,
+    config: GuardrailConfig = DEFAULT_CONFIG,
+) -> list[Finding]:
+    """All guardrail findings for one account as of a date, most severe first.
+
+    ``engagement`` is the account's score (``sponsors.scoring.score_account``); without it the
+    score-based codes (``sponsor_disengaged``, ``single_threaded``) are skipped.
+
+    A contact counts as gone when its status is "departed" or a confirmed ``departure`` org
+    change dated on or before ``as_of`` names it; gone contacts count for no sponsor, backup
+    or engaged executive, even before the CRM catches up.
+    """
+    cadence = config.cadence_for(facts.tier)  # fails early on an unknown tier
+    departures = _confirmed_departures(facts, as_of)
+    gone = {c.id for c in facts.contacts if not c.is_active} | set(departures)
+    present = [c for c in facts.contacts if c.id not in gone]
+
+    findings: list[Finding] = []
+    findings += _sponsor_departed(facts, present, departures, as_of=as_of, config=config)
+    findings += _no_sponsor(facts, present)
+    findings += _no_backup_sponsor(facts, present)
+    findings += _no_exec_contact(facts, as_of=as_of, config=config)
+    findings += _cadence_overdue(facts, cadence, as_of=as_of)
+    if engagement is not None:
+        findings += _sponsor_disengaged(facts, engagement, present, config=config)
+        findings += _single_threaded(facts, engagement, present, config=config)
+    findings += _operational_exec_contacts(facts, as_of=as_of, config=config)
+    findings += _org_changes(facts, as_of=as_of, config=config)
+    return sort_findings(findings)
+
+
+def _confirmed_departures(facts: AccountFacts, as_of: date) -> dict:
+    """Contact id -> latest confirmed ``departure`` change on or before ``as_of``."""
+    latest: dict = {}
+    for ch in facts.org_changes:
+        if ch.kind != "departure" or ch.state != "confirmed" or ch.contact_id is None:
+            continue
+        if _as_date(ch.occurred_on) > as_of:
+            continue
+        known = latest.get(ch.contact_id)
+        if known is None or _as_date(ch.occurred_on) > _as_date(known.occurred_on):
+            latest[ch.contact_id] = ch
+    return latest
+
+
+def _sponsor_departed(facts, present, departures, *, as_of, config) -> list[Finding]:
+    due_on = as_of + timedelta(days=config.departure_response_days)
+    present_ids = {c.id for c in present}
+    out = []
+    for c in facts.contacts:
+        if c.sponsor not in ("primary", "backup"):
+            continue
+        change = departures.get(c.id)
+        if c.status != "departed" and change is None:
+            continue
+        evidence = []
+        if c.status == "departed":
+            evidence.append("status departed")
+        if change is not None:
+            evidence.append(f"departure confirmed on {_as_date(change.occurred_on).isoformat()} via {change.source}")
+        backups = [b for b in facts.contacts if b.sponsor == "backup" and b.id in present_ids and b.id != c.id]
+        primaries = [p for p in facts.contacts if p.sponsor == "primary" and p.id in present_ids and p.id != c.id]
+        backup_names = _names(backups)
+        role = c.sponsor
+        if role == "primary":
+            cover = f"backup sponsor: {', '.join(backup_names)}" if backups else "no backup sponsor"
+        else:
+            cover = f"primary sponsor: {', '.join(_names(primaries))}" if primaries else "no primary sponsor"
+        out.append(Finding(
+            code="sponsor_departed",
+            severity="critical",
+            message=(
+                f"{role.capitalize()} sponsor {c.name} has left {facts.name} ({' and '.join(evidence)}); "
+                f"respond by {due_on.isoformat()}; {cover}"
+            ),
+            subject=f"contact:{c.id}",
+            contact_id=c.id,
+            escalate=True,
+            details={
+                "sponsor_role": role,
+                "contact_name": c.name,
+                "title": c.title,
+                "status": c.status,
+                "org_change_id": change.id if change is not None else None,
+                "departed_on": _as_date(change.occurred_on).isoformat() if change is not None else None,
+                "due_on": due_on.isoformat(),
+                "response_days": config.departure_response_days,
+                "backup_sponsors": backup_names,
+                "primary_sponsors": _names(primaries),
+                "succession_steps": _succession_steps(
+                    facts, c, backups=backups, primaries=primaries, as_of=as_of, due_on=due_on, config=config
+                ),
+            },
+        ))
+    return out
+
+
+def _succession_steps(facts, departed, *, backups, primaries, as_of, due_on, config) -> list[str]:
+    """The first steps of a succession plan, in order (the escalation e-mail lists them)."""
+    cadence = config.cadence_for(facts.tier)
+    touch_by = (as_of + timedelta(days=cadence)).isoformat()
+    steps = [f"Confirm {departed.name}'s departure (last day, successor) with the account team by {due_on.isoformat()}"]
+    if departed.sponsor == "primary":
+        if backups:
+            backup = backups[0].name
+            steps += [
+                f"Brief backup sponsor {backup} and meet them by {due_on.isoformat()}",
+                f"Propose {backup} as the new primary sponsor",
+                "Identify a new backup sponsor with the account team",
+            ]
+        else:
+            steps.append("Identify a new executive sponsor with the account team (no backup sponsor on record)")
+    else:
+        if primaries:
+            steps.append(f"Tell primary sponsor {primaries[0].name} and ask whom they suggest as backup")
+        steps.append("Identify a new backup sponsor with the account team")
+    steps += [
+        f"Plan outreach to {departed.name}'s successor",
+        (f"Schedule an executive touchpoint within the {TIER_LABELS[facts.tier]} cadence "
+         f"({cadence} days, by {touch_by})"),
+    ]
+    return steps
+
+
+def _no_sponsor(facts, present) -> list[Finding]:
+    if any(c.is_sponsor for c in present):
+        return []
+    present_ids = {c.id for c in present}
+    departed = [c for c in facts.contacts if c.is_sponsor and c.id not in present_ids]
+    return [Finding(
+        code="no_sponsor",
+        severity="critical",
+        message=f"No active executive sponsor identified for {facts.name}",
+        details={
+            "active_contacts": len(present),
+            "active_executives": sum(1 for c in present if c.is_executive),
+            "departed_sponsors": _names(departed),
+        },
+    )]
+
+
+def _no_backup_sponsor(facts, present) -> list[Finding]:
+    if any(c.sponsor == "backup" for c in present):
+        return []
+    primaries = [c for c in present if c.sponsor == "primary"]
+    present_ids = {c.id for c in present}
+    departed = [c for c in facts.contacts if c.sponsor == "backup" and c.id not in present_ids]
+    suffix = f" (primary: {', '.join(_names(primaries))})" if primaries else ""
+    return [Finding(
+        code="no_backup_sponsor",
+        severity="medium",
+        message=f"No active backup sponsor at {facts.name}{suffix}",
+        details={"active_backup_sponsors": 0, "departed_backup_sponsors": _names(departed)},
+    )]
+
+
+def _no_exec_contact(facts, *, as_of, config) -> list[Finding]:
+    if facts.tier != "enterprise":
+        return []
+    limit = config.enterprise_no_contact_days
+    last = facts.last_exec_touch
+    days = None if last is None else _days_between(last, as_of)
+    if days is not None and days <= limit:
+        return []
+    if days is None:
+        message = f"No executive contact at {facts.name} on record (enterprise limit {limit} days)"
+    else:
+        message = f"No executive contact at {facts.name} for {days} days (enterprise limit {limit})"
+    return [Finding(
+        code="no_exec_contact_90d",
+        severity="high",
+        message=message,
+        details={
+            "days_since": days,
+            "limit_days": limit,
+            "last_exec_touch": _as_date(last).isoformat() if last is not None else None,
+        },
+    )]
+
+
+def _cadence_overdue(facts, cadence, *, as_of) -> list[Finding]:
+    last = facts.last_exec_touch
+    days = None if last is None else _days_between(last, as_of)
+    label = TIER_LABELS[facts.tier]
+    if days is None:
+        severity = "high"
+        message = f"No executive touchpoint on record at {facts.name} ({label} cadence {cadence} days)"
+    elif days > 2 * cadence:
+        severity = "high"
+        message = (f"Executive touchpoint overdue at {facts.name}: {days} days since the last one "
+                   f"({label} cadence {cadence} days, more than twice the cadence)")
+    elif days > cadence:
+        severity = "medium"
+        message = (f"Executive touchpoint overdue at {facts.name}: {days} days since the last one "
+                   f"({label} cadence {cadence} days)")
+    else:
+        return []
+    return [Finding(
+        code="cadence_overdue",
+        severity=severity,
+        message=message,
+        details={
+            "days_since": days,
+            "cadence_days": cadence,
+            "last_exec_touch": _as_date(last).isoformat() if last is not None else None,
+            "was_due_on": (_as_date(last) + timedelta(days=cadence)).isoformat() if last is not None else None,
+        },
+    )]
+
+
+def _sponsor_disengaged(facts, engagement, present, *, config) -> list[Finding]:
+    scores = {b.contact_id: b for b in engagement.sponsors}
+    out = []
+    for c in present:
+        breakdown = scores.get(c.id)
+        if c.sponsor != "primary" or breakdown is None:
+            continue
+        score = breakdown.total
+        previous = facts.previous_scores.get(c.id)
+        drop = None if previous is None else previous - score
+        reasons = []
+        if breakdown.level == "Disengaged":
+            reasons.append(f"level Disengaged (score {score})")
+        if drop is not None and drop >= config.score_drop_points:
+            reasons.append(f"score fell {drop} points in {config.score_drop_days} days ({previous} -> {score})")
+        if not reasons:
+            continue
+        out.append(Finding(
+            code="sponsor_disengaged",
+            severity="high",
+            message=f"Primary sponsor {c.name} at {facts.name} is disengaging: {'; '.join(reasons)}",
+            subject=f"contact:{c.id}",
+            contact_id=c.id,
+            details={
+                "level": breakdown.level,
+                "score": score,
+                "previous_score": previous,
+                "drop": drop,
+                "drop_points": config.score_drop_points,
+                "drop_days": config.score_drop_days,
+            },
+        ))
+    return out
+
+
+def _single_threaded(facts, engagement, present, *, config) -> list[Finding]:
+    levels = {b.contact_id: b.level for b in engagement.sponsors}
+    executives = [c for c in present if c.is_executive or c.is_sponsor]
+    engaged = [c for c in executives if levels.get(c.id) in ENGAGED_LEVELS]
+    minimum = config.min_engaged_executives
+    if len(engaged) >= minimum:
+        return []
+    who = f" ({', '.join(_names(engaged))})" if engaged else ""
+    plural = "" if len(engaged) == 1 else "s"
+    return [Finding(
+        code="single_threaded",
+        severity="low",
+        message=(f"{facts.name} is single-threaded: {len(engaged)} engaged executive{plural}{who}, "
+                 f"at least {minimum} wanted"),
+        details={
+            "engaged_executives": len(engaged),
+            "engaged_names": _names(engaged),
+            "active_executives": len(executives),
+            "minimum": minimum,
+        },
+    )]
+
+
+def _operational_exec_contacts(facts, *, as_of, config) -> list[Finding]:
+    out = []
+    for interaction_id, contact_id, when in facts.operational_exec_contacts:
+        days = _days_between(when, as_of)
+        if not 0 <= days <= config.operational_lookback_days:
+            continue
+        name = _name(facts.contact(contact_id), contact_id)
+        on = _as_date(when).isoformat()
+        out.append(Finding(
+            code="operational_exec_contact",
+            severity="medium",
+            message=(f"Operational outreach to executive {name} at {facts.name} on {on} "
+                     f"(interaction {interaction_id}); route operational issues to the operational "
+                     f"contact or support"),
+            subject=f"interaction:{interaction_id}",
+            contact_id=contact_id,
+            details={"interaction_id": interaction_id, "occurred_on": on, "days_ago": days,
+                     "lookback_days": config.operational_lookback_days},
+        ))
+    return out
+
+
+def _org_changes(facts, *, as_of, config) -> list[Finding]:
+    out = []
+    for ch in facts.org_changes:
+        if ch.state != "confirmed":
+            continue
+        days = _days_between(ch.occurred_on, as_of)
+        if not 0 <= days <= config.org_change_window_days:
+            continue
+        contact = facts.contact(ch.contact_id) if ch.contact_id is not None else None
+        if ch.kind == "departure" and contact is not None and contact.sponsor in ("primary", "backup"):
+            continue  # sponsor_departed covers it
+        names_executive = contact is not None and (contact.is_executive or contact.is_sponsor)
+        if ch.kind not in ACCOUNT_WIDE_KINDS and not names_executive:
+            continue
+        base = ORG_CHANGE_SEVERITY.get(ch.kind, UNKNOWN_KIND_SEVERITY)
+        uncertain = ch.confidence < config.org_change_certain_confidence
+        severity = lower_severity(base) if uncertain else base
+        on = _as_date(ch.occurred_on).isoformat()
+        what = ch.kind.replace("_", " ")
+        if contact is not None:
+            what += f" of {contact.name}" + (f" ({contact.title})" if contact.title else "")
+        headline = f": {ch.headline}" if ch.headline else ""
+        out.append(Finding(
+            code="org_change",
+            severity=severity,
+            message=(f"Org change at {facts.name}: {what}{headline} on {on} via {ch.source} "
+                     f"(confidence {ch.confidence:.0%})"),
+            subject=f"org_change:{ch.id}",
+            contact_id=ch.contact_id,
+            details={
+                "org_change_id": ch.id,
+                "kind": ch.kind,
+                "occurred_on": on,
+                "days_ago": days,
+                "window_days": config.org_change_window_days,
+                "source": ch.source,
+                "confidence": ch.confidence,
+                "base_severity": base,
+                "lowered_for_confidence": uncertain,
+                "headline": ch.headline,
+            },
+        ))
+    return out
