@@ -19,12 +19,16 @@ from sponsors.guardrails import (
     DEFAULT_CONFIG,
     ORG_CHANGE_SEVERITY,
     GuardrailConfig,
+    PlannedOutreach,
     change_fingerprint,
+    check_touchpoint,
+    conflict_message,
     evaluate_account,
     is_trivial_company_rename,
     is_trivial_title_change,
     lower_severity,
     needs_confirmation,
+    outreach_conflicts,
     severity_rank,
     sort_findings,
 )
@@ -662,3 +666,108 @@ def test_it_sorts_findings_by_severity_then_code():
         ("low", "single_threaded"),
     ]
     assert sort_findings(reversed(findings)) == findings
+
+
+# --- check_touchpoint (guardrail 4, before the fact) -----------------------------------
+
+
+@pytest.mark.parametrize("direction", ["outbound", "meeting"])
+@pytest.mark.parametrize("who", [pat(), bo(), vic(), person(9, "Sam Sponsor", roles=("director",), sponsor="backup")])
+def test_it_refuses_operational_outreach_to_an_executive(who, direction):
+    refusal = check_touchpoint(contact=who, direction=direction, purpose="operational")
+    assert refusal is not None
+    assert who.name in refusal
+    assert "operational contact" in refusal and "support" in refusal
+
+
+def test_it_names_the_operational_contact_when_known():
+    refusal = check_touchpoint(contact=pat(), direction="outbound", purpose="operational",
+                               operational_contact="Dee Director")
+    assert "Route this issue to Dee Director" in refusal
+
+
+@pytest.mark.parametrize(
+    ("who", "direction", "purpose"),
+    [
+        (pat(), "outbound", "strategic"),
+        (pat(), "meeting", "strategic"),
+        (pat(), "inbound", "operational"),  # they came to us
+        (dee(), "outbound", "operational"),  # not an executive
+        (dee(), "meeting", "operational"),
+    ],
+)
+def test_it_allows_other_touchpoints(who, direction, purpose):
+    assert check_touchpoint(contact=who, direction=direction, purpose=purpose) is None
+
+
+@pytest.mark.parametrize(
+    ("direction", "purpose", "bad"),
+    [("sideways", "strategic", "sideways"), ("outbound", "urgent", "urgent")],
+)
+def test_it_rejects_unknown_touchpoint_vocabulary(direction, purpose, bad):
+    with pytest.raises(ValueError, match=bad):
+        check_touchpoint(contact=pat(), direction=direction, purpose=purpose)
+
+
+# --- outreach_conflicts (guardrail 5) ---------------------------------------------------
+
+PLANNED_ON = date(2025, 7, 10)
+
+
+def plan(id, *, planner="ann@example.com", contact_id=PAT, shift=0) -> PlannedOutreach:
+    return PlannedOutreach(id=id, contact_id=contact_id, planner=planner, planned_on=PLANNED_ON + timedelta(days=shift))
+
+
+@pytest.mark.parametrize("shift", [-7, -1, 0, 3, 7])
+def test_it_finds_another_planners_outreach_within_7_days(shift):
+    new = plan(1)
+    other = plan(2, planner="bob@example.com", shift=shift)
+    assert outreach_conflicts(new, [other], config=DEFAULT_CONFIG) == [other]
+
+
+@pytest.mark.parametrize("shift", [-8, 8, 30])
+def test_it_ignores_outreach_more_than_7_days_apart(shift):
+    other = plan(2, planner="bob@example.com", shift=shift)
+    assert outreach_conflicts(plan(1), [other]) == []
+
+
+@pytest.mark.parametrize("planner", ["ann@example.com", " Ann@Example.com "])
+def test_it_never_conflicts_a_planner_with_themself(planner):
+    assert outreach_conflicts(plan(1), [plan(2, planner=planner, shift=1)]) == []
+
+
+def test_it_does_not_conflict_a_plan_with_its_stored_self():
+    stored = plan(1, planner="bob@example.com")
+    assert outreach_conflicts(plan(1), [stored]) == []
+
+
+def test_it_checks_an_unsaved_plan_against_everything():
+    other = plan(2, planner="bob@example.com")
+    assert outreach_conflicts(plan(None), [other]) == [other]
+
+
+def test_it_ignores_outreach_to_another_executive():
+    assert outreach_conflicts(plan(1), [plan(2, planner="bob@example.com", contact_id=BO)]) == []
+
+
+def test_it_reads_the_conflict_window_from_the_config():
+    config = GuardrailConfig.from_mapping({"outreach_conflict_days": 14})
+    other = plan(2, planner="bob@example.com", shift=14)
+    assert outreach_conflicts(plan(1), [other], config=config) == [other]
+
+
+def test_it_lists_conflicts_earliest_first_and_explains_them():
+    late = plan(3, planner="cy@example.com", shift=5)
+    early = plan(2, planner="bob@example.com", shift=-2)
+    new = plan(1)
+    conflicts = outreach_conflicts(new, [late, plan(4, shift=1), early])
+    assert conflicts == [early, late]
+    message = conflict_message(new, conflicts, contact_name="Pat Primary")
+    assert message.startswith(f"Outreach to Pat Primary on {PLANNED_ON.isoformat()} is within 7 days")
+    assert f"bob@example.com on {early.planned_on.isoformat()}" in message
+    assert f"cy@example.com on {late.planned_on.isoformat()}" in message
+    assert "coordinate with the account team" in message
+
+
+def test_it_has_nothing_to_say_without_conflicts():
+    assert conflict_message(plan(1), []) == ""
