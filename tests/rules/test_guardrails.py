@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sponsors.facts import (
+    CONTACT_ROLES,
+    ENGAGEMENT_LEVELS,
+    ORG_CHANGE_KINDS,
+    SEVERITIES,
+    TIERS,
     AccountEngagement,
     AccountFacts,
     CadenceStatus,
@@ -771,3 +778,74 @@ def test_it_lists_conflicts_earliest_first_and_explains_them():
 
 def test_it_has_nothing_to_say_without_conflicts():
     assert conflict_message(plan(1), []) == ""
+
+
+# --- properties ------------------------------------------------------------------------
+
+contacts_st = st.lists(
+    st.builds(
+        ContactFact,
+        id=st.integers(1, 6),
+        name=st.sampled_from(["Ana", "Ben", "Cy"]),
+        roles=st.lists(st.sampled_from(CONTACT_ROLES), max_size=2).map(tuple),
+        sponsor=st.sampled_from([None, "primary", "backup"]),
+        status=st.sampled_from(["active", "departed"]),
+    ),
+    max_size=6,
+    unique_by=lambda c: c.id,
+)
+changes_st = st.lists(
+    st.builds(
+        OrgChangeFact,
+        id=st.integers(1, 1000),
+        kind=st.sampled_from(ORG_CHANGE_KINDS),
+        occurred_on=st.integers(-5, 400).map(days_ago),
+        source=st.just("news"),
+        contact_id=st.one_of(st.none(), st.integers(1, 6)),
+        confidence=st.floats(0, 1),
+        state=st.sampled_from(["confirmed", "pending", "dismissed"]),
+    ),
+    max_size=5,
+    unique_by=lambda ch: ch.id,
+)
+
+
+@given(
+    tier=st.sampled_from(TIERS),
+    contacts=contacts_st,
+    changes=changes_st,
+    last_touch=st.one_of(st.none(), st.integers(-3, 500)),
+    levels=st.lists(st.sampled_from(ENGAGEMENT_LEVELS), min_size=6, max_size=6),
+    with_engagement=st.booleans(),
+    operational=st.lists(st.tuples(st.integers(1, 6), st.integers(-5, 400)), max_size=4),
+)
+def test_its_findings_are_well_formed_for_any_account(
+    tier, contacts, changes, last_touch, levels, with_engagement, operational
+):
+    facts = AccountFacts(
+        id=1, name="Acme", tier=tier, contacts=tuple(contacts), org_changes=tuple(changes),
+        last_exec_touch=None if last_touch is None else days_ago(last_touch),
+        operational_exec_contacts=tuple((900 + i, cid, days_ago(d)) for i, (cid, d) in enumerate(operational)),
+        previous_scores={c.id: 80 for c in contacts},
+    )
+    eng = engagement(*(breakdown(i + 1, level, 50) for i, level in enumerate(levels))) if with_engagement else None
+    findings = evaluate_account(facts, eng, as_of=AS_OF)
+    keys = [(f.code, f.subject) for f in findings]
+    assert len(keys) == len(set(keys))  # one alert per (account, code, subject)
+    assert all(f.severity in SEVERITIES and f.message for f in findings)
+    assert all(f.escalate == (f.code == "sponsor_departed") for f in findings)
+    assert sort_findings(findings) == findings
+    assert evaluate_account(facts, eng, as_of=AS_OF) == findings  # deterministic
+
+
+@given(a=st.integers(-20, 20), b=st.integers(-20, 20), same=st.booleans())
+def test_outreach_conflicts_are_symmetric(a, b, same):
+    first = plan(1, shift=a)
+    second = plan(2, shift=b, planner="ann@example.com" if same else "bob@example.com")
+    assert bool(outreach_conflicts(first, [second])) == bool(outreach_conflicts(second, [first]))
+
+
+@given(st.text(max_size=40))
+def test_a_title_or_company_is_a_trivial_change_of_itself(text):
+    assert is_trivial_title_change(text, text)
+    assert is_trivial_company_rename(text, text)
