@@ -8,9 +8,9 @@ Templates live in ``reports/templates/reports/`` so they work as ordinary app te
 * ``sponsor_report_print.html`` -- a full, self-contained printable page (print CSS
   inline, no external resources) that includes the fragment; the PDF is rendered from it.
 
-``html_context`` turns a ``SponsorReport`` into plain strings (dates ISO, "—" for unknown,
-explicit empty states), so the templates need no filters, localisation or settings and a
-standalone ``django.template.Engine`` can render them.
+``html_context`` turns a ``SponsorReport`` into plain strings (numbers too, so nothing is
+localised; dates ISO, "—" for unknown, explicit empty states), so the templates need no
+filters, localisation or settings and a standalone ``django.template.Engine`` renders them.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def html_context(report: SponsorReport) -> dict:
             "account_name": _text(h.account_name),
             "tier": h.tier_label,
             "status": h.overall_status,
-            "score": h.overall_score,
+            "score": str(h.overall_score),
             "risk": h.overall_risk,
             "as_of": fmt_date(h.as_of),
         },
@@ -69,7 +69,7 @@ def html_context(report: SponsorReport) -> dict:
             {
                 "name": _text(s.name),
                 "title": _text(s.title),
-                "score": s.score,
+                "score": str(s.score),
                 "level": s.engagement_level,
                 "last_touch": fmt_date(s.last_touch),
                 "status": s.status,
