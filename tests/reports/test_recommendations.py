@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from reports.recommendations import (
+    ALERT_CODES,
+    ALL_CLEAR,
+    CONDITIONS,
+    RULES,
+    RecommendationContext,
+    _placeholders,
+    recommend,
+)
+from reports.report import HORIZONS, AlignmentRow
+from sponsors.facts import Finding
+
+CTX = RecommendationContext(
+    account_name="Acme Corp", tier="enterprise", primary_name="Jane Roe",
+    communication_preference="Email", backup_names=("Dana Smith",),
+)
+
+
+def finding(code, message="details here", severity="medium"):
+    return Finding(code=code, severity=severity, message=message)
+
+
+def flat(recs):
+    return [(h, r.action, r.reason) for h, group in recs.by_horizon() for r in group]
+
+
+def test_every_rule_key_is_known_and_every_template_formats():
+    known = set(ALERT_CODES) | set(CONDITIONS) | {ALL_CLEAR}
+    values = _placeholders(CTX)
+    for rule in RULES:
+        assert rule.when in known, rule
+        assert rule.horizon in HORIZONS
+        assert set(rule.unless) <= known
+        for template in (rule.action, rule.reason):
+            fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+            assert fields <= set(values), (rule, fields)
+
+
+@pytest.mark.parametrize("code, horizon, action_part", [
+    ("no_sponsor", "immediate", "Identify an executive sponsor for Acme Corp this week"),
+    ("sponsor_departed", "immediate", "Meet Dana Smith this week"),
+    ("sponsor_departed", "short_term", "Brief the new sponsor"),
+    ("no_exec_contact_90d", "immediate", "Book the next 1:1 with Jane Roe via Email"),
+    ("cadence_overdue", "immediate", "Book the next 1:1 with Jane Roe via Email"),
+    ("no_backup_sponsor", "short_term", "Name a backup sponsor next to Jane Roe"),
+    ("sponsor_disengaged", "short_term", "Run a re-engagement plan with Jane Roe"),
+    ("single_threaded", "strategic", "Multi-thread: build a relationship with a second executive"),
+    ("operational_exec_contact", "immediate", "Route operational issues"),
+    ("org_change", "short_term", "Review the org change"),
+])
+def test_each_code_maps_to_its_action_with_a_reason(code, horizon, action_part):
+    recs = recommend([finding(code)], CTX)
+    matches = [r for r in getattr(recs, horizon) if action_part in r.action]
+    assert len(matches) == 1, flat(recs)
+    assert matches[0].reason
+    assert matches[0].code == code
+    # something is wrong: no "all clear" default
+    assert all(r.code != ALL_CLEAR for _, g in recs.by_horizon() for r in g)
+
+
+def test_qbr_without_exec_and_low_alignment_come_from_the_context():
+    ctx = RecommendationContext(
+        primary_name="Jane Roe", last_qbr_without_exec=True,
+        alignment=(AlignmentRow("Portal", "Supplier consolidation", "high"),
+                   AlignmentRow("AI forecasting", "Inventory accuracy", "low")),
+    )
+    recs = recommend([], ctx)
+    actions = [r.action for r in recs.short_term]
+    assert actions == [
+        "Invite Jane Roe personally to the next QBR",
+        "Map their priority \"Inventory accuracy\" to a concrete initiative with Jane Roe",
+    ]
+    assert "AI forecasting" in recs.short_term[1].reason
+    assert recs.strategic == ()
+
+
+def test_it_deduplicates_and_merges_reasons():
+    recs = recommend([
+        finding("cadence_overdue", "last touch 75 days ago"),
+        finding("no_exec_contact_90d", "x"),
+        finding("cadence_overdue", "last touch 75 days ago"),
+        finding("no_backup_sponsor"),
+        finding("no_backup_sponsor"),
+    ], CTX)
+    assert [r.action for r in recs.immediate] == ["Book the next 1:1 with Jane Roe via Email"]
+    reason = recs.immediate[0].reason
+    assert reason.count("No executive contact in the last 90 days") == 1
+    assert reason.count("last touch 75 days ago") == 1
+    assert len(recs.short_term) == 1
+
+
+def test_order_is_stable_whatever_the_finding_order():
+    codes = ["single_threaded", "no_backup_sponsor", "sponsor_departed", "cadence_overdue",
+             "operational_exec_contact"]
+    a = recommend([finding(c) for c in codes], CTX)
+    b = recommend([finding(c) for c in reversed(codes)], CTX)
+    assert flat(a) == flat(b)
+    assert [r.code for r in a.immediate] == [
+        "sponsor_departed", "operational_exec_contact", "cadence_overdue"]
+
+
+def test_no_sponsor_suppresses_sponsor_specific_actions():
+    recs = recommend([finding("no_sponsor"), finding("cadence_overdue"),
+                      finding("sponsor_disengaged")], RecommendationContext())
+    actions = [a for _, a, _ in flat(recs)]
+    assert actions == ["Identify an executive sponsor for the account this week"]
+
+
+def test_nothing_wrong_gives_the_strategic_default():
+    recs = recommend([], CTX)
+    assert recs.immediate == () and recs.short_term == ()
+    assert [(r.action, r.code) for r in recs.strategic] == [
+        ("Keep the monthly executive cadence with Jane Roe", ALL_CLEAR)]
+    assert recs.strategic[0].reason
+
+
+def test_unknown_codes_are_ignored_but_still_count_as_something_wrong():
+    recs = recommend([finding("not_a_code")], CTX)
+    assert len(recs) == 0
