@@ -175,6 +175,8 @@ class OrgChange(models.Model):
     confidence = models.FloatField(default=1.0)
     evidence = models.JSONField(default=dict, blank=True, help_text="The raw record it came from.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.CONFIRMED)
+    old_value = models.CharField(max_length=500, blank=True, help_text="Before the change (title, company…).")
+    new_value = models.CharField(max_length=500, blank=True, help_text="After the change.")
     fingerprint = models.CharField(max_length=255, blank=True, help_text="Normalised change, to ignore repeats.")
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -254,3 +256,159 @@ class PlannedTouchpoint(models.Model):
 
     def __str__(self):
         return f"{self.get_type_display()} on {self.planned_on}"
+
+
+class ScoreSnapshot(models.Model):
+    """A computed engagement score, per executive contact (or the account, contact empty) and day.
+
+    The breakdown (four factors with notes, level reasons, cadence) is stored, not only the total,
+    so "why" and "what changed since last week" can be answered from history."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="score_snapshots")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="score_snapshots"
+    )
+    as_of = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, choices=[(v, v) for v in facts.ENGAGEMENT_LEVELS])
+    risk = models.CharField(max_length=10, choices=[(v, v) for v in ("Low", "Medium", "High", "Critical")])
+    breakdown = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "as_of"], condition=Q(contact__isnull=False), name="score_snapshot_contact_day"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "as_of"], condition=Q(contact__isnull=True), name="score_snapshot_account_day"
+            ),
+            models.CheckConstraint(condition=Q(score__lte=100), name="score_snapshot_score_0_100"),
+        ]
+        indexes = [models.Index(fields=["account", "as_of"])]
+
+    def __str__(self):
+        who = self.contact or self.account
+        return f"{who}: {self.score}/100 {self.level} on {self.as_of}"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+SEVERITY_CHOICES = [(v, v.capitalize()) for v in facts.SEVERITIES]
+
+
+class Alert(models.Model):
+    """A guardrail finding with a lifecycle: open → acknowledged → resolved.
+
+    At most one unresolved alert per (account, code, subject); it resolves itself when the
+    condition clears, and a new one opens if it comes back (resolved ones are the history)."""
+
+    Status = AlertStatus
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alerts")
+    code = models.CharField(max_length=32)
+    subject = models.CharField(max_length=64, blank=True, default="")
+    severity = models.CharField(max_length=8, choices=SEVERITY_CHOICES)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    message = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    due_on = models.DateField(null=True, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    last_seen_on = models.DateField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "code", "subject"],
+                condition=~Q(status="resolved"),
+                name="one_unresolved_alert_per_subject",
+            ),
+            models.CheckConstraint(condition=in_choices("status", AlertStatus.choices), name="alert_status_valid"),
+            models.CheckConstraint(condition=in_choices("severity", SEVERITY_CHOICES), name="alert_severity_valid"),
+        ]
+        indexes = [models.Index(fields=["account", "status"])]
+
+    def __str__(self):
+        return f"[{self.severity}] {self.code}: {self.message}"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: each e-mail is a row with a unique dedupe key, written in the same transaction
+    as the alert that caused it and sent by a Celery task (see sponsors/notify.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=48, help_text="Template name, e.g. sponsor_departed.")
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} → {', '.join(self.to)} ({self.status})"
+
+
+class WebhookDelivery(models.Model):
+    """A raw job-change webhook as received (kept even when it fails), processed by Celery."""
+
+    provider = models.CharField(max_length=64)
+    delivery_id = models.CharField(max_length=128, help_text="The provider's id, or a hash of the body.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "delivery_id"], name="webhook_delivery_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.delivery_id}"
+
+
+class NewsFeed(models.Model):
+    """An RSS/Atom feed about a customer account, polled for news about its executives."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="news_feeds")
+    url = models.URLField(max_length=1000)
+    etag = models.CharField(max_length=255, blank=True)
+    modified = models.CharField(max_length=255, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "url"], name="news_feed_unique_per_account")]
+
+    def __str__(self):
+        return self.url
