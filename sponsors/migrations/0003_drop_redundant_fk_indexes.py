@@ -32,4 +32,12 @@ class Migration(migrations.Migration):
             name='interaction',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='participant_links', to='sponsors.interaction'),
         ),
+        # Altering the FK's db_index makes Django drop every single-column index on account_id,
+        # and on PostgreSQL that includes the partial unique index behind
+        # one_primary_sponsor_per_account. Put it back (SQLite rebuilt the table with it).
+        migrations.RunSQL(
+            sql='CREATE UNIQUE INDEX IF NOT EXISTS "one_primary_sponsor_per_account" '
+            "ON \"sponsors_contact\" (\"account_id\") WHERE \"sponsor\" = 'primary'",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
     ]
