@@ -119,11 +119,12 @@ class Command(BaseCommand):
             participants = cursor.fetchall()
             # Ordinary (WAL-logged) tables with the same columns, defaults and indexes as ours.
             cursor.execute("CREATE TABLE bench_scratch_interaction (LIKE sponsors_interaction INCLUDING ALL)")
-            cursor.execute("CREATE TABLE bench_scratch_participant (LIKE sponsors_interactionparticipant INCLUDING ALL)")
+            cursor.execute(
+                "CREATE TABLE bench_scratch_participant (LIKE sponsors_interactionparticipant INCLUDING ALL)")
             started = time.perf_counter()
             with cursor.cursor.copy(
-                "COPY bench_scratch_interaction (id, account_id, external_id, type, occurred_at, direction, purpose, topics, "
-                "outcome, responded_at, logged_by, created_at) FROM STDIN"
+                "COPY bench_scratch_interaction (id, account_id, external_id, type, occurred_at, direction, purpose, "
+                "topics, outcome, responded_at, logged_by, created_at) FROM STDIN"
             ) as copy:
                 for row in interactions:
                     copy.write_row(row)
