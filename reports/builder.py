@@ -128,9 +128,8 @@ def build_sponsor_report(
                 topics=tuple(str(t) for t in (i["topics"] or ())),
                 outcome=health.timeline_outcome(
                     direction=i["direction"], outcome=i["outcome"] or "",
-                    occurred_on=local_date(i["occurred_at"]),
-                    responded_on=local_date(i["responded_at"]) if i["responded_at"] and i["responded_at"] < end
-                    else None,
+                    reply_days=(i["responded_at"] - i["occurred_at"]).total_seconds() / 86400
+                    if i["responded_at"] and i["responded_at"] < end else None,
                 ),
             )
             for i in Interaction.objects.filter(

@@ -62,8 +62,8 @@ IMPACT_BY_KIND = {
     "acquisition": "New owners may re-decide vendors: secure executive sponsorship on both sides",
     "layoffs": "Budget pressure and renewal risk: reinforce the value delivered",
 }
-SPONSOR_DEPARTURE_IMPACT = ("Sponsor continuity at risk: escalate, meet the backup sponsor and name a successor "
-                            "this week")
+SPONSOR_DEPARTURE_IMPACT = ("Sponsor continuity at risk: escalate, secure the relationship through the backup "
+                            "or another executive, and name a successor this week")
 PENDING_PREFIX = "If confirmed: "
 
 
@@ -170,15 +170,17 @@ def recent_org_changes(
     return tuple(org_change_note(ch, by_id.get(ch.contact_id)) for ch in recent)
 
 
-def timeline_outcome(*, direction: str, outcome: str, occurred_on: date, responded_on: date | None) -> str:
-    """The recorded outcome; for our outbound without one, whether and when they replied."""
+def timeline_outcome(*, direction: str, outcome: str, reply_days: float | None) -> str:
+    """The recorded outcome; for our outbound without one, whether and how fast they replied
+    (``reply_days``: days from our message to their reply, None when unanswered)."""
     if outcome.strip():
         return outcome.strip()
     if direction == "outbound":
-        if responded_on is None:
+        if reply_days is None:
             return "No reply"
-        days = max((responded_on - occurred_on).days, 0)
-        return "Replied the same day" if days == 0 else f"Replied after {days} day{'s' if days != 1 else ''}"
+        if reply_days < 1:
+            return "Replied within a day"
+        return f"Replied after {fmt_days(reply_days)} days"
     return ""
 
 
