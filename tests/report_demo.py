@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from django.core.management import call_command
 from markdown_it import MarkdownIt
 
@@ -55,9 +54,9 @@ class _Null:
         pass
 
 
-@pytest.fixture
-def demo(db, tmp_path):
-    """The demo portfolio: 12 accounts, seed 7, as of 2026-11-26 (acc_00001 … acc_00012)."""
+def demo_accounts(tmp_path) -> dict:
+    """Seed the demo portfolio (12 accounts, seed 7, as of 2026-11-26): ``{external_id: Account}``
+    (acc_00001 … acc_00012)."""
     seed_demo(tmp_path)
     return {a.external_id: a for a in Account.objects.all()}
 

@@ -30,7 +30,7 @@ from tests.report_demo import (
     DEMO_AS_OF,
     SECTION_HEADINGS,
     TABLE_COLUMNS,
-    demo,  # noqa: F401  (fixture)
+    demo_accounts,
     parse_markdown,
 )
 
@@ -41,6 +41,11 @@ GOLDEN_ACCOUNTS = ("acc_00004", "acc_00002", "acc_00009")
 
 HOSTILE_NAME = "<script>alert(1)</script>"
 PIPE_TITLE = "VP | Operations & *Supply*"
+
+
+@pytest.fixture
+def demo(db, tmp_path):
+    return demo_accounts(tmp_path)
 
 
 def build(account, as_of=DEMO_AS_OF):
