@@ -205,7 +205,7 @@ def demo_snapshot(*, accounts: int = 60, as_of: date, seed: int = 7, interaction
         for _ in range(round(rng.randint(2, 6) * interactions_scale)):
             a.interaction(rng.choice(["call", "email", "other"]), a.days_ago(1, 360), [rng.choice(delegates)],
                           rng.choice(["meeting", "outbound", "inbound"]), purpose="operational")
-        if primary and (rng.random() < 0.08 or index == 4):  # an operational e-mail to an executive
+        if primary and rng.random() < 0.08:
             a.interaction("email", a.days_ago(5, 60), [primary], "outbound", purpose="operational", reply_days=2)
         if arch == "departed" and primary:
             sponsor = next(c for c in a.contacts if c["id"] == primary)
@@ -248,5 +248,25 @@ def demo_snapshot(*, accounts: int = 60, as_of: date, seed: int = 7, interaction
                         "executive_dashboard_views": rng.randint(0, 40)},
             "org_changes": a.org_changes,
         })
+    _add_operational_email_to_an_executive(entries, as_of, seed)
     return {"format": FORMAT, "exported_at": datetime.combine(as_of, time(6, 0), UTC).isoformat()
             .replace("+00:00", "Z"), "accounts": entries}
+
+
+def _add_operational_email_to_an_executive(entries, as_of, seed):
+    """Guarantee the guardrail showcase (an operational e-mail sent to a sponsor) in every portfolio.
+
+    Added after the main loop with its own random source, so it changes no other account."""
+    rng = random.Random(seed * 7919 + 1)
+    for entry in entries[4:] + entries[:4]:
+        primary = next((c for c in entry["contacts"] if c.get("sponsor") == "primary"), None)
+        if primary is None:
+            continue
+        day = as_of - timedelta(days=rng.randint(5, 40))
+        entry["interactions"].append({
+            "id": f"i_{len(entry['interactions']) + 1}", "type": "email", "occurred_at": _at(day, rng),
+            "contact_ids": [primary["id"]], "direction": "outbound", "purpose": "operational",
+            "topics": ["Support ticket escalation"], "outcome": "", "responded_at": None,
+            "logged_by": entry["account"]["owner"]["email"],
+        })
+        return
