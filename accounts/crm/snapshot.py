@@ -375,27 +375,43 @@ def parse_snapshot(data, *, source: str = "") -> Snapshot:
                 linkedin_url=_text(ct.get("linkedin_url")), status=ct.get("status") or "active",
             ))
 
-        seen_interactions: dict[str, str] = {}
-        for j, it in enumerate(entry.get("interactions") or []):
-            path = f"{base}.interactions[{j}]"
+        # The hot loop of a large file: no per-row strings; paths are built only for a problem.
+        seen_interactions: dict[str, int] = {}
+        interactions = rec.interactions
+        fromiso = datetime.fromisoformat
+        for j, it in enumerate(entry.get("interactions") or ()):
             iid = _sid(it["id"])
-            if iid in seen_interactions:
-                c.add(f"{path}.id", f"duplicate interaction id {iid!r} (first at {seen_interactions[iid]})")
-            seen_interactions.setdefault(iid, path)
-            contact_ids = []
-            for k, ref in enumerate(it["contact_ids"]):
-                ref = _sid(ref)
-                if ref not in contact_paths:
-                    c.add(f"{path}.contact_ids[{k}]", f"unknown contact {ref!r}: not among this account's contacts")
-                elif ref not in contact_ids:
-                    contact_ids.append(ref)
-            rec.interactions.append(InteractionRecord(
-                external_id=iid, type=it["type"],
-                occurred_at=c.datetime(it["occurred_at"], f"{path}.occurred_at"),
-                contact_ids=contact_ids, direction=it["direction"], purpose=it.get("purpose") or "strategic",
-                topics=list(it.get("topics") or []), outcome=_text(it.get("outcome")),
-                responded_at=c.datetime(it.get("responded_at"), f"{path}.responded_at"),
-                logged_by=_text(it.get("logged_by")).strip().lower(),
+            first = seen_interactions.setdefault(iid, j)
+            if first != j:
+                c.add(f"{base}.interactions[{j}].id",
+                      f"duplicate interaction id {iid!r} (first at {base}.interactions[{first}])")
+            refs = it["contact_ids"]
+            if all(type(ref) is str and ref in contact_paths for ref in refs) and len(set(refs)) == len(refs):
+                contact_ids = refs
+            else:
+                contact_ids = []
+                for k, ref in enumerate(refs):
+                    ref = _sid(ref)
+                    if ref not in contact_paths:
+                        c.add(f"{base}.interactions[{j}].contact_ids[{k}]",
+                              f"unknown contact {ref!r}: not among this account's contacts")
+                    elif ref not in contact_ids:
+                        contact_ids.append(ref)
+            try:
+                occurred_at = fromiso(it["occurred_at"])
+            except ValueError:
+                occurred_at = c.datetime(it["occurred_at"], f"{base}.interactions[{j}].occurred_at")
+            responded_at = it.get("responded_at")
+            if responded_at is not None:
+                try:
+                    responded_at = fromiso(responded_at)
+                except ValueError:
+                    responded_at = c.datetime(responded_at, f"{base}.interactions[{j}].responded_at")
+            logged_by = it.get("logged_by")
+            interactions.append(InteractionRecord(
+                iid, it["type"], occurred_at, contact_ids, it["direction"], it.get("purpose") or "strategic",
+                list(it.get("topics") or ()), it.get("outcome") or "", responded_at,
+                logged_by.strip().lower() if logged_by else "",
             ))
 
         m = entry.get("metrics")
