@@ -44,7 +44,6 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from time import mktime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -130,7 +129,7 @@ def apply_departure(change: OrgChange) -> None:
 @transaction.atomic
 def org_change_confirm(*, change: OrgChange, by) -> OrgChange:
     """A CSM confirms a change (it may now alert; a departure marks the contact departed)."""
-    change = OrgChange.objects.select_for_update().select_related("contact").get(pk=change.pk)
+    change = OrgChange.objects.select_for_update(of=("self",)).select_related("contact").get(pk=change.pk)
     change.state, change.reviewed_by, change.reviewed_at = OrgChange.State.CONFIRMED, by, timezone.now()
     change.save(update_fields=["state", "reviewed_by", "reviewed_at"])
     if change.kind == "departure":
@@ -477,7 +476,7 @@ def _entry_date(entry) -> date | None:
     for key in ("published_parsed", "updated_parsed"):
         parsed = entry.get(key)
         if parsed:
-            return datetime.fromtimestamp(mktime(parsed)).date()
+            return datetime(*parsed[:6]).date()     # feedparser normalises to UTC
     return None
 
 
