@@ -51,3 +51,8 @@ def expected_findings(account_ids=None, *, as_of) -> dict:
         out[pk] = {(x.code, x.subject): x for x in guardrails.evaluate_account(f, engagement, as_of=as_of,
                                                                                config=guardrail_config())}
     return out
+
+
+def fast_password_hashing(settings):
+    """The cast's passwords hashed cheaply (the default hasher costs about a second a user)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

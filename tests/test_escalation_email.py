@@ -21,7 +21,13 @@ from sponsors import notify
 from sponsors.alerts import escalation_key, evaluate_accounts
 from sponsors.models import Alert, Contact, OutboundEmail
 
-from .guardrails_support import AS_OF, account, import_document
+from .guardrails_support import AS_OF, account, fast_password_hashing, import_document
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    fast_password_hashing(settings)
+
 
 # --- a real SMTP server ----------------------------------------------------------------------------
 
