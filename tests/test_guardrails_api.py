@@ -151,3 +151,16 @@ def test_saving_a_departure_escalates_at_once_with_one_evaluation_per_transactio
     assert len(mail.outbox) == 1                                 # ... and the escalation sent
     message = mail.outbox[0]
     assert "Priya Natarajan" in message.subject and message.extra_headers["Message-ID"] == alert.emails.get().message_id
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_alerts_emails_webhooks_and_feeds(acc, admin_client):
+    evaluate_accounts(account_ids=[acc.pk], as_of=AS_OF)
+    for model in ("alert", "outboundemail", "webhookdelivery", "newsfeed", "orgchange"):
+        response = admin_client.get(f"/admin/sponsors/{model}/")
+        assert response.status_code == 200, model
+    alert = Alert.objects.get(code="sponsor_departed")
+    response = admin_client.post("/admin/sponsors/alert/", {"action": "acknowledge", "_selected_action": [alert.pk]})
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged"
