@@ -5,12 +5,14 @@ unset, a newcomer's first run gets the embedded default: a SQLite file, eager Ce
 in-process) and e-mail printed to the console — and a log line says so.
 """
 
+import json
 import logging
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 log = logging.getLogger("config")
@@ -169,6 +171,21 @@ REST_FRAMEWORK = {
 EXEC_SPONSOR_SCORING = {}
 # Overrides of the guardrail defaults (sponsors.guardrails.GuardrailConfig).
 EXEC_SPONSOR_GUARDRAILS = {}
+
+# --- guardrails: alerts, the outbox, org-change sources (sponsors/alerts.py, notify.py, orgchanges.py) ---
+# Job-change webhook secrets per provider, JSON: EXEC_SPONSOR_WEBHOOK_SECRETS='{"acme-jobs": "s3cret"}'.
+EXEC_SPONSOR_WEBHOOK_SECRETS = json.loads(os.environ.get("EXEC_SPONSOR_WEBHOOK_SECRETS", "") or "{}")
+EXEC_SPONSOR_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("EXEC_SPONSOR_WEBHOOK_TOLERANCE_SECONDS", "300"))
+# Confidence given to news-feed matches (below low_confidence_threshold: a CSM confirms them).
+EXEC_SPONSOR_NEWS_CONFIDENCE = float(os.environ.get("EXEC_SPONSOR_NEWS_CONFIDENCE", "0.5"))
+# Outbox: a claim older than lease_seconds belongs to a dead worker; give up after max_attempts.
+EXEC_SPONSOR_EMAIL = {"lease_seconds": 600, "max_attempts": 5}
+CELERY_BEAT_SCHEDULE |= {
+    "guardrails-sweep-daily": {"task": "sponsors.alert_tasks.sweep_guardrails",
+                               "schedule": crontab(hour=6, minute=0)},
+    "outbox-flush-every-minute": {"task": "sponsors.alert_tasks.flush_outbox", "schedule": crontab()},
+    "news-feeds-poll-hourly": {"task": "sponsors.alert_tasks.poll_news_feeds", "schedule": crontab(minute=17)},
+}
 
 LOGGING = {
     "version": 1,

@@ -81,3 +81,75 @@ class PlannedTouchpointAdmin(VisibleAccountsMixin, admin.ModelAdmin):
     search_fields = ["account__name", "objective"]
     list_select_related = ["account", "planned_by"]
     autocomplete_fields = ["account", "contacts", "planned_by"]
+
+
+# --- guardrails: alerts, the outbox, webhooks, news feeds (sponsors/alerts.py, notify.py, orgchanges.py) ---
+
+from .alerts import alert_acknowledge  # noqa: E402
+from .models import Alert, NewsFeed, OutboundEmail, WebhookDelivery  # noqa: E402
+from .orgchanges import org_change_confirm, org_change_dismiss  # noqa: E402
+
+
+@admin.register(Alert)
+class AlertAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    list_display = ["opened_at", "severity", "code", "account", "contact", "status", "due_on", "last_seen_on",
+                    "message"]
+    list_filter = ["status", "severity", "code"]
+    search_fields = ["message", "account__name", "contact__name"]
+    list_select_related = ["account", "contact"]
+    readonly_fields = ["opened_at", "acknowledged_at", "acknowledged_by", "resolved_at", "last_seen_on"]
+    actions = ["acknowledge"]
+
+    @admin.action(description="Acknowledge the selected alerts")
+    def acknowledge(self, request, queryset):
+        n = 0
+        for alert in queryset.filter(status=Alert.Status.OPEN):
+            alert_acknowledge(alert=alert, by=request.user)
+            n += 1
+        self.message_user(request, f"{n} alert(s) acknowledged.", messages.SUCCESS)
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "account", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["subject", "dedupe_key", "account__name"]
+    list_select_related = ["account"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "provider", "delivery_id", "processed_at", "error"]
+    list_filter = ["provider"]
+    search_fields = ["delivery_id"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_admin else qs.none()   # raw payloads: admins only
+
+
+@admin.register(NewsFeed)
+class NewsFeedAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    list_display = ["url", "account", "last_polled_at", "last_error"]
+    search_fields = ["url", "account__name"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["etag", "modified", "last_polled_at", "last_error"]
+
+
+@admin.action(description="Confirm the selected org changes")
+def confirm_org_changes(modeladmin, request, queryset):
+    for change in queryset:
+        org_change_confirm(change=change, by=request.user)
+    modeladmin.message_user(request, "Org change(s) confirmed.", messages.SUCCESS)
+
+
+@admin.action(description="Dismiss the selected org changes (the same change will not alert again)")
+def dismiss_org_changes(modeladmin, request, queryset):
+    for change in queryset:
+        org_change_dismiss(change=change, by=request.user)
+    modeladmin.message_user(request, "Org change(s) dismissed.", messages.SUCCESS)
+
+
+OrgChangeAdmin.actions = [*(OrgChangeAdmin.actions or ()), confirm_org_changes, dismiss_org_changes]

@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
 from sponsors.facts import is_executive
 from sponsors.models import Contact, Interaction, InteractionParticipant, OrgChange
+from sponsors.orgchanges import crm_contact_state, record_crm_contact_changes
 
 from .snapshot import Snapshot
 
@@ -272,6 +273,7 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
                                                                      primaries.get(aid) != ext)]
         if demote:
             Contact.objects.filter(pk__in=demote).update(sponsor="", updated_at=timezone.now())
+        stored_contacts = crm_contact_state(scope)   # to see title/status changes (org changes)
         desired = {}
         for aid, rec in by_account.items():
             for c in rec.contacts:
@@ -286,6 +288,9 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
             desired=desired, existing_qs=Contact.objects.filter(account_id__in=scope, external_id__isnull=False),
         )
         summary.add("contacts", **counts)
+        summary.add("org changes from contact changes", **record_crm_contact_changes(
+            before=stored_contacts, after={k: (v[0], v[1], v[10]) for k, v in desired.items()},
+            occurred_on=metrics_default_date))
 
         # Interactions and who took part
         desired = {}

@@ -1,0 +1,170 @@
+"""Planning (and logging) executive touchpoints, with guardrails 4 and 5 enforced here.
+
+* Guardrail 4 — executives are never contacted for operational issues: planning or logging an
+  outbound (or meeting) ``operational`` touchpoint with an executive raises a ``ValidationError``
+  on the ``purpose`` field with ``guardrails.check_touchpoint``'s message.
+* Guardrail 5 — executive outreach is coordinated: planning a touchpoint with an executive writes
+  a ``touchpoint_planned`` e-mail to the account team (outbox, dedupe key
+  ``touchpoint:<pk>:planned``), and outreach to the same executive planned by someone else within
+  ``outreach_conflict_days`` (7) comes back as a conflict warning — in the e-mail too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import guardrails
+from .facts import DIRECTIONS, INTERACTION_TYPES, PURPOSES
+from .models import Contact, Interaction, InteractionParticipant, PlannedTouchpoint
+from .notify import account_team_recipients, outbox_email
+
+PLANNED_EMAIL = "touchpoint_planned"
+
+
+@dataclass(frozen=True)
+class OutreachConflict:
+    contact_id: int
+    contact_name: str
+    message: str
+    others: tuple = field(default_factory=tuple)       # guardrails.PlannedOutreach
+
+    def as_dict(self) -> dict:
+        return {"contact_id": self.contact_id, "contact_name": self.contact_name, "message": self.message,
+                "others": [{"touchpoint_id": o.id, "planner": o.planner, "planned_on": o.planned_on.isoformat()}
+                           for o in self.others]}
+
+
+def _check_choices(*, type, direction, purpose):
+    for name, value, allowed in (("type", type, INTERACTION_TYPES), ("direction", direction, DIRECTIONS),
+                                 ("purpose", purpose, PURPOSES)):
+        if value not in allowed:
+            raise ValidationError({name: f"Unknown {name} {value!r}; use one of {', '.join(allowed)}."})
+
+
+def _check_contacts(account, contacts) -> list[Contact]:
+    contacts = list(contacts)
+    if not contacts:
+        raise ValidationError({"contacts": "Name at least one contact."})
+    strangers = [c for c in contacts if c.account_id != account.pk]
+    if strangers:
+        raise ValidationError({"contacts": f"{', '.join(c.name for c in strangers)} is not a contact of {account}."})
+    return contacts
+
+
+def _refuse_operational(account, contacts, *, direction, purpose):
+    """Guardrail 4: a ``ValidationError`` on ``purpose`` naming the executive and a better route."""
+    route = (Contact.objects.filter(account=account, status=Contact.Status.ACTIVE, is_executive=False, sponsor="")
+             .order_by("name").first())
+    route_name = f"{route.name} ({route.title})" if route and route.title else (route.name if route else None)
+    for contact in contacts:
+        refusal = guardrails.check_touchpoint(contact=contact.as_fact(), direction=direction, purpose=purpose,
+                                              operational_contact=route_name)
+        if refusal:
+            raise ValidationError({"purpose": refusal})
+
+
+def _is_exec(contact: Contact) -> bool:
+    return contact.as_fact().is_executive or contact.as_fact().is_sponsor
+
+
+def _planner(by) -> str:
+    return (getattr(by, "email", "") or "").strip()
+
+
+def outreach_conflicts_for(touchpoint: PlannedTouchpoint, executives, *, config=None) -> list[OutreachConflict]:
+    """Other planners' outreach to these executives within the conflict window (one query)."""
+    from .alerts import guardrail_config
+
+    config = config or guardrail_config()
+    if not executives:
+        return []
+    window = timedelta(days=config.outreach_conflict_days)
+    rows = (PlannedTouchpoint.contacts.through.objects
+            .filter(contact_id__in=[c.pk for c in executives],
+                    plannedtouchpoint__status=PlannedTouchpoint.Status.PLANNED,
+                    plannedtouchpoint__planned_on__range=(touchpoint.planned_on - window,
+                                                          touchpoint.planned_on + window))
+            .exclude(plannedtouchpoint_id=touchpoint.pk)
+            .values_list("plannedtouchpoint_id", "contact_id", "plannedtouchpoint__planned_by__email",
+                         "plannedtouchpoint__planned_on"))
+    existing = [guardrails.PlannedOutreach(id=tp, contact_id=cid, planner=email or "", planned_on=on)
+                for tp, cid, email, on in rows]
+    out = []
+    for contact in executives:
+        new = guardrails.PlannedOutreach(id=touchpoint.pk, contact_id=contact.pk,
+                                         planner=_planner(touchpoint.planned_by), planned_on=touchpoint.planned_on)
+        found = guardrails.outreach_conflicts(new, existing, config=config)
+        if found:
+            out.append(OutreachConflict(
+                contact_id=contact.pk, contact_name=contact.name, others=tuple(found),
+                message=guardrails.conflict_message(new, found, contact_name=contact.name, config=config)))
+    return out
+
+
+@transaction.atomic
+def touchpoint_plan(*, account, contacts, planned_on: date, type: str, direction: str = "meeting",
+                    purpose: str = "strategic", objective: str = "", by) -> tuple[PlannedTouchpoint, list]:
+    """Put a touchpoint on the engagement calendar; returns ``(touchpoint, conflicts)``.
+
+    Refused (``ValidationError`` naming the field, nothing written) for an operational touchpoint
+    with an executive, unknown choices or contacts of another account.
+    """
+    _check_choices(type=type, direction=direction, purpose=purpose)
+    if not isinstance(planned_on, date) or isinstance(planned_on, datetime):
+        raise ValidationError({"planned_on": "Give the date as YYYY-MM-DD."})
+    contacts = _check_contacts(account, contacts)
+    _refuse_operational(account, contacts, direction=direction, purpose=purpose)
+    touchpoint = PlannedTouchpoint.objects.create(
+        account=account, planned_on=planned_on, type=type, direction=direction, purpose=purpose,
+        objective=(objective or "")[:500], planned_by=by,
+    )
+    touchpoint.contacts.set(contacts)
+    executives = [c for c in contacts if _is_exec(c)]
+    conflicts = outreach_conflicts_for(touchpoint, executives)
+    if executives:
+        _notify_team(touchpoint, executives, conflicts, by=by)
+    return touchpoint, conflicts
+
+
+def _notify_team(touchpoint, executives, conflicts, *, by):
+    """The account team hears of planned executive outreach (not the planner themself)."""
+    from .alerts import queue_outbox
+
+    planner = _planner(by).casefold()
+    team = [p for p in account_team_recipients([touchpoint.account_id]).get(touchpoint.account_id, [])
+            if p.email.casefold() != planner]
+    if not team:
+        return None
+    ctx = {"touchpoint": touchpoint, "account": touchpoint.account, "executives": executives,
+           "conflicts": conflicts, "planner": by, "planner_name": (by.get_full_name() or by.email) if by else ""}
+    row = outbox_email(name=PLANNED_EMAIL, dedupe_key=f"touchpoint:{touchpoint.pk}:planned",
+                       to=[p.formatted for p in team], ctx=ctx, account=touchpoint.account)
+    row.save()
+    queue_outbox([row])
+    return row
+
+
+@transaction.atomic
+def interaction_log(*, account, contacts, occurred_at: datetime, type: str, direction: str,
+                    purpose: str = "strategic", outcome: str = "", topics=(), responded_at=None,
+                    by=None) -> Interaction:
+    """Log a touchpoint that happened; an outbound operational one with an executive is refused
+    (imported history is not refused: it raises ``operational_exec_contact`` instead)."""
+    _check_choices(type=type, direction=direction, purpose=purpose)
+    contacts = _check_contacts(account, contacts)
+    _refuse_operational(account, contacts, direction=direction, purpose=purpose)
+    if timezone.is_naive(occurred_at):
+        raise ValidationError({"occurred_at": "Give a time zone with the time."})
+    interaction = Interaction.objects.create(
+        account=account, type=type, occurred_at=occurred_at, direction=direction, purpose=purpose,
+        outcome=outcome, topics=list(topics), responded_at=responded_at, logged_by=_planner(by),
+    )
+    InteractionParticipant.objects.bulk_create(
+        [InteractionParticipant(interaction=interaction, contact=c) for c in contacts])
+    return interaction
+
