@@ -474,7 +474,7 @@ def fetch_feed(feed: NewsFeed) -> tuple[int, bytes, dict]:
 
 def _entry_date(entry) -> date | None:
     for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
+        parsed = dict.get(entry, key)  # plain dict access: no deprecated updated→published fallback
         if parsed:
             return datetime(*parsed[:6]).date()     # feedparser normalises to UTC
     return None
@@ -534,7 +534,7 @@ def poll_news_feed(*, feed: NewsFeed, today: date | None = None) -> FeedPoll:
                     fingerprint=fp,
                     evidence={"feed": feed.url, "entry_id": entry.get("id", ""), "title": title,
                               "summary": summary[:2000], "link": entry.get("link", ""),
-                              "published": entry.get("published", entry.get("updated", "")),
+                              "published": dict.get(entry, "published") or dict.get(entry, "updated", ""),
                               "matched": contact.name if contact else account.name},
                 ),
             )
