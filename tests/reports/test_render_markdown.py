@@ -4,10 +4,10 @@ import string
 
 from hypothesis import given
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from reports.render_markdown import md_inline, to_markdown
 from reports.report import EMPTY
+from tests.markdown_support import inline_text, md, parse_markdown
 
 from .conftest import HOSTILE_NAME, PIPE_TITLE
 
@@ -32,46 +32,9 @@ BREAKDOWN_COLS = ("Factor", "Score", "Notes")
 ALIGNMENT_COLS = ("Our Initiative", "Their Priority", "Alignment")
 CALENDAR_COLS = ("Date", "Event", "Attendees", "Objective")
 
-md = MarkdownIt("commonmark").enable("table")
-
-
-def inline_text(token) -> str:
-    parts = []
-    for child in token.children or ():
-        if child.type in ("text", "text_special", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append("\n")
-    return "".join(parts)
-
-
 def parse(text):
     """Headings, bold-only paragraphs and tables (header + rows), each in document order."""
-    tokens = md.parse(text)
-    headings, bold, tables = [], [], []
-    table = row = None
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open":
-            headings.append((int(tok.tag[1]), inline_text(tokens[i + 1])))
-        elif tok.type == "inline" and tokens[i - 1].type == "paragraph_open":
-            kids = [c for c in tok.children if not (c.type == "text" and not c.content)]
-            if [c.type for c in kids] == ["strong_open", "text", "strong_close"]:
-                bold.append(kids[1].content)
-        elif tok.type == "table_open":
-            table = {"header": None, "rows": []}
-        elif tok.type == "tr_open":
-            row = []
-        elif tok.type == "inline" and row is not None:
-            row.append(inline_text(tok))
-        elif tok.type == "tr_close":
-            if table["header"] is None:
-                table["header"] = tuple(row)
-            else:
-                table["rows"].append(tuple(row))
-            row = None
-        elif tok.type == "table_close":
-            tables.append(table)
-            table = None
+    headings, bold, tables, _types = parse_markdown(text)
     return headings, bold, tables
 
 
