@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SponsorsConfig(AppConfig):
     name = "sponsors"
     verbose_name = "Executive sponsors"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (queue score recomputes when scored data changes)
