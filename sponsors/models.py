@@ -39,7 +39,8 @@ class Contact(models.Model):
 
     Status = ContactStatus
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    # Indexed by the (account, external_id) unique constraint, which leads with account.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts", db_index=False)
     external_id = models.CharField(
         max_length=128, null=True, blank=True, help_text="The CRM id; unique within the account."
     )
@@ -104,7 +105,8 @@ class Contact(models.Model):
 class Interaction(models.Model):
     """A touchpoint that happened (``crm.get_interactions``)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions")
+    # Indexed by (account, external_id) and (account, occurred_at), which lead with account.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions", db_index=False)
     external_id = models.CharField(max_length=128, null=True, blank=True)
     type = models.CharField(max_length=24, choices=INTERACTION_TYPE_CHOICES)
     occurred_at = models.DateTimeField()
@@ -140,8 +142,11 @@ class Interaction(models.Model):
 class InteractionParticipant(models.Model):
     """A customer contact who took part in an interaction (for a QBR: the customer attendees)."""
 
-    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="participant_links")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participant_links")
+    # Both are indexed by the composites below: (interaction, contact) unique and (contact, interaction).
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="participant_links", db_index=False
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participant_links", db_index=False)
 
     class Meta:
         constraints = [

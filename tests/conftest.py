@@ -93,3 +93,9 @@ def cast(db):
     team.managers.add(people["manager"])
     team.members.add(people["csm"], people["teammate"])
     return people
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs ~0.5 s per user; tests only need passwords to round-trip."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -205,7 +205,7 @@ def demo_snapshot(*, accounts: int = 60, as_of: date, seed: int = 7, interaction
         for _ in range(round(rng.randint(2, 6) * interactions_scale)):
             a.interaction(rng.choice(["call", "email", "other"]), a.days_ago(1, 360), [rng.choice(delegates)],
                           rng.choice(["meeting", "outbound", "inbound"]), purpose="operational")
-        if primary and rng.random() < 0.08:
+        if primary and (rng.random() < 0.08 or index == 4):  # an operational e-mail to an executive
             a.interaction("email", a.days_ago(5, 60), [primary], "outbound", purpose="operational", reply_days=2)
         if arch == "departed" and primary:
             sponsor = next(c for c in a.contacts if c["id"] == primary)

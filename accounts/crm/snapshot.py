@@ -11,6 +11,7 @@ connector (file, HubSpot, Salesforce) feeds.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -18,6 +19,9 @@ from pathlib import Path
 
 import fastjsonschema
 import jsonschema
+import orjson
+
+from sponsors.facts import DIRECTIONS, INTERACTION_TYPES, PURPOSES
 
 FORMAT = "exec-sponsor-snapshot/1"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "snapshot-v1.schema.json"
@@ -142,10 +146,63 @@ def schema() -> dict:
 
 @cache
 def _fast_validator():
-    # fastjsonschema compiles the schema to Python: about 20x faster than jsonschema on a
-    # 100,000-interaction file.  On failure we re-validate with jsonschema, which reports
-    # every problem with its path, not only the first.
-    return fastjsonschema.compile(schema())
+    """The happy path's validator: the shipped schema compiled by fastjsonschema (about 20x
+    faster than jsonschema), except that interactions — nearly all of a large file — are checked
+    by ``interaction_is_valid``, a hand-written equivalent of ``$defs/interaction`` that runs
+    about 5x faster again (tests prove the two agree).  On any failure we re-validate the whole
+    document with jsonschema, which reports every problem with its path."""
+    fast = json.loads(json.dumps(schema()))
+    fast["$defs"]["interaction"] = {}
+    return fastjsonschema.compile(fast)
+
+
+_DATETIME = re.compile(schema()["$defs"]["datetime"]["pattern"])
+_INTERACTION_TYPES = frozenset(INTERACTION_TYPES)
+_DIRECTIONS = frozenset(DIRECTIONS)
+_PURPOSES = frozenset((*PURPOSES, None))
+_REQUIRED = ("id", "type", "occurred_at", "contact_ids", "direction")
+
+
+def _is_id(value) -> bool:
+    # JSON Schema's "integer" includes 3.0 but not true/false.
+    return (type(value) is str and value != "") or type(value) is int or (
+        type(value) is float and value.is_integer())
+
+
+def _is_opt_text(value) -> bool:
+    return value is None or type(value) is str
+
+
+def interaction_is_valid(it) -> bool:
+    """True exactly when ``it`` matches ``$defs/interaction`` of the shipped schema."""
+    if type(it) is not dict:
+        return False
+    for key in _REQUIRED:
+        if key not in it:
+            return False
+    if not _is_id(it["id"]) or it["type"] not in _INTERACTION_TYPES or it["direction"] not in _DIRECTIONS:
+        return False
+    occurred = it["occurred_at"]
+    if type(occurred) is not str or not _DATETIME.match(occurred):
+        return False
+    contact_ids = it["contact_ids"]
+    if type(contact_ids) is not list or not all(map(_is_id, contact_ids)):
+        return False
+    if "purpose" in it and it["purpose"] not in _PURPOSES:
+        return False
+    if "topics" in it:
+        topics = it["topics"]
+        if topics is not None and (type(topics) is not list or not all(type(t) is str for t in topics)):
+            return False
+    if "outcome" in it and not _is_opt_text(it["outcome"]):
+        return False
+    if "logged_by" in it and not _is_opt_text(it["logged_by"]):
+        return False
+    if "responded_at" in it:
+        responded = it["responded_at"]
+        if responded is not None and (type(responded) is not str or not _DATETIME.match(responded)):
+            return False
+    return True
 
 
 def json_path(parts) -> str:
@@ -188,7 +245,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
 def validate_schema(data) -> list[Problem]:
     try:
         _fast_validator()(data)
-        return []
+        if all(interaction_is_valid(it) for entry in data["accounts"] for it in entry.get("interactions") or ()):
+            return []
     except fastjsonschema.JsonSchemaException:
         pass
     validator = jsonschema.Draft202012Validator(schema())
@@ -235,7 +293,7 @@ class _Collector:
 
 
 def _sid(value) -> str:
-    return str(value)
+    return str(int(value)) if type(value) is float else str(value)
 
 
 def _text(value) -> str:
@@ -383,11 +441,16 @@ def load_snapshot(path) -> Snapshot:
     except OSError as exc:
         raise SnapshotError([Problem("", f"cannot read the file: {exc.strerror or exc}")], str(path)) from exc
     try:
-        data = json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise SnapshotError([Problem("", f"the file is not UTF-8 text ({exc.reason})")], str(path)) from exc
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(
-            [Problem("", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")], str(path)
-        ) from exc
+        data = orjson.loads(raw)  # 4x faster than json on a large file
+    except orjson.JSONDecodeError:
+        # orjson's message has no line/column; the standard library says where the fault is.
+        try:
+            json.loads(raw)
+        except UnicodeDecodeError as exc:
+            raise SnapshotError([Problem("", f"the file is not UTF-8 text ({exc.reason})")], str(path)) from exc
+        except json.JSONDecodeError as exc:
+            raise SnapshotError(
+                [Problem("", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")], str(path)
+            ) from exc
+        raise SnapshotError([Problem("", "malformed JSON")], str(path)) from None
     return parse_snapshot(data, source=str(path))

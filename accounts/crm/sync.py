@@ -14,11 +14,11 @@ confirmed or dismissed it) is never overwritten by a re-import.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -75,7 +75,7 @@ def _attnames(model, names):
 
 
 def _copy_new(model, columns, rows):
-    """COPY rows (tuples in ``columns`` order, ``id`` first) into the model's table."""
+    """COPY rows (sequences in ``columns`` order) into the model's table."""
     table = model._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
@@ -84,25 +84,8 @@ def _copy_new(model, columns, rows):
                 copy.write_row(row)
 
 
-def _allocate_ids(model, n):
-    if n == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
-        )
-        return [r[0] for r in cursor.fetchall()]
-
-
-def _prep(model, names, values):
-    """Python values → values COPY can write (JSON fields as text)."""
-    out = []
-    for name, value in zip(names, values):
-        if model._meta.get_field(name).get_internal_type() == "JSONField":
-            value = json.dumps(value)
-        out.append(value)
-    return out
+def _json_positions(model, names):
+    return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
 
 
 def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=None, extra_on_create=None,
@@ -137,18 +120,26 @@ def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=No
                 or getattr(f, "auto_now_add", False)]
     names = [*key_fields, *value_fields]
     if new and _is_postgres() and len(new) > COPY_THRESHOLD:
-        new_ids = _allocate_ids(model, len(new))
-        columns = ["id", *_attnames(model, names), *_attnames(model, extra), *auto_now]
-        extra_values = list(extra.values())
-        json_names = names
+        columns = [*_attnames(model, names), *_attnames(model, extra), *auto_now]
+        tail = [*extra.values(), *([now] * len(auto_now))]
+        json_at = _json_positions(model, names)  # JSON columns go in as text
 
         def rows():
-            for pk, (key, values) in zip(new_ids, new):
-                yield [pk, *_prep(model, json_names, (*key, *values)), *extra_values, *([now] * len(auto_now))]
-                progress(1)
+            for n, (key, values) in enumerate(new, 1):
+                row = [*key, *values, *tail]
+                for i in json_at:
+                    row[i] = orjson.dumps(row[i]).decode()
+                yield row
+                if n % PROGRESS_EVERY == 0:
+                    progress(PROGRESS_EVERY)
+            progress(len(new) % PROGRESS_EVERY)
 
         _copy_new(model, columns, rows())
-        ids.update((key, pk) for pk, (key, _values) in zip(new_ids, new))
+        # The database numbered the new rows; read the numbers back in one query.
+        for row in existing_qs.values_list("pk", *key_fields).iterator(chunk_size=20000):
+            key = tuple(row[1:])
+            if key not in ids:
+                ids[key] = row[0]
     elif new:
         objs = [model(**dict(zip(_attnames(model, names), (*key, *values))), **extra) for key, values in new]
         for start in range(0, len(objs), UPSERT_BATCH_SIZE):

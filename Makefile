@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make demo   — set up everything and start the app with a demo portfolio at http://127.0.0.1:8000
+#   make test   — set up everything and run the whole test suite on PostgreSQL and Redis
+# Both create .venv with Python 3.13 and install requirements.txt on first use.
+
+PYTHON_313 := $(shell pyenv which python3.13 2>/dev/null || command -v python3.13 || echo python3.13)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/exec_sponsor
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: demo test venv services lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON_313) -m venv $(VENV) || { echo "Python 3.13 is needed (pyenv install 3.13.0)"; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py demo_admin
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+services:
+	@./.ci/services
+
+test: venv services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: venv services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py bench_import
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

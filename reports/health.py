@@ -1,0 +1,202 @@
+"""Pure wording rules of the report: strengths, concerns, org-change impact, timeline outcomes.
+
+Plain data in, plain strings out; no ORM, no clock.  The builder (``reports.builder``) feeds
+these with the facts, the scores and the guardrail findings; tests call them directly.
+
+Strengths (each listed when its evidence is there, in this order, about the primary sponsor
+unless said otherwise):
+
+* ``Attended a/b QBRs`` -- attended at least ``QBR_STRENGTH_SHARE`` (75 %) of the QBRs held;
+* ``Met N times in the last 12 months (target T)`` -- executive meetings at or above target;
+* ``Replies within X days on average`` -- average reply at most ``FAST_REPLY_DAYS`` (3);
+* ``N referral/advocacy signal(s) in the last 12 months``;
+* ``Last executive touch N days ago, within the D-day cadence`` -- account cadence on time;
+* ``High alignment on h/n initiatives`` -- at least half the mapped initiatives are High;
+* ``Backup sponsor NAME is LEVEL`` -- an active backup who is Champion/Engaged;
+* ``N engaged executives (multi-threaded)`` -- at least two active Champion/Engaged executives.
+
+Concerns are the guardrail findings, one each: ``CONCERN_TITLES[code]`` and the finding's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from reports.report import Concern, OrgChangeNote
+from sponsors.facts import ORG_CHANGE_SOURCES, CadenceStatus, ContactFact, OrgChangeFact, SponsorActivity
+
+QBR_STRENGTH_SHARE = 0.75
+FAST_REPLY_DAYS = 3.0
+ENGAGED_LEVELS = frozenset({"Champion", "Engaged"})
+
+CONCERN_TITLES = {
+    "no_sponsor": "No executive sponsor",
+    "sponsor_departed": "Sponsor departed",
+    "no_exec_contact_90d": "No executive contact in 90 days",
+    "cadence_overdue": "Executive cadence overdue",
+    "no_backup_sponsor": "No backup sponsor",
+    "sponsor_disengaged": "Sponsor disengaging",
+    "single_threaded": "Single-threaded",
+    "operational_exec_contact": "Operational contact with an executive",
+    "org_change": "Organizational change",
+}
+
+PREFERENCE_LABELS = {"in_person": "In person", "video": "Video call", "email": "Email", "phone": "Phone"}
+# How a recommendation says "book ... via {channel}".
+PREFERENCE_CHANNELS = {"in_person": "an in-person meeting", "video": "a video call", "email": "email",
+                       "phone": "a phone call"}
+
+SOURCE_LABELS = {"linkedin": "LinkedIn", "news": "news", "crm": "CRM", "manual": "manual entry",
+                 "webhook": "job-change webhook"}
+assert set(SOURCE_LABELS) == set(ORG_CHANGE_SOURCES)
+
+# The impact assessment of an org change, by kind.  ``{who}`` is the contact ("Jane Roe (CFO)")
+# or "the account" when the change names nobody.
+IMPACT_BY_KIND = {
+    "departure": "Relationship with {who} ends: re-map the executive team and confirm who owns the partnership",
+    "promotion": "More influence for {who}: re-brief on goals and value; a sponsor candidate",
+    "role_change": "Priorities of {who} may move with the role: review the strategic alignment",
+    "new_executive": "Opportunity: introduce ourselves to {who} and learn their priorities",
+    "reorg": "Reporting lines and budgets may move: re-map sponsors and decision makers",
+    "acquisition": "New owners may re-decide vendors: secure executive sponsorship on both sides",
+    "layoffs": "Budget pressure and renewal risk: reinforce the value delivered",
+}
+SPONSOR_DEPARTURE_IMPACT = ("Sponsor continuity at risk: escalate, secure the relationship through the backup "
+                            "or another executive, and name a successor this week")
+PENDING_PREFIX = "If confirmed: "
+
+
+def fmt_days(value: float) -> str:
+    """``1.2``, ``3`` (one decimal, no trailing ``.0``)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def preference_label(value: str) -> str:
+    return PREFERENCE_LABELS.get(value, value.replace("_", " ").capitalize() if value else "")
+
+
+def preference_channel(value: str) -> str:
+    return PREFERENCE_CHANNELS.get(value, value.replace("_", " ") if value else "")
+
+
+def strengths(
+    *,
+    activity: SponsorActivity | None,
+    qbrs_held: int,
+    meeting_target: int | None,
+    average_reply_days: float | None,
+    cadence: CadenceStatus | None,
+    alignment_levels: Iterable[str] = (),
+    engaged_backups: Iterable[tuple[str, str]] = (),
+    engaged_executives: int = 0,
+) -> tuple[str, ...]:
+    """The strengths of the relationship (see the module docstring for each rule).
+
+    ``activity``/``average_reply_days`` are the primary sponsor's (None without one);
+    ``engaged_backups`` are ``(name, level)`` of active backups that are Champion/Engaged.
+    """
+    out: list[str] = []
+    if activity is not None:
+        if qbrs_held > 0 and activity.qbrs_attended >= QBR_STRENGTH_SHARE * qbrs_held:
+            out.append(f"Attended {min(activity.qbrs_attended, qbrs_held)}/{qbrs_held} QBRs")
+        if meeting_target and activity.meetings >= meeting_target:
+            out.append(f"Met {activity.meetings} times in the last 12 months (target {meeting_target})")
+        if average_reply_days is not None and average_reply_days <= FAST_REPLY_DAYS:
+            out.append(f"Replies within {fmt_days(average_reply_days)} days on average")
+        if activity.advocacy_signals > 0:
+            n = activity.advocacy_signals
+            out.append(f"{n} referral/advocacy signal{'s' if n != 1 else ''} in the last 12 months")
+    if cadence is not None and cadence.days_since is not None and not cadence.overdue:
+        out.append(f"Last executive touch {cadence.days_since} days ago, within the "
+                   f"{cadence.cadence_days}-day cadence")
+    levels = [str(x).lower() for x in alignment_levels]
+    high = levels.count("high")
+    if levels and high * 2 >= len(levels):
+        out.append(f"High alignment on {high}/{len(levels)} initiatives")
+    for name, level in engaged_backups:
+        out.append(f"Backup sponsor {name} is {level}")
+    if engaged_executives >= 2:
+        out.append(f"{engaged_executives} engaged executives (multi-threaded)")
+    return tuple(out)
+
+
+def concerns(findings: Iterable) -> tuple[Concern, ...]:
+    """One concern per guardrail finding, in the findings' order (most severe first)."""
+    return tuple(
+        Concern(title=CONCERN_TITLES.get(f.code, f.code.replace("_", " ").capitalize()), details=f.message)
+        for f in findings
+    )
+
+
+def _who(contact: ContactFact | None) -> str:
+    if contact is None:
+        return "the account"
+    return f"{contact.name} ({contact.title})" if contact.title else contact.name
+
+
+def org_change_note(change: OrgChangeFact, contact: ContactFact | None) -> OrgChangeNote:
+    """``"<headline> (LinkedIn, 2026-11-23)"`` with its impact by kind; a pending change says
+    "awaiting confirmation" and its impact starts with "If confirmed: "."""
+    what = change.headline.strip() if change.headline else ""
+    if not what:
+        what = change.kind.replace("_", " ").capitalize()
+        if contact is not None:
+            what += f" of {_who(contact)}"
+    source = SOURCE_LABELS.get(change.source, change.source)
+    text = f"{what} ({source}, {change.occurred_on.isoformat()}"
+    if change.state == "pending":
+        text += f", confidence {change.confidence:.0%}, awaiting confirmation"
+    text += ")"
+    if change.kind == "departure" and contact is not None and contact.sponsor in ("primary", "backup"):
+        impact = SPONSOR_DEPARTURE_IMPACT
+    else:
+        impact = IMPACT_BY_KIND.get(change.kind, "Review the change with the account team").format(who=_who(contact))
+    if change.state == "pending":
+        impact = PENDING_PREFIX + impact[0].lower() + impact[1:]
+    return OrgChangeNote(change=text, impact=impact)
+
+
+def recent_org_changes(
+    changes: Iterable[OrgChangeFact], contacts: Iterable[ContactFact], *, as_of: date, days: int = 90
+) -> tuple[OrgChangeNote, ...]:
+    """Confirmed and pending changes of the last ``days`` days (up to ``as_of``), newest first."""
+    by_id = {c.id: c for c in contacts}
+    recent = [
+        ch for ch in changes
+        if ch.state in ("confirmed", "pending") and 0 <= (as_of - ch.occurred_on).days <= days
+    ]
+    recent.sort(key=lambda ch: (ch.occurred_on, str(ch.id)), reverse=True)
+    return tuple(org_change_note(ch, by_id.get(ch.contact_id)) for ch in recent)
+
+
+def timeline_outcome(*, direction: str, outcome: str, reply_days: float | None) -> str:
+    """The recorded outcome; for our outbound without one, whether and how fast they replied
+    (``reply_days``: days from our message to their reply, None when unanswered)."""
+    if outcome.strip():
+        return outcome.strip()
+    if direction == "outbound":
+        if reply_days is None:
+            return "No reply"
+        if reply_days < 1:
+            return "Replied within a day"
+        return f"Replied after {fmt_days(reply_days)} days"
+    return ""
+
+
+# The objective of a touchpoint the cadence calls for, by event.
+DUE_OBJECTIVES = {
+    "qbr": "Review value delivered against their priorities",
+    "business_review": "Review value delivered against their priorities",
+    "one_on_one": "Executive 1:1 on their priorities and the partnership",
+    "strategic_checkin": "Strategic check-in on their priorities",
+}
+
+
+def due_objective(event: str, reason: str, priorities: Iterable[str] = ()) -> str:
+    """``"Review value delivered against their priorities (Cost reduction; Revenue growth) — <reason>"``."""
+    base = DUE_OBJECTIVES.get(event, "Executive touchpoint")
+    prios = [p for p in priorities if p]
+    if prios:
+        base += f" ({'; '.join(prios)})"
+    return f"{base} — {reason}" if reason else base
