@@ -5,10 +5,13 @@
 1. ``selectors.load_account_facts`` reads the facts of every account in scope with a fixed, small
    number of set-based queries (aggregates over interactions in the database);
 2. ``scoring.score_account`` scores each account (pure Python, no I/O);
-3. the snapshots of that day for the accounts in scope are replaced in one transaction: one
-   ``DELETE`` and one ``COPY`` (``bulk_create`` elsewhere).  A transaction-level advisory lock per
-   day serialises concurrent writers (the nightly portfolio run and per-account runs queued by
-   signals), so two of them never collide on the one-snapshot-per-day constraints.
+3. the snapshots of that day for the accounts in scope are replaced: one ``DELETE`` and one
+   ``COPY`` that the scoring streams into as it goes (``bulk_create`` for a handful of accounts,
+   and on SQLite).  A transaction-level advisory lock per day serialises concurrent writers (the
+   nightly portfolio run and the per-account runs queued by signals), so two of them never collide
+   on the one-snapshot-per-day constraints.
+
+All of it is one transaction: about a dozen queries whatever the size of the portfolio.
 
 One snapshot per executive contact (and named sponsor) and one per account (contact empty) per
 day.  The breakdown is stored with the total, so the history answers "why" and "what changed":
@@ -18,12 +21,12 @@ per contact, with the factors that moved and their notes then and now).
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import orjson
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -63,49 +66,38 @@ class RecomputeResult:
         }
 
 
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def contact_breakdown(b: f.ScoreBreakdown, contact: f.ContactFact, activity: f.SponsorActivity, *,
+def contact_breakdown(b: f.ScoreBreakdown, total: int, contact: f.ContactFact, activity: f.SponsorActivity, *,
                       as_of: date) -> dict:
-    """The stored breakdown of one contact's score (``ScoreSnapshot.breakdown``)."""
+    """The stored breakdown of one contact's score (``ScoreSnapshot.breakdown``), ready for
+    ``orjson``: the factors as ``FactorScore`` (stored as {key, label, score, note}), dates as dates."""
+    last_touch = activity.last_touch
     return {
-        "total": b.total,
-        "factors": [{"key": x.key, "label": x.label, "score": x.score, "note": x.note} for x in b.factors],
+        "total": total,
+        "factors": b.factors,
         "level": b.level,
         "risk": b.risk,
-        "reasons": list(b.reasons),
+        "reasons": b.reasons,
         "contact": {"name": contact.name, "title": contact.title, "sponsor": contact.sponsor or "",
                     "status": contact.status},
-        "last_touch": _iso(activity.last_touch),
-        "days_since_touch": (as_of - activity.last_touch).days if activity.last_touch else None,
-        "last_direct_contact": _iso(activity.last_direct_contact),
+        "last_touch": last_touch,
+        "days_since_touch": (as_of - last_touch).days if last_touch else None,
+        "last_direct_contact": activity.last_direct_contact,
         "advocacy_signals": activity.advocacy_signals,
     }
 
 
-def account_breakdown(engagement: f.AccountEngagement, account: f.AccountFacts) -> dict:
+def account_breakdown(engagement: f.AccountEngagement, account: f.AccountFacts, contributors: list) -> dict:
     """The stored breakdown of an account's overall score: how it was derived, the cadence, and
     each scored contact's part in it (``counted``: active with data, so part of the overall)."""
     c = engagement.cadence
-    contributors = []
-    for b in engagement.sponsors:
-        contact = account.contact(b.contact_id)
-        activity = account.activity.get(b.contact_id)
-        contributors.append({
-            "contact_id": b.contact_id, "name": contact.name, "sponsor": contact.sponsor or "",
-            "score": b.total, "level": b.level,
-            "counted": bool(contact.is_active and activity is not None and activity.has_data),
-        })
     return {
         "total": engagement.score,
         "level": engagement.level,
         "risk": engagement.risk,
         "method": engagement.method,
         "reasons": [engagement.method],
-        "cadence": {"tier": c.tier, "cadence_days": c.cadence_days, "last_touch": _iso(c.last_touch),
-                    "days_since": c.days_since, "next_due": _iso(c.next_due), "overdue": c.overdue},
+        "cadence": {"tier": c.tier, "cadence_days": c.cadence_days, "last_touch": c.last_touch,
+                    "days_since": c.days_since, "next_due": c.next_due, "overdue": c.overdue},
         "qbrs": {"held": account.qbrs_held, "with_exec": account.qbrs_with_exec},
         "contacts": contributors,
     }
@@ -113,19 +105,26 @@ def account_breakdown(engagement: f.AccountEngagement, account: f.AccountFacts) 
 
 def _rows(facts: dict, *, as_of: date, config: ScoringConfig, result: RecomputeResult):
     """Yield (account_id, contact_id, score, level, risk, breakdown) for every scored contact and
-    account, counting levels into ``result`` as it goes."""
+    account, counting levels into ``result`` as it goes.  Breakdowns are for ``orjson``."""
     empty = f.SponsorActivity()
+    contact_levels = result.contact_levels
     for account_id, account in facts.items():
         engagement = score_account(account, as_of=as_of, config=config)
+        contacts = {c.id: c for c in account.contacts}
+        contributors = []
         for b in engagement.sponsors:
-            contact = account.contact(b.contact_id)
+            contact = contacts[b.contact_id]
             activity = account.activity.get(b.contact_id) or empty
-            yield (account_id, b.contact_id, b.total, b.level, b.risk,
-                   contact_breakdown(b, contact, activity, as_of=as_of))
-            result.contact_levels[b.level] += 1
-            result.contacts += 1
+            total = b.total
+            yield (account_id, b.contact_id, total, b.level, b.risk,
+                   contact_breakdown(b, total, contact, activity, as_of=as_of))
+            contributors.append({"contact_id": b.contact_id, "name": contact.name, "sponsor": contact.sponsor or "",
+                                 "score": total, "level": b.level,
+                                 "counted": contact.is_active and activity.has_data})
+            contact_levels[b.level] += 1
+        result.contacts += len(contributors)
         yield (account_id, None, engagement.score, engagement.level, engagement.risk,
-               account_breakdown(engagement, account))
+               account_breakdown(engagement, account, contributors))
         result.account_levels[engagement.level] += 1
         result.accounts += 1
 
@@ -154,18 +153,18 @@ def _insert(rows, *, as_of: date, now, stream: bool) -> int:
     or with bulk_create for a handful of accounts and on other databases."""
     if stream and connection.vendor == "postgresql":
         n = 0
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         with connection.cursor() as cursor:
             with cursor.copy(
                 "COPY sponsors_scoresnapshot (account_id, contact_id, as_of, score, level, risk, breakdown, "
                 "computed_at) FROM STDIN"
             ) as copy:
                 for account_id, contact_id, score, level, risk, breakdown in rows:
-                    copy.write_row((account_id, contact_id, as_of, score, level, risk, dumps(breakdown), now))
+                    breakdown = orjson.dumps(breakdown).decode()
+                    copy.write_row((account_id, contact_id, as_of, score, level, risk, breakdown, now))
                     n += 1
         return n
-    objs = [ScoreSnapshot(account_id=a, contact_id=c, as_of=as_of, score=sc, level=lv, risk=r, breakdown=b,
-                          computed_at=now) for a, c, sc, lv, r, b in rows]
+    objs = [ScoreSnapshot(account_id=a, contact_id=c, as_of=as_of, score=sc, level=lv, risk=r,
+                          breakdown=orjson.loads(orjson.dumps(b)), computed_at=now) for a, c, sc, lv, r, b in rows]
     ScoreSnapshot.objects.bulk_create(objs, batch_size=BULK_BATCH_SIZE)
     return len(objs)
 
@@ -182,7 +181,7 @@ def recompute_scores(*, account_ids=None, as_of: date, config: ScoringConfig | N
     result = RecomputeResult(as_of=as_of)
     with transaction.atomic():
         _tune_session()
-        facts = load_account_facts(account_ids, as_of=as_of, config=config, guardrails=False)
+        facts = load_account_facts(account_ids, as_of=as_of, config=config, scoring_only=True)
         loaded = time.perf_counter()
         _replace_day(as_of=as_of, account_ids=account_ids)
         rows = _rows(facts, as_of=as_of, config=config, result=result)

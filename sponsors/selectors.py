@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+import orjson
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Greatest, Least, TruncDate
 from django.utils import timezone
@@ -43,17 +45,30 @@ def _later(*days):
     return max(days) if days else None
 
 
+def _fetch(qs):
+    """``(rows, raw)``: the tuples of a ``values_list`` queryset.  On PostgreSQL they come straight
+    from the cursor (``raw``: dates, numbers and durations need no conversion there, jsonb is text),
+    which spares the ORM's per-value converters on large reads; elsewhere through the ORM."""
+    if connection.vendor != "postgresql":
+        return list(qs), False
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall(), True
+
+
 def load_account_facts(account_ids=None, *, as_of: date, config: ScoringConfig | None = None,
-                       guardrails: bool = True) -> dict:
+                       scoring_only: bool = False) -> dict:
     """``{account_id: AccountFacts}`` for ``account_ids`` (all accounts when None) as of ``as_of``.
 
-    ``guardrails=False`` skips what only the guardrails read (org changes, operational contacts of
-    executives, scores 30 days before): the score recompute needs none of it."""
+    ``scoring_only=True`` reads just what ``score_account`` uses, for the bulk recompute: the
+    contacts it scores (executives and named sponsors) and their activity; no org changes,
+    operational contacts or earlier scores (the guardrails' facts)."""
     config = config or scoring_config()
-    return _load(account_ids, as_of=as_of, config=config, guardrails=guardrails)
+    return _load(account_ids, as_of=as_of, config=config, scoring_only=scoring_only)
 
 
-def _load(account_ids, *, as_of: date, config: ScoringConfig, guardrails: bool) -> dict:
+def _load(account_ids, *, as_of: date, config: ScoringConfig, scoring_only: bool) -> dict:
     end = start_of_day(as_of + timedelta(days=1))              # exclusive: nothing after as_of counts
     start = start_of_day(window_start(as_of, config))          # inclusive window start
     accounts = Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=list(account_ids))
@@ -64,22 +79,25 @@ def _load(account_ids, *, as_of: date, config: ScoringConfig, guardrails: bool) 
     if not rows:
         return {}
 
-    # 2. contacts
+    # 2. contacts (scoring only: those it scores, executives and named sponsors)
     contacts = defaultdict(list)
     executives = defaultdict(set)
     account_of = {}
-    for c in Contact.objects.filter(scope).values(
-        "pk", "account_id", "name", "title", "roles", "sponsor", "status", "in_role_since", "priorities"
-    ).order_by("pk"):
+    scored = Q(is_executive=True) | ~Q(sponsor="")
+    contact_scope = (scope & scored) if scoring_only else scope
+    contact_rows, raw = _fetch(Contact.objects.filter(contact_scope).order_by("pk").values_list(
+        "pk", "account_id", "name", "title", "roles", "sponsor", "status", "in_role_since", "priorities"))
+    for pk, account_id, name, title, roles, sponsor, status, in_role_since, priorities in contact_rows:
+        if raw:                         # jsonb comes as text from a bare cursor
+            roles, priorities = orjson.loads(roles), orjson.loads(priorities)
         fact = f.ContactFact(
-            id=c["pk"], name=c["name"], title=c["title"], roles=tuple(c["roles"] or ()),
-            sponsor=c["sponsor"] or None, status=c["status"], in_role_since=c["in_role_since"],
-            priorities=tuple(c["priorities"] or ()),
+            id=pk, name=name, title=title, roles=tuple(roles or ()), sponsor=sponsor or None, status=status,
+            in_role_since=in_role_since, priorities=tuple(priorities or ()),
         )
-        contacts[c["account_id"]].append(fact)
-        account_of[fact.id] = c["account_id"]
+        contacts[account_id].append(fact)
+        account_of[pk] = account_id
         if fact.is_executive:
-            executives[c["account_id"]].add(fact.id)
+            executives[account_id].add(pk)
 
     # 3. per-contact activity: one grouped aggregate over participants ⨝ interactions, grouped by
     #    contact alone (its account is known from step 2).  Latest dates are taken as the latest
@@ -96,6 +114,7 @@ def _load(account_ids, *, as_of: date, config: ScoringConfig, guardrails: bool) 
         InteractionParticipant.objects
         .filter(Q(interaction__occurred_at__lt=end), **({} if account_ids is None else
                                                         {"interaction__account_id__in": list(account_ids)}))
+        .filter(**({"contact__in": Contact.objects.filter(contact_scope).values("pk")} if scoring_only else {}))
         .values("contact_id")
         .annotate(
             meetings=Count("pk", filter=in_window & Q(interaction__direction="meeting",
@@ -117,7 +136,7 @@ def _load(account_ids, *, as_of: date, config: ScoringConfig, guardrails: bool) 
     activity = defaultdict(dict)
     zero = timedelta(0)
     for cid, meetings, out, answered, reply_total, qbrs_attended, advocacy, last_occurred, last_reply, last_met \
-            in activity_rows:
+            in _fetch(activity_rows)[0]:
         activity[account_of.get(cid)][cid] = f.SponsorActivity(
             meetings=meetings, outbound=out, answered=answered,
             reply_days_total=(reply_total or zero).total_seconds() / 86400,
@@ -150,7 +169,7 @@ def _load(account_ids, *, as_of: date, config: ScoringConfig, guardrails: bool) 
     changes = defaultdict(list)
     operational = defaultdict(list)
     previous = defaultdict(dict)
-    if guardrails:
+    if not scoring_only:
         # 6. org changes up to as_of
         for oc in OrgChange.objects.filter(scope, occurred_on__lte=as_of).order_by("occurred_on", "pk"):
             changes[oc.account_id].append(oc.as_fact())
