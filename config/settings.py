@@ -116,7 +116,14 @@ else:
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE = {}  # filled by the apps' periodic jobs (see sponsors/tasks.py)
+# Every periodic job, in one place (times in CELERY_TIMEZONE).
+CELERY_BEAT_SCHEDULE = {
+    # Score every executive and account as of today; a snapshot per contact and account per day.
+    "recompute-scores-daily": {
+        "task": "sponsors.tasks.recompute_portfolio",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # --- e-mail ----------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Executive Sponsor Tracker <sponsors@localhost>")

@@ -32,6 +32,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from types import MappingProxyType
 
 from .facts import (
@@ -399,8 +400,14 @@ def qbr_attendance(activity: SponsorActivity, qbrs_held: int, *, config: Scoring
     return FactorScore(key, label, _clamp_factor(MAX_FACTOR * attended / held), f"{attended}/{held} QBRs")
 
 
+@lru_cache(maxsize=4096)
+def _norm_str(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def _norm(text: str) -> str:
-    return " ".join(str(text).casefold().split())
+    # Cached: the same few priority and status strings come back for every executive of an account.
+    return _norm_str(str(text))
 
 
 def strategic_alignment(

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+import orjson
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
-from django.db.models.functions import Greatest, Least
+from django.db import connection
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Greatest, Least, TruncDate
 from django.utils import timezone
 
 from accounts.models import Account, Goal, StrategicAlignment
@@ -43,35 +45,63 @@ def _later(*days):
     return max(days) if days else None
 
 
-def load_account_facts(account_ids=None, *, as_of: date, config: ScoringConfig | None = None) -> dict:
-    """``{account_id: AccountFacts}`` for ``account_ids`` (all accounts when None) as of ``as_of``."""
+def _fetch(qs):
+    """``(rows, raw)``: the tuples of a ``values_list`` queryset.  On PostgreSQL they come straight
+    from the cursor (``raw``: dates, numbers and durations need no conversion there, jsonb is text),
+    which spares the ORM's per-value converters on large reads; elsewhere through the ORM."""
+    if connection.vendor != "postgresql":
+        return list(qs), False
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall(), True
+
+
+def load_account_facts(account_ids=None, *, as_of: date, config: ScoringConfig | None = None,
+                       scoring_only: bool = False) -> dict:
+    """``{account_id: AccountFacts}`` for ``account_ids`` (all accounts when None) as of ``as_of``.
+
+    ``scoring_only=True`` reads just what ``score_account`` uses, for the bulk recompute: the
+    contacts it scores (executives and named sponsors) and their activity; no org changes,
+    operational contacts or earlier scores (the guardrails' facts)."""
     config = config or scoring_config()
+    return _load(account_ids, as_of=as_of, config=config, scoring_only=scoring_only)
+
+
+def _load(account_ids, *, as_of: date, config: ScoringConfig, scoring_only: bool) -> dict:
     end = start_of_day(as_of + timedelta(days=1))              # exclusive: nothing after as_of counts
     start = start_of_day(window_start(as_of, config))          # inclusive window start
     accounts = Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=list(account_ids))
     scope = Q() if account_ids is None else Q(account_id__in=list(account_ids))
 
     # 1. accounts
-    rows = {a["pk"]: a for a in accounts.values("pk", "name", "tier")}
+    rows = {a["pk"]: a for a in accounts.order_by().values("pk", "name", "tier")}
     if not rows:
         return {}
 
-    # 2. contacts
+    # 2. contacts (scoring only: those it scores, executives and named sponsors)
     contacts = defaultdict(list)
     executives = defaultdict(set)
-    for c in Contact.objects.filter(scope).values(
-        "pk", "account_id", "name", "title", "roles", "sponsor", "status", "in_role_since", "priorities"
-    ).order_by("pk"):
+    account_of = {}
+    scored = Q(is_executive=True) | ~Q(sponsor="")
+    contact_scope = (scope & scored) if scoring_only else scope
+    contact_rows, raw = _fetch(Contact.objects.filter(contact_scope).order_by("pk").values_list(
+        "pk", "account_id", "name", "title", "roles", "sponsor", "status", "in_role_since", "priorities"))
+    for pk, account_id, name, title, roles, sponsor, status, in_role_since, priorities in contact_rows:
+        if raw:                         # jsonb comes as text from a bare cursor
+            roles, priorities = orjson.loads(roles), orjson.loads(priorities)
         fact = f.ContactFact(
-            id=c["pk"], name=c["name"], title=c["title"], roles=tuple(c["roles"] or ()),
-            sponsor=c["sponsor"] or None, status=c["status"], in_role_since=c["in_role_since"],
-            priorities=tuple(c["priorities"] or ()),
+            id=pk, name=name, title=title, roles=tuple(roles or ()), sponsor=sponsor or None, status=status,
+            in_role_since=in_role_since, priorities=tuple(priorities or ()),
         )
-        contacts[c["account_id"]].append(fact)
+        contacts[account_id].append(fact)
+        account_of[pk] = account_id
         if fact.is_executive:
-            executives[c["account_id"]].add(fact.id)
+            executives[account_id].add(pk)
 
-    # 3. per-contact activity, one grouped aggregate over participants ⨝ interactions
+    # 3. per-contact activity: one grouped aggregate over participants ⨝ interactions, grouped by
+    #    contact alone (its account is known from step 2).  Latest dates are taken as the latest
+    #    instant, then turned into a local date once per contact (the same day: dates are monotonic).
     in_window = Q(interaction__occurred_at__gte=start)
     outbound = Q(interaction__direction="outbound")
     replied = outbound & Q(interaction__responded_at__isnull=False, interaction__responded_at__lt=end)
@@ -84,7 +114,8 @@ def load_account_facts(account_ids=None, *, as_of: date, config: ScoringConfig |
         InteractionParticipant.objects
         .filter(Q(interaction__occurred_at__lt=end), **({} if account_ids is None else
                                                         {"interaction__account_id__in": list(account_ids)}))
-        .values("contact_id", "interaction__account_id")
+        .filter(**({"contact__in": Contact.objects.filter(contact_scope).values("pk")} if scoring_only else {}))
+        .values("contact_id")
         .annotate(
             meetings=Count("pk", filter=in_window & Q(interaction__direction="meeting",
                                                       interaction__type__in=sorted(f.MEETING_TYPES))),
@@ -93,31 +124,36 @@ def load_account_facts(account_ids=None, *, as_of: date, config: ScoringConfig |
             reply_total=Sum(capped_delay, filter=in_window & replied),
             qbrs=Count("pk", filter=in_window & review),
             advocacy=Count("pk", filter=in_window & Q(interaction__type__in=sorted(f.ADVOCACY_TYPES))),
-            last_occurred=Max("interaction__occurred_at"),
-            last_reply=Max("interaction__responded_at", filter=replied),
-            last_met=Max("interaction__occurred_at", filter=Q(interaction__direction__in=["meeting", "inbound"])),
+            last_occurred=TruncDate(Max("interaction__occurred_at")),
+            last_reply=TruncDate(Max("interaction__responded_at", filter=replied)),
+            last_met=TruncDate(Max("interaction__occurred_at",
+                                   filter=Q(interaction__direction__in=["meeting", "inbound"]))),
         )
         .order_by()
+        .values_list("contact_id", "meetings", "outbound", "answered", "reply_total", "qbrs", "advocacy",
+                     "last_occurred", "last_reply", "last_met")
     )
     activity = defaultdict(dict)
-    for r in activity_rows:
-        last_reply = local_date(r["last_reply"])
-        activity[r["interaction__account_id"]][r["contact_id"]] = f.SponsorActivity(
-            meetings=r["meetings"], outbound=r["outbound"], answered=r["answered"],
-            reply_days_total=(r["reply_total"] or timedelta(0)).total_seconds() / 86400,
-            qbrs_attended=r["qbrs"], advocacy_signals=r["advocacy"],
-            last_touch=_later(local_date(r["last_occurred"]), last_reply),
-            last_direct_contact=_later(local_date(r["last_met"]), last_reply),
+    zero = timedelta(0)
+    for cid, meetings, out, answered, reply_total, qbrs_attended, advocacy, last_occurred, last_reply, last_met \
+            in _fetch(activity_rows)[0]:
+        activity[account_of.get(cid)][cid] = f.SponsorActivity(
+            meetings=meetings, outbound=out, answered=answered,
+            reply_days_total=(reply_total or zero).total_seconds() / 86400,
+            qbrs_attended=qbrs_attended, advocacy_signals=advocacy,
+            last_touch=_later(last_occurred, last_reply),
+            last_direct_contact=_later(last_met, last_reply),
         )
 
     # 4. account QBRs held in the window, and how many had an executive in the room
+    exec_present = Exists(InteractionParticipant.objects.filter(interaction_id=OuterRef("pk"),
+                                                                contact__is_executive=True))
     qbrs = {
         r["account_id"]: (r["held"], r["with_exec"])
         for r in Interaction.objects.filter(scope, direction="meeting", type__in=sorted(config.review_types),
                                             occurred_at__gte=start, occurred_at__lt=end)
         .values("account_id")
-        .annotate(held=Count("pk", distinct=True),
-                  with_exec=Count("pk", distinct=True, filter=Q(participant_links__contact__is_executive=True)))
+        .annotate(held=Count("pk"), with_exec=Count("pk", filter=exec_present))
         .order_by()
     }
 
@@ -130,28 +166,29 @@ def load_account_facts(account_ids=None, *, as_of: date, config: ScoringConfig |
     for g in Goal.objects.filter(scope).order_by("pk").values("account_id", "name", "status", "progress"):
         goals[g["account_id"]].append(f.GoalFact(g["name"], g["status"], g["progress"]))
 
-    # 6. org changes up to as_of
     changes = defaultdict(list)
-    for oc in OrgChange.objects.filter(scope, occurred_on__lte=as_of).order_by("occurred_on", "pk"):
-        changes[oc.account_id].append(oc.as_fact())
-
-    # 7. outbound operational contacts to executives in the last year
     operational = defaultdict(list)
-    for r in (InteractionParticipant.objects
-              .filter(contact__is_executive=True, interaction__direction="outbound",
-                      interaction__purpose="operational", interaction__occurred_at__lt=end,
-                      interaction__occurred_at__gte=start_of_day(as_of - timedelta(days=365)),
-                      **({} if account_ids is None else {"interaction__account_id__in": list(account_ids)}))
-              .values_list("interaction__account_id", "interaction_id", "contact_id", "interaction__occurred_at")
-              .order_by("interaction__occurred_at")):
-        operational[r[0]].append((r[1], r[2], local_date(r[3])))
-
-    # 8. scores 30 days before, for "fell 15 points in 30 days"
     previous = defaultdict(dict)
-    for r in ScoreSnapshot.objects.filter(scope, contact__isnull=False,
-                                          as_of=as_of - timedelta(days=SCORE_DROP_DAYS)).values(
-            "account_id", "contact_id", "score"):
-        previous[r["account_id"]][r["contact_id"]] = r["score"]
+    if not scoring_only:
+        # 6. org changes up to as_of
+        for oc in OrgChange.objects.filter(scope, occurred_on__lte=as_of).order_by("occurred_on", "pk"):
+            changes[oc.account_id].append(oc.as_fact())
+
+        # 7. outbound operational contacts to executives in the last year
+        for r in (InteractionParticipant.objects
+                  .filter(contact__is_executive=True, interaction__direction="outbound",
+                          interaction__purpose="operational", interaction__occurred_at__lt=end,
+                          interaction__occurred_at__gte=start_of_day(as_of - timedelta(days=365)),
+                          **({} if account_ids is None else {"interaction__account_id__in": list(account_ids)}))
+                  .values_list("interaction__account_id", "interaction_id", "contact_id", "interaction__occurred_at")
+                  .order_by("interaction__occurred_at")):
+            operational[r[0]].append((r[1], r[2], local_date(r[3])))
+
+        # 8. scores 30 days before, for "fell 15 points in 30 days"
+        for r in ScoreSnapshot.objects.filter(scope, contact__isnull=False,
+                                              as_of=as_of - timedelta(days=SCORE_DROP_DAYS)).values(
+                "account_id", "contact_id", "score"):
+            previous[r["account_id"]][r["contact_id"]] = r["score"]
 
     result = {}
     for pk, a in rows.items():

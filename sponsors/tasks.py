@@ -1,0 +1,46 @@
+"""Celery tasks for scores.  Each takes ids and an optional ISO date, calls one service and owns its
+retry policy (a lost database connection is retried with exponential backoff).
+
+* ``recompute_portfolio`` — every account; the beat entry ``recompute-scores-daily`` runs it nightly
+  (``CELERY_BEAT_SCHEDULE`` in config/settings.py);
+* ``recompute_account`` — one account; queued by ``sponsors.signals`` after a transaction that
+  changed the account's interactions, contacts, org changes, goals or alignment commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from .engagement import recompute_scores
+
+RETRY_POLICY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,          # 5 s, 10 s, 20 s, … (with jitter)
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def _as_of(value) -> date:
+    if value is None:
+        return timezone.localdate()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+@shared_task(name="sponsors.tasks.recompute_portfolio", **RETRY_POLICY)
+def recompute_portfolio(as_of=None) -> dict:
+    """Recompute every account's scores as of ``as_of`` (ISO date; default today)."""
+    return recompute_scores(as_of=_as_of(as_of)).summary()
+
+
+@shared_task(name="sponsors.tasks.recompute_account", **RETRY_POLICY)
+def recompute_account(account_id, as_of=None) -> dict:
+    """Recompute one account's scores as of ``as_of`` (ISO date; default today)."""
+    return recompute_scores(account_ids=[int(account_id)], as_of=_as_of(as_of)).summary()
