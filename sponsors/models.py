@@ -269,9 +269,11 @@ class ScoreSnapshot(models.Model):
     The breakdown (four factors with notes, level reasons, cadence) is stored, not only the total,
     so "why" and "what changed since last week" can be answered from history."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="score_snapshots")
+    # Both foreign keys are covered by composite indexes that lead with them: (account, as_of) and the
+    # partial unique (contact, as_of); single-column indexes would only slow the nightly bulk write.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="score_snapshots", db_index=False)
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="score_snapshots"
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="score_snapshots", db_index=False
     )
     as_of = models.DateField()
     score = models.PositiveSmallIntegerField()
