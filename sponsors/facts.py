@@ -8,7 +8,7 @@ alerts consume what the rules return.  Tests build these by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 # --- vocabulary (the snapshot format's enums) ---------------------------------
@@ -45,6 +45,10 @@ RISK_BY_LEVEL = {
 }
 
 SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def _day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def is_executive(roles) -> bool:
@@ -169,6 +173,30 @@ class AccountFacts:
             if c.id == contact_id:
                 return c
         return None
+
+    def confirmed_departures(self, as_of: date) -> dict:
+        """Contact id -> the latest confirmed ``departure`` org change on or before ``as_of``."""
+        latest: dict = {}
+        for change in self.org_changes:
+            if change.kind != "departure" or change.state != "confirmed" or change.contact_id is None:
+                continue
+            day = change.occurred_on.date() if isinstance(change.occurred_on, datetime) else change.occurred_on
+            if day > as_of:
+                continue
+            known = latest.get(change.contact_id)
+            if known is None or day > _day(known.occurred_on):
+                latest[change.contact_id] = change
+        return latest
+
+    def with_confirmed_departures(self, as_of: date) -> AccountFacts:
+        """These facts with every contact named by a confirmed departure marked departed: a departure
+        that LinkedIn or the news reported, and a CSM or the confidence confirmed, counts before the
+        CRM's status catches up."""
+        gone = self.confirmed_departures(as_of)
+        if not any(c.id in gone and c.is_active for c in self.contacts):
+            return self
+        return replace(self, contacts=tuple(
+            replace(c, status="departed") if c.id in gone else c for c in self.contacts))
 
     @property
     def executives(self) -> tuple[ContactFact, ...]:

@@ -314,16 +314,7 @@ def evaluate_account(
 
 def _confirmed_departures(facts: AccountFacts, as_of: date) -> dict:
     """Contact id -> latest confirmed ``departure`` change on or before ``as_of``."""
-    latest: dict = {}
-    for ch in facts.org_changes:
-        if ch.kind != "departure" or ch.state != "confirmed" or ch.contact_id is None:
-            continue
-        if _as_date(ch.occurred_on) > as_of:
-            continue
-        known = latest.get(ch.contact_id)
-        if known is None or _as_date(ch.occurred_on) > _as_date(known.occurred_on):
-            latest[ch.contact_id] = ch
-    return latest
+    return facts.confirmed_departures(as_of)
 
 
 def _sponsor_departed(facts, present, departures, *, as_of, config) -> list[Finding]:

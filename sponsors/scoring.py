@@ -584,6 +584,9 @@ def score_account(
     * nobody with data: 0.
     Rounded half up.
 
+    A contact named by a confirmed ``departure`` org change on or before ``as_of`` counts as
+    departed, whatever its CRM status says.
+
     Overall level: Unknown (Critical) when no active contact ``is_sponsor`` or no active
     scored contact has data; otherwise the score bands, where Champion additionally
     requires the primary sponsor's own level to be Champion (else Engaged).
@@ -591,6 +594,8 @@ def score_account(
     # Imported here: sponsors.cadence imports ScoringConfig from this module.
     from .cadence import cadence_status
 
+    # A confirmed departure (LinkedIn, news, a webhook) counts before the CRM's status catches up.
+    facts = facts.with_confirmed_departures(as_of)
     rank = {"primary": 0, "backup": 1}
     scored = sorted((c for c in facts.contacts if c.is_executive or c.is_sponsor),
                     key=lambda c: rank.get(c.sponsor, 2))

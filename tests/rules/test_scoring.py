@@ -488,3 +488,37 @@ def test_property_account_score_is_within_0_and_100(facts):
     assert result.method
     if not any(c.is_active and c.is_sponsor for c in facts.contacts):
         assert (result.level, result.risk) == ("Unknown", "Critical")
+
+
+def _departure_facts(state, today=date(2026, 11, 26)):
+    from sponsors.facts import OrgChangeFact
+
+    primary = ContactFact(id="p", name="Pat Primary", roles=("executive_sponsor", "c_level"), sponsor="primary")
+    backup = ContactFact(id="b", name="Bo Backup", roles=("vp",), sponsor="backup")
+    busy = SponsorActivity(meetings=12, outbound=4, answered=4, reply_days_total=2.0, qbrs_attended=4,
+                           advocacy_signals=1, last_touch=today, last_direct_contact=today)
+    quiet = SponsorActivity(meetings=1, outbound=2, answered=1, reply_days_total=5.0, last_touch=today,
+                            last_direct_contact=today)
+    change = OrgChangeFact(id=1, kind="departure", occurred_on=date(2026, 11, 23), source="linkedin",
+                           contact_id="p", confidence=0.9, state=state)
+    return AccountFacts(id=1, name="Acme", tier="enterprise", contacts=(primary, backup),
+                        activity={"p": busy, "b": quiet}, qbrs_held=4, qbrs_with_exec=4, last_exec_touch=today,
+                        org_changes=(change,)), today
+
+
+def test_a_confirmed_departure_counts_before_the_crm_status_catches_up():
+    facts, today = _departure_facts("confirmed")
+    engagement = score_account(facts, as_of=today)
+    primary = next(b for b in engagement.sponsors if b.contact_id == "p")
+    backup = next(b for b in engagement.sponsors if b.contact_id == "b")
+    assert primary.level == "Disengaged" and "Contact has departed" in primary.reasons
+    # The account's score now rests on the backup alone.
+    assert engagement.score == backup.total
+
+
+def test_a_pending_or_later_departure_changes_nothing():
+    for state, as_of in (("pending", date(2026, 11, 26)), ("dismissed", date(2026, 11, 26)),
+                         ("confirmed", date(2026, 11, 22))):  # the last: as of a day before the departure
+        facts, _ = _departure_facts(state, today=as_of)
+        primary = next(b for b in score_account(facts, as_of=as_of).sponsors if b.contact_id == "p")
+        assert primary.level == "Engaged" and "Contact has departed" not in primary.reasons, state
