@@ -155,6 +155,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it, even before the first collectstatic
 # WhiteNoise serves static files in every mode, so a self-hosted install needs no extra web server
 # for them (`manage.py collectstatic` fills STATIC_ROOT; `make demo` runs it).
 STORAGES = {
