@@ -6,7 +6,4 @@ class SponsorsConfig(AppConfig):
     verbose_name = "Executive sponsors"
 
     def ready(self):
-        from . import (
-            alert_signals,  # noqa: F401  (evaluate guardrails when sponsor data changes)
-            signals,  # noqa: F401  (queue score recomputes when scored data changes)
-        )
+        from . import signals  # noqa: F401  (refresh scores and guardrails when sponsor data changes)

@@ -54,8 +54,8 @@ from django.utils.html import strip_tags
 from accounts.models import Account
 
 from . import guardrails, services
-from .alert_signals import queue_guardrail_evaluation
 from .models import Alert, Contact, NewsFeed, OrgChange, WebhookDelivery
+from .signals import refresh_on_commit
 
 FEED_TIMEOUT_SECONDS = 20
 FEED_MAX_BYTES = 5_000_000
@@ -228,7 +228,8 @@ def record_crm_contact_changes(*, before: dict, after: dict, occurred_on: date) 
     OrgChange.objects.bulk_create(rows)
     if departed:
         Contact.objects.filter(pk__in=departed, departed_on__isnull=True).update(departed_on=occurred_on)
-    queue_guardrail_evaluation({r.account_id for r in rows if r.state == OrgChange.State.CONFIRMED})
+    for account_id in {r.account_id for r in rows if r.state == OrgChange.State.CONFIRMED}:
+        refresh_on_commit(account_id)
     return Counter(created=len(rows))
 
 

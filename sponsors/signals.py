@@ -1,11 +1,12 @@
-"""Queue a score recompute for an account whenever something its scores depend on changes.
+"""Refresh an account (scores, then guardrails) whenever something they depend on changes.
 
 Saving or deleting an interaction (or who took part in it), a contact, an org change, a goal, an
-alignment row or the account itself queues ``recompute_account`` for that account once the
-transaction commits — at most once per account per transaction, however many rows changed.
+alignment row or the account itself queues ``refresh_account`` for that account once the
+transaction commits — at most once per account per transaction, however many rows changed. This is
+the one mechanism behind "scores are recomputed" and "guardrails are evaluated at once".
 
 Bulk writes (``bulk_create``, ``COPY`` in the snapshot sync) send no signals: their callers queue
-the recompute themselves (``queue_recompute``; ``import_snapshot`` does).
+the refresh themselves (``refresh_on_commit`` or ``queue_account_refresh``; ``import_snapshot`` does).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .models import Contact, Interaction, InteractionParticipant, OrgChange
 
 log = logging.getLogger(__name__)
 
-# Above this many accounts, ``queue_recompute`` queues one portfolio recompute instead.
+# Above this many accounts, ``queue_account_refresh`` queues the two portfolio jobs instead.
 PORTFOLIO_THRESHOLD = 500
 _BATCH_ATTR = "_exec_sponsor_score_batch"
 _paused: ContextVar[bool] = ContextVar("exec_sponsor_scores_paused", default=False)
@@ -52,7 +53,7 @@ class _Batch:
         connection = transaction.get_connection(self.using)
         if getattr(connection, _BATCH_ATTR, None) is self:
             setattr(connection, _BATCH_ATTR, None)
-        queue_recompute(self.account_ids)
+        queue_account_refresh(self.account_ids)
 
 
 def _registered(connection, batch) -> bool:
@@ -67,8 +68,8 @@ def _current_batch(connection):
     return None
 
 
-def recompute_on_commit(account_id, *, using=DEFAULT_DB_ALIAS) -> None:
-    """Queue ``recompute_account(account_id)`` when the current transaction commits (at once in
+def refresh_on_commit(account_id, *, using=DEFAULT_DB_ALIAS) -> None:
+    """Queue ``refresh_account(account_id)`` when the current transaction commits (at once in
     autocommit), deduplicated per transaction."""
     if account_id is None or _paused.get():
         return
@@ -83,21 +84,24 @@ def recompute_on_commit(account_id, *, using=DEFAULT_DB_ALIAS) -> None:
     transaction.on_commit(batch, using=using, robust=True)
 
 
-def queue_recompute(account_ids) -> None:
-    """Queue the recompute of these accounts now (one task each; one portfolio task when many)."""
-    from .tasks import recompute_account, recompute_portfolio
+def queue_account_refresh(account_ids) -> None:
+    """Queue the refresh of these accounts now: one task each, or — when many — the portfolio
+    recompute and the guardrail sweep."""
+    from .alert_tasks import sweep_guardrails
+    from .tasks import recompute_portfolio, refresh_account
 
-    account_ids = sorted(set(account_ids))
+    account_ids = sorted({a for a in account_ids if a is not None})
     if len(account_ids) > PORTFOLIO_THRESHOLD:
         recompute_portfolio.delay()
+        sweep_guardrails.delay()
         return
     for account_id in account_ids:
-        recompute_account.delay(account_id)
+        refresh_account.delay(account_id)
 
 
 def _interaction_account(instance, using):
     if InteractionParticipant.interaction.is_cached(instance):
-        recompute_on_commit(instance.interaction.account_id, using=using)
+        refresh_on_commit(instance.interaction.account_id, using=using)
         return instance.interaction.account_id
     # One look-up per interaction and transaction (a cascade deletes its participants one by one).
     connection = transaction.get_connection(using)
@@ -106,7 +110,7 @@ def _interaction_account(instance, using):
         return batch.interaction_accounts[instance.interaction_id]
     account_id = (Interaction.objects.using(using).filter(pk=instance.interaction_id)
                   .values_list("account_id", flat=True).first())
-    recompute_on_commit(account_id, using=using)
+    refresh_on_commit(account_id, using=using)
     batch = _current_batch(connection)
     if batch is not None and account_id is not None:
         batch.interaction_accounts[instance.interaction_id] = account_id
@@ -120,13 +124,13 @@ def _interaction_account(instance, using):
 @receiver([post_save, post_delete], sender=StrategicAlignment, dispatch_uid="scores:alignment")
 def _account_row_changed(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw:
-        recompute_on_commit(instance.account_id, using=using)
+        refresh_on_commit(instance.account_id, using=using)
 
 
 @receiver(post_save, sender=Account, dispatch_uid="scores:account")
 def _account_changed(sender, instance, created=False, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw and not created:      # a new account has nothing to score yet
-        recompute_on_commit(instance.pk, using=using)
+        refresh_on_commit(instance.pk, using=using)
 
 
 @receiver([post_save, post_delete], sender=InteractionParticipant, dispatch_uid="scores:participant")
@@ -139,4 +143,4 @@ def _participant_changed(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **
 def _participants_changed(sender, instance, action, reverse, using=DEFAULT_DB_ALIAS, **kwargs):
     # interaction.participants.add(...) / contact.interactions.add(...) go through bulk_create.
     if action in ("post_add", "post_remove", "post_clear"):
-        recompute_on_commit(instance.account_id, using=using)
+        refresh_on_commit(instance.account_id, using=using)

@@ -3,8 +3,10 @@ retry policy (a lost database connection is retried with exponential backoff).
 
 * ``recompute_portfolio`` — every account; the beat entry ``recompute-scores-daily`` runs it nightly
   (``CELERY_BEAT_SCHEDULE`` in config/settings.py);
-* ``recompute_account`` — one account; queued by ``sponsors.signals`` after a transaction that
-  changed the account's interactions, contacts, org changes, goals or alignment commits.
+* ``recompute_account`` — one account's scores;
+* ``refresh_account`` — one account's scores, then its guardrails (alerts and escalations); queued by
+  ``sponsors.signals`` after a transaction that changed the account's interactions, contacts, org
+  changes, goals or alignment commits.
 """
 
 from __future__ import annotations
@@ -44,3 +46,16 @@ def recompute_portfolio(as_of=None) -> dict:
 def recompute_account(account_id, as_of=None) -> dict:
     """Recompute one account's scores as of ``as_of`` (ISO date; default today)."""
     return recompute_scores(account_ids=[int(account_id)], as_of=_as_of(as_of)).summary()
+
+
+@shared_task(name="sponsors.tasks.refresh_account", **RETRY_POLICY)
+def refresh_account(account_id, as_of=None) -> dict:
+    """Recompute one account's scores, then evaluate its guardrails, as of ``as_of`` (default today).
+
+    Scores first, so the alerts and the score history describe the same facts."""
+    from .alerts import evaluate_accounts
+
+    day = _as_of(as_of)
+    scores = recompute_scores(account_ids=[int(account_id)], as_of=day).summary()
+    guardrails = evaluate_accounts(account_ids=[int(account_id)], as_of=day).summary()
+    return {"scores": scores, "guardrails": guardrails}

@@ -191,8 +191,11 @@ def test_what_changed_handles_new_and_missing_history(northwind):
 @pytest.fixture
 def queued(monkeypatch):
     calls = []
-    monkeypatch.setattr(tasks.recompute_account, "delay", lambda account_id, *a, **k: calls.append(account_id))
+    from sponsors import alert_tasks
+
+    monkeypatch.setattr(tasks.refresh_account, "delay", lambda account_id, *a, **k: calls.append(account_id))
     monkeypatch.setattr(tasks.recompute_portfolio, "delay", lambda *a, **k: calls.append("portfolio"))
+    monkeypatch.setattr(alert_tasks.sweep_guardrails, "delay", lambda *a, **k: calls.append("sweep"))
     return calls
 
 
@@ -242,19 +245,19 @@ def test_bulk_maintenance_can_pause_the_signals(northwind, django_capture_on_com
     assert queued == []
 
 
-def test_many_accounts_queue_one_portfolio_recompute(queued, monkeypatch):
+def test_many_accounts_queue_the_portfolio_recompute_and_sweep(queued, monkeypatch):
     monkeypatch.setattr(signals, "PORTFOLIO_THRESHOLD", 2)
-    signals.queue_recompute([3, 1, 2, 1])
-    assert queued == ["portfolio"]
+    signals.queue_account_refresh([3, 1, 2, 1])
+    assert queued == ["portfolio", "sweep"]
     queued.clear()
-    signals.queue_recompute([2, 1, 2])
+    signals.queue_account_refresh([2, 1, 2])
     assert queued == [1, 2]
 
 
-def test_an_import_queues_the_recompute_of_the_accounts_it_changed(document, write_snapshot,
+def test_an_import_queues_the_refresh_of_the_accounts_it_changed(document, write_snapshot,
                                                                    django_capture_on_commit_callbacks, monkeypatch):
     calls = []
-    monkeypatch.setattr(signals, "queue_recompute", lambda ids: calls.append(sorted(ids)))
+    monkeypatch.setattr(signals, "queue_account_refresh", lambda ids: calls.append(sorted(ids)))
     path = write_snapshot(document)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_snapshot", path, "--no-progress", stdout=io.StringIO())

@@ -8,9 +8,9 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sponsors.alert_signals import _PendingEvaluations
 from sponsors.alerts import evaluate_accounts
 from sponsors.models import Alert, Contact, Interaction, OrgChange
+from sponsors.signals import _Batch
 
 from .guardrails_support import AS_OF, account, fast_password_hashing, import_document
 
@@ -142,7 +142,7 @@ def test_saving_a_departure_escalates_at_once_with_one_evaluation_per_transactio
         Interaction.objects.create(account=acc, type="call", occurred_at=timezone.now(), direction="meeting")
         priya.status, priya.departed_on = "departed", date.today()
         priya.save()
-        batches = [cb for _s, cb, *_ in connection.run_on_commit if isinstance(cb, _PendingEvaluations)]
+        batches = [cb for _s, cb, *_ in connection.run_on_commit if isinstance(cb, _Batch)]
         assert len(batches) == 1 and batches[0].account_ids == {acc.pk}
         assert not Alert.objects.exists()
 

@@ -10,19 +10,20 @@ from accounts.crm.snapshot import SnapshotError, load_snapshot
 from accounts.crm.sync import sync_accounts
 
 
-def _queue_score_recompute(snapshot, source):
-    """The sync writes in bulk (no model signals): queue the touched accounts' score recompute."""
+def _queue_account_refresh(snapshot, source):
+    """The sync writes in bulk (no model signals): queue the touched accounts' refresh (scores, then
+    guardrails) for when the import commits."""
     from django.conf import settings
     from django.db import transaction
 
     from accounts.models import Account
-    from sponsors.signals import queue_recompute
+    from sponsors.signals import queue_account_refresh
 
     if not (getattr(settings, "REDIS_URL", "") or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)):
         return
     ids = list(Account.objects.filter(source=source, external_id__in=[a.external_id for a in snapshot.accounts])
                .values_list("pk", flat=True))
-    transaction.on_commit(lambda: queue_recompute(ids), robust=True)
+    transaction.on_commit(lambda: queue_account_refresh(ids), robust=True)
 
 
 class Command(BaseCommand):
@@ -59,6 +60,6 @@ class Command(BaseCommand):
             for line in summary.lines():
                 self.stdout.write(f"  {line}")
             if summary.changed:
-                _queue_score_recompute(snapshot, source)
+                _queue_account_refresh(snapshot, source)
         if failed:
             raise CommandError(f"{len(failed)} of {len(paths)} file(s) not imported: {', '.join(failed)}")
