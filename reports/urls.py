@@ -1,4 +1,4 @@
-"""Pages and the REST API for reports: the portfolio, the account report and its downloads."""
+"""Pages and the REST API for reports: the portfolio, the account report, its downloads and panel actions."""
 
 from django.urls import path
 
@@ -10,6 +10,14 @@ urlpatterns = [
     path("", views.portfolio, name="portfolio"),
     path("accounts/<int:pk>/report/", views.account_report, name="account_report"),
     path("accounts/<int:pk>/report.<str:fmt>", views.account_report_download, name="account_report_download"),
+    path("accounts/<int:pk>/alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge_action,
+         name="alert_acknowledge"),
+    path("accounts/<int:pk>/alerts/<int:alert_id>/accept-succession/", views.alert_accept_succession_action,
+         name="alert_accept_succession"),
+    path("accounts/<int:pk>/org-changes/<int:change_id>/confirm/", views.org_change_confirm_action,
+         name="org_change_confirm"),
+    path("accounts/<int:pk>/org-changes/<int:change_id>/dismiss/", views.org_change_dismiss_action,
+         name="org_change_dismiss"),
     path("api/accounts/", api.AccountListAPI.as_view(), name="api_accounts"),
     path("api/accounts/<int:pk>/report/", api.AccountReportAPI.as_view(), name="api_account_report"),
 ]

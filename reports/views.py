@@ -1,20 +1,29 @@
-"""Pages: the portfolio, the account report and its downloads.  Thin: parse, check who may see
-what (``accounts_visible_to``), call the builders, render."""
+"""Pages: the portfolio, the account report and its downloads, and the actions of the report page's
+panels (acknowledge an alert, accept a succession, confirm or dismiss an org change).  Thin: parse,
+check who may see what (``accounts_visible_to``), call the builders or the sponsors services, render."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.selectors import accounts_visible_to
 from reports.builder import build_sponsor_report
 from reports.exports import FORMATS, export_report
 from reports.forms import PortfolioFilterForm
+from reports.panels import alerts_panel, changes_panel, org_changes_panel
 from reports.params import BadParameter, parse_as_of
 from reports.portfolio import load_portfolio
 from reports.render_html import html_context
+from sponsors import orgchanges
+from sponsors.alerts import alert_acknowledge, evaluate_accounts
+from sponsors.models import Alert, Contact, OrgChange
+from sponsors.services import SponsorError
 
 DOWNLOADS = (("md", "Markdown"), ("pdf", "PDF"), ("json", "JSON"), ("ics", "Calendar (.ics)"))
 
@@ -42,7 +51,6 @@ def portfolio(request):
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-
 @login_required
 def account_report(request, pk):
     account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
@@ -57,6 +65,9 @@ def account_report(request, pk):
         "as_of": as_of,
         "downloads": DOWNLOADS,
         **html_context(report),
+        **changes_panel(account=account, as_of=as_of),
+        **alerts_panel(account=account, as_of=as_of),
+        **org_changes_panel(account=account),
     }
     return render(request, "reports/account_report.html", context)
 
@@ -75,3 +86,114 @@ def account_report_download(request, pk, fmt):
     disposition = "inline" if fmt == "html" else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{export.filename}"'
     return response
+
+
+# --- the report page's panel actions ----------------------------------------------------------------
+# POST only.  The account must be one the user may see and the alert or org change must be that
+# account's, else 404.  An HTMX request gets the panel fragment back; a plain form post is sent back
+# to the report page with a message.
+
+def _visible_account(request, pk):
+    return get_object_or_404(accounts_visible_to(request.user), pk=pk)
+
+
+def _posted_as_of(request):
+    """The page's ``as_of`` (a hidden field of every action form), or None when missing or bad."""
+    try:
+        return parse_as_of(request.POST.get("as_of")) if request.POST.get("as_of") else None
+    except BadParameter:
+        return None
+
+
+def _back_to_report(request, account, as_of, *, notice="", error=""):
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    url = reverse("reports:account_report", args=[account.pk])
+    return redirect(f"{url}?as_of={as_of.isoformat()}" if as_of else url)
+
+
+def _alerts_response(request, account, *, notice="", error=""):
+    as_of = _posted_as_of(request)
+    if not request.htmx:
+        return _back_to_report(request, account, as_of, notice=notice, error=error)
+    context = {"account": account, "as_of": as_of or timezone.localdate(),
+               **alerts_panel(account=account, as_of=as_of, notice=notice, error=error)}
+    return render(request, "reports/account_report.html#alerts_panel", context)
+
+
+def _org_changes_response(request, account, *, notice="", error=""):
+    """The org-change panel, and the alerts panel out of band (confirming a change can open an alert)."""
+    as_of = _posted_as_of(request)
+    if not request.htmx:
+        return _back_to_report(request, account, as_of, notice=notice, error=error)
+    context = {"account": account, "as_of": as_of or timezone.localdate(),
+               **org_changes_panel(account=account, notice=notice, error=error),
+               **alerts_panel(account=account, as_of=as_of)}
+    return render(request, "reports/account_report.html#org_review_response", context)
+
+
+def _evaluate_now(account) -> None:
+    """Run the account's guardrails at once, so the alerts panel shows what the action caused.  The
+    signals queue the same evaluation on commit; running it twice is harmless (idempotent, locked)."""
+    evaluate_accounts(account_ids=[account.pk], as_of=timezone.localdate())
+
+
+@require_POST
+@login_required
+def alert_acknowledge_action(request, pk, alert_id):
+    account = _visible_account(request, pk)
+    alert = get_object_or_404(Alert.objects.filter(account=account), pk=alert_id)
+    was = alert.status
+    alert = alert_acknowledge(alert=alert, by=request.user)
+    if alert.status == Alert.Status.RESOLVED:
+        return _alerts_response(request, account, notice="This alert has already resolved itself.")
+    if was == Alert.Status.ACKNOWLEDGED:
+        return _alerts_response(request, account, notice="This alert was already acknowledged.")
+    return _alerts_response(request, account, notice="Alert acknowledged.")
+
+
+@require_POST
+@login_required
+def alert_accept_succession_action(request, pk, alert_id):
+    account = _visible_account(request, pk)
+    alert = get_object_or_404(Alert.objects.filter(account=account), pk=alert_id)
+    try:
+        contact = orgchanges.sponsor_accept_succession(alert=alert, by=request.user)
+    except (SponsorError, Contact.DoesNotExist) as exc:
+        error = str(exc) if isinstance(exc, SponsorError) else "The proposed backup sponsor no longer exists."
+        return _alerts_response(request, account, error=f"Not changed: {error}")
+    _evaluate_now(account)
+    return _alerts_response(request, account, notice=f"{contact.name} is now the primary sponsor "
+                                                     "(the report below shows it once the page is reloaded).")
+
+
+def _review_org_change(request, pk, change_id, *, confirm: bool):
+    account = _visible_account(request, pk)
+    change = get_object_or_404(OrgChange.objects.filter(account=account), pk=change_id)
+    if change.state != OrgChange.State.PENDING:
+        return _org_changes_response(
+            request, account, notice=f"This change was already {change.get_state_display().lower()}.")
+    if confirm:
+        change = orgchanges.org_change_confirm(change=change, by=request.user)
+        _evaluate_now(account)
+        notice = f"Confirmed: {change}."
+        if change.kind == "departure" and change.contact is not None:
+            notice += f" {change.contact.name} is now marked departed."
+    else:
+        change = orgchanges.org_change_dismiss(change=change, by=request.user)
+        notice = f"Dismissed: {change}. The same change will not be raised again."
+    return _org_changes_response(request, account, notice=notice)
+
+
+@require_POST
+@login_required
+def org_change_confirm_action(request, pk, change_id):
+    return _review_org_change(request, pk, change_id, confirm=True)
+
+
+@require_POST
+@login_required
+def org_change_dismiss_action(request, pk, change_id):
+    return _review_org_change(request, pk, change_id, confirm=False)

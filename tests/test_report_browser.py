@@ -1,5 +1,6 @@
-"""One end-to-end run in a real browser (Debian's Chromium driven by Playwright) against the live
-server: log in, open the portfolio, filter by tier through HTMX, open a report, see its sections."""
+"""End-to-end runs in a real browser (Debian's Chromium driven by Playwright) against the live
+server: log in, open the portfolio, filter by tier through HTMX, open a report, see its sections;
+confirm a pending org change on the report and see its panel and the alerts panel update in place."""
 
 from __future__ import annotations
 
@@ -68,3 +69,81 @@ def test_it_logs_in_filters_the_portfolio_and_opens_a_report(live_server, portfo
             page.screenshot(path=str(SCREENSHOT), full_page=False)
         finally:
             browser.close()
+
+
+PANELS_SCREENSHOT = Path(os.environ.get("PANELS_SCREENSHOT", "/tmp/ui-panels.png"))
+
+
+@pytest.fixture
+def pending_departure(transactional_db, tmp_path, settings):
+    """The demo portfolio with a week of score history, today's alerts, and a news item (pending
+    confirmation) saying the primary sponsor of an account that has a backup left."""
+    from datetime import UTC, datetime, timedelta
+
+    from sponsors.alerts import evaluate_accounts
+    from sponsors.engagement import recompute_scores
+    from sponsors.models import Interaction, InteractionParticipant, OrgChange
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    seed_demo(tmp_path)
+    User.objects.create_user(username="ada", email="ada@vendor.example", password="pw", role=User.Role.ADMIN)
+    def sponsors(account):
+        return set(account.contacts.filter(status="active").values_list("sponsor", flat=True))
+
+    account = next(a for a in Account.objects.order_by("external_id") if {"primary", "backup"} <= sponsors(a))
+    primary = account.contacts.get(sponsor="primary")
+    backup = account.contacts.get(sponsor="backup")
+    recompute_scores(account_ids=[account.pk], as_of=DEMO_AS_OF - timedelta(days=7))
+    meeting = Interaction.objects.create(account=account, type="one_on_one", direction="meeting",
+                                         occurred_at=datetime(2026, 11, 24, 15, tzinfo=UTC))
+    InteractionParticipant.objects.create(interaction=meeting, contact=backup)
+    recompute_scores(account_ids=[account.pk], as_of=DEMO_AS_OF)
+    evaluate_accounts(account_ids=[account.pk], as_of=DEMO_AS_OF)
+    change = OrgChange.objects.create(
+        account=account, contact=primary, kind="departure", occurred_on=DEMO_AS_OF - timedelta(days=3), source="news",
+        headline=f"{primary.name} steps down, reports say", confidence=0.5, state=OrgChange.State.PENDING,
+        url="https://news.example/steps-down")
+    return {"account": account, "change": change, "primary": primary, "backup": backup}
+
+
+def test_it_confirms_a_pending_org_change_and_the_panels_update_in_place(live_server, pending_departure):
+    from playwright.sync_api import expect, sync_playwright
+
+    account, change = pending_departure["account"], pending_departure["change"]
+    url = f"{live_server.url}/accounts/{account.pk}/report/?as_of={DEMO_AS_OF.isoformat()}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url)
+            page.fill("input[name=username]", "ada")
+            page.fill("input[name=password]", "pw")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/**")
+            page.goto(url)
+            changes = page.locator("#changes-panel")
+            expect(changes.locator(".exec-change", has_text=pending_departure["backup"].name)).to_have_count(1)
+            org = page.locator("#org-changes-panel")
+            item = org.locator(f'[data-org-change="{change.pk}"]')
+            expect(item).to_contain_text("steps down")
+            expect(item.locator("a", has_text="evidence")).to_have_attribute("rel", "noopener noreferrer")
+            alerts = page.locator("#alerts-panel")
+            expect(alerts.locator("code", has_text="sponsor_departed")).to_have_count(0)
+            report_body = page.locator("article.sponsor-report")
+            marker = report_body.evaluate("el => (el.dataset.marker = 'kept', el.dataset.marker)")
+
+            item.locator("button", has_text="Confirm").click()       # HTMX: the two panels swap, no page load
+
+            expect(org).to_contain_text("Nothing awaiting confirmation")
+            primary_name, backup_name = pending_departure["primary"].name, pending_departure["backup"].name
+            expect(org.locator(".notice")).to_contain_text(f"{primary_name} is now marked departed")
+            expect(alerts.locator("code", has_text="sponsor_departed")).to_have_count(1)
+            expect(alerts.locator("button", has_text=f"Make {backup_name} the primary sponsor")).to_have_count(1)
+            assert report_body.evaluate("el => el.dataset.marker") == marker   # the page was not reloaded
+            page.screenshot(path=str(PANELS_SCREENSHOT), full_page=False)
+        finally:
+            browser.close()
+    change.refresh_from_db()
+    assert change.state == "confirmed"
+    pending_departure["primary"].refresh_from_db()
+    assert pending_departure["primary"].status == "departed"

@@ -1,0 +1,187 @@
+"""The live panels of the account report page: what changed since last week, the open alerts and the
+org changes awaiting confirmation.  Reads only (selectors shaped for the template); the actions that
+change alerts and org changes are the views in ``reports/views.py``, which call the sponsors services.
+
+Each ``*_panel`` function returns the template context of one ``{% partialdef %}`` fragment of
+``reports/account_report.html``, so the page and the HTMX actions render the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from django.utils import timezone
+
+from sponsors.engagement import score_changes
+from sponsors.models import Alert, OrgChange
+
+CHANGE_DAYS = 7
+SAFE_URL_SCHEMES = frozenset({"http", "https"})
+
+
+# --- what changed since last week -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A score difference for display: ``direction`` is up/down/flat/none (none: no number to compare)."""
+
+    value: int | None
+
+    @property
+    def direction(self) -> str:
+        if self.value is None:
+            return "none"
+        return "up" if self.value > 0 else "down" if self.value < 0 else "flat"
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return ""
+        if self.value > 0:
+            return f"▲ {self.value}"
+        if self.value < 0:
+            return f"▼ {-self.value}"
+        return "±0"
+
+
+@dataclass(frozen=True, slots=True)
+class FactorRow:
+    label: str
+    score_then: int | None
+    score_now: int | None
+    delta: Delta
+    note_then: str
+    note_now: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutiveRow:
+    name: str
+    score_then: int | None          # None: not scored then (a new executive)
+    score_now: int | None           # None: no longer scored (departed, no longer an executive)
+    delta: Delta
+    level_then: str | None
+    level_now: str | None
+    factors: tuple[FactorRow, ...]
+
+    @property
+    def level_changed(self) -> bool:
+        return bool(self.level_then and self.level_now and self.level_then != self.level_now)
+
+
+def _executive_row(change) -> ExecutiveRow:
+    return ExecutiveRow(
+        name=change.name, score_then=change.score_then, score_now=change.score_now, delta=Delta(change.delta),
+        level_then=change.level_then, level_now=change.level_now,
+        factors=tuple(FactorRow(label=f.label, score_then=f.score_then, score_now=f.score_now, delta=Delta(f.delta),
+                                note_then=f.note_then, note_now=f.note_now) for f in change.factors),
+    )
+
+
+def changes_panel(*, account, as_of: date, days: int = CHANGE_DAYS) -> dict:
+    """Scores now against ``days`` before ``as_of`` (from the stored snapshots).
+
+    ``changes_state``: ``no_history`` (no snapshot on or before ``as_of - days``), ``stale`` (no
+    snapshot after it either, so nothing to compare), ``no_change`` or ``changed``."""
+    changes = score_changes(account=account, as_of=as_of, days=days)
+    rows = tuple(_executive_row(c) for c in changes.changed)
+    overall = changes.account
+    if changes.then_as_of is None:
+        state = "no_history"
+    elif changes.now_as_of == changes.then_as_of:
+        state = "stale"
+    elif rows or (overall is not None and overall.changed):
+        state = "changed"
+    else:
+        state = "no_change"
+    return {
+        "changes": changes,
+        "changes_state": state,
+        "changes_overall": _executive_row(overall) if overall is not None else None,
+        "changes_rows": rows,
+        "changes_unchanged": len(changes.contacts) - len(rows),
+    }
+
+
+# --- open alerts ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlertItem:
+    alert: Alert
+
+    @property
+    def can_acknowledge(self) -> bool:
+        return self.alert.status == Alert.Status.OPEN
+
+    @property
+    def proposed_primary_name(self) -> str | None:
+        """The backup a ``sponsor_departed`` alert proposes as the new primary, until that is accepted."""
+        details = self.alert.details or {}
+        if self.alert.code != "sponsor_departed" or not details.get("proposed_primary_id"):
+            return None
+        if details.get("succession_accepted_at"):
+            return None
+        return details.get("proposed_primary_name") or "the backup sponsor"
+
+    @property
+    def succession_accepted(self) -> bool:
+        return bool((self.alert.details or {}).get("succession_accepted_at"))
+
+
+def unresolved_alerts(account):
+    return (Alert.objects.filter(account=account, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+            .select_related("acknowledged_by").order_by("-opened_at", "-pk"))
+
+
+def alerts_panel(*, account, as_of: date | None = None, notice: str = "", error: str = "") -> dict:
+    """The account's open and acknowledged alerts, newest first.  Alerts are the current state:
+    ``alerts_current_only`` says so when the page shows another day."""
+    return {
+        "alert_items": [AlertItem(a) for a in unresolved_alerts(account)],
+        "alerts_current_only": as_of is not None and as_of != timezone.localdate(),
+        "alerts_notice": notice,
+        "alerts_error": error,
+    }
+
+
+# --- org changes awaiting confirmation -------------------------------------------------------------------
+
+def safe_url(value) -> str:
+    """``value`` if it is an absolute http(s) URL, else '' (no ``javascript:`` or relative links)."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    return value if parts.scheme.lower() in SAFE_URL_SCHEMES and parts.netloc else ""
+
+
+@dataclass(frozen=True)
+class OrgChangeItem:
+    change: OrgChange
+
+    @property
+    def confidence_percent(self) -> int:
+        return round(self.change.confidence * 100)
+
+    @property
+    def evidence_url(self) -> str:
+        """The change's URL, else the link in its evidence (a news entry's), when it is http(s)."""
+        return safe_url(self.change.url) or safe_url((self.change.evidence or {}).get("link"))
+
+
+def pending_org_changes(account):
+    return (OrgChange.objects.filter(account=account, state=OrgChange.State.PENDING)
+            .select_related("contact").order_by("-occurred_on", "-pk"))
+
+
+def org_changes_panel(*, account, notice: str = "", error: str = "") -> dict:
+    return {
+        "org_change_items": [OrgChangeItem(c) for c in pending_org_changes(account)],
+        "org_changes_notice": notice,
+        "org_changes_error": error,
+    }
