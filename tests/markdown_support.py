@@ -4,6 +4,30 @@ from markdown_it import MarkdownIt
 
 md = MarkdownIt("commonmark").enable("table")
 
+# The structure of the spec's "Response Format", in order.
+SECTION_HEADINGS = [
+    (2, "Executive Sponsor Report"),
+    (3, "Executive Sponsors"),
+    (3, "Primary Sponsor: {primary}"),
+    (3, "Engagement Health"),
+    (3, "Organizational Intelligence"),
+    (3, "Strategic Alignment"),
+    (3, "Recommended Actions"),
+    (3, "Engagement Calendar"),
+]
+BOLD_LABELS = [
+    "Profile", "Engagement Timeline", "Engagement Score Breakdown", "Strengths", "Concerns",
+    "Recent Changes", "Succession Risk", "Immediate (This Week)", "Short-Term (This Quarter)",
+    "Strategic (Long-Term)",
+]
+TABLE_COLUMNS = {
+    "sponsors": ("Name", "Title", "Engagement", "Last Touch", "Status"),
+    "timeline": ("Date", "Interaction", "Topics", "Outcome"),
+    "breakdown": ("Factor", "Score", "Notes"),
+    "alignment": ("Our Initiative", "Their Priority", "Alignment"),
+    "calendar": ("Date", "Event", "Attendees", "Objective"),
+}
+
 
 def inline_text(token) -> str:
     parts = []

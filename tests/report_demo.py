@@ -8,34 +8,19 @@ from datetime import date
 from django.core.management import call_command
 
 from accounts.models import Account
-from tests.markdown_support import inline_text, md, parse_markdown  # noqa: F401 (re-exported)
+from tests.markdown_support import (  # noqa: F401 (re-exported)
+    BOLD_LABELS,
+    SECTION_HEADINGS,
+    TABLE_COLUMNS,
+    inline_text,
+    md,
+    parse_markdown,
+)
 
 DEMO_AS_OF = date(2026, 11, 26)
 DEMO_ACCOUNTS = 12
 DEMO_SEED = 7
 
-SECTION_HEADINGS = [
-    (2, "Executive Sponsor Report"),
-    (3, "Executive Sponsors"),
-    (3, "Primary Sponsor: {primary}"),
-    (3, "Engagement Health"),
-    (3, "Organizational Intelligence"),
-    (3, "Strategic Alignment"),
-    (3, "Recommended Actions"),
-    (3, "Engagement Calendar"),
-]
-BOLD_LABELS = [
-    "Profile", "Engagement Timeline", "Engagement Score Breakdown", "Strengths", "Concerns",
-    "Recent Changes", "Succession Risk", "Immediate (This Week)", "Short-Term (This Quarter)",
-    "Strategic (Long-Term)",
-]
-TABLE_COLUMNS = {
-    "sponsors": ("Name", "Title", "Engagement", "Last Touch", "Status"),
-    "timeline": ("Date", "Interaction", "Topics", "Outcome"),
-    "breakdown": ("Factor", "Score", "Notes"),
-    "alignment": ("Our Initiative", "Their Priority", "Alignment"),
-    "calendar": ("Date", "Event", "Attendees", "Objective"),
-}
 
 
 

@@ -7,30 +7,15 @@ from hypothesis import strategies as st
 
 from reports.render_markdown import md_inline, to_markdown
 from reports.report import EMPTY
-from tests.markdown_support import inline_text, md, parse_markdown
+from tests.markdown_support import BOLD_LABELS, SECTION_HEADINGS, TABLE_COLUMNS, inline_text, md, parse_markdown
 
 from .conftest import HOSTILE_NAME, PIPE_TITLE
 
-SECTION_HEADINGS = [
-    (2, "Executive Sponsor Report"),
-    (3, "Executive Sponsors"),
-    (3, "Primary Sponsor: {primary}"),
-    (3, "Engagement Health"),
-    (3, "Organizational Intelligence"),
-    (3, "Strategic Alignment"),
-    (3, "Recommended Actions"),
-    (3, "Engagement Calendar"),
-]
-BOLD_LABELS = [
-    "Profile", "Engagement Timeline", "Engagement Score Breakdown",
-    "Strengths", "Concerns", "Recent Changes", "Succession Risk",
-    "Immediate (This Week)", "Short-Term (This Quarter)", "Strategic (Long-Term)",
-]
-SPONSORS_COLS = ("Name", "Title", "Engagement", "Last Touch", "Status")
-TIMELINE_COLS = ("Date", "Interaction", "Topics", "Outcome")
-BREAKDOWN_COLS = ("Factor", "Score", "Notes")
-ALIGNMENT_COLS = ("Our Initiative", "Their Priority", "Alignment")
-CALENDAR_COLS = ("Date", "Event", "Attendees", "Objective")
+SPONSORS_COLS = TABLE_COLUMNS["sponsors"]
+TIMELINE_COLS = TABLE_COLUMNS["timeline"]
+BREAKDOWN_COLS = TABLE_COLUMNS["breakdown"]
+ALIGNMENT_COLS = TABLE_COLUMNS["alignment"]
+CALENDAR_COLS = TABLE_COLUMNS["calendar"]
 
 def parse(text):
     """Headings, bold-only paragraphs and tables (header + rows), each in document order."""

@@ -2,7 +2,6 @@
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -11,17 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from accounts.cli import as_of_date
 from accounts.crm.demo import CSMS, MANAGERS, demo_snapshot
 from accounts.crm.snapshot import SnapshotError, load_snapshot
 from accounts.crm.sync import sync_accounts
 from accounts.models import Team, User
-
-
-def parse_date(value):
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of: {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 class Command(BaseCommand):
@@ -30,7 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--accounts", type=int, default=60, help="How many accounts (default 60).")
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--as-of", type=parse_date, default=None, help="Portfolio date (default today).")
+        parser.add_argument("--as-of", type=as_of_date, default=None, help="Portfolio date (default today).")
         parser.add_argument("--interactions-scale", type=float, default=1.0,
                             help="Multiply each account's interaction history (for performance work).")
         parser.add_argument("--output", default=None, help="Where to write the snapshot (default var/).")

@@ -26,7 +26,18 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.crm.demo import EXEC_TITLES, FIRST, GOALS, INITIATIVES, LAST, OTHER_TITLES, PRIORITIES, TOPICS
+from accounts.cli import as_of_date
+from accounts.crm.demo import (
+    EXEC_TITLES,
+    FIRST,
+    GOALS,
+    INITIATIVES,
+    LAST,
+    OTHER_TITLES,
+    PRIORITIES,
+    TOPICS,
+    _pick,
+)
 from accounts.models import Account
 from sponsors import signals
 from sponsors.engagement import recompute_scores
@@ -51,20 +62,6 @@ MEETING_TYPES = ["one_on_one", "exec_dinner", "strategic_checkin", "call", "even
 TIERS = [("enterprise", 0.3), ("mid_market", 0.4), ("smb", 0.3)]
 
 
-def parse_date(value):
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of: {value!r} is not a date (YYYY-MM-DD)") from exc
-
-
-def _pick(rng, weighted):
-    r, acc = rng.random(), 0.0
-    for value, weight in weighted:
-        acc += weight
-        if r < acc:
-            return value
-    return weighted[-1][0]
 
 
 def _ids(table, n):
@@ -199,7 +196,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--accounts", type=int, default=5000, help="Portfolio size (default 5000).")
-        parser.add_argument("--as-of", type=parse_date, default=None, help="Score as of this date (default today).")
+        parser.add_argument("--as-of", type=as_of_date, default=None, help="Score as of this date (default today).")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--rebuild", action="store_true", help="Drop and rebuild the bench portfolio.")
 

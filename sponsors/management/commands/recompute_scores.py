@@ -1,46 +1,12 @@
 """``manage.py recompute_scores [--account ID] [--as-of DATE]``: what the Celery tasks do, from the shell."""
 
-from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.cli import as_of_date, resolve_account
 from sponsors.engagement import recompute_scores
 from sponsors.facts import ENGAGEMENT_LEVELS
-
-
-def parse_date(value):
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of: {value!r} is not a date (YYYY-MM-DD)") from exc
-
-
-def resolve_account(value: str) -> Account:
-    """An account by its CRM (external) id, or by primary key (``pk:12``, or a plain number that is
-    nobody's external id)."""
-    value = value.strip()
-    if value.startswith("pk:"):
-        pk = value[3:]
-        if not pk.isdigit():
-            raise CommandError(f"--account {value!r}: pk: must be followed by a number")
-        found = Account.objects.filter(pk=int(pk)).first()
-        if found is None:
-            raise CommandError(f"--account {value!r}: no account with that pk")
-        return found
-    matches = list(Account.objects.filter(external_id=value).order_by("pk")[:5])
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        listed = ", ".join(f"{a.source}/{a.external_id} (pk:{a.pk})" for a in matches)
-        raise CommandError(f"--account {value!r} is the external id of several accounts: {listed}; "
-                           f"pass --account pk:N")
-    if value.isdigit():
-        found = Account.objects.filter(pk=int(value)).first()
-        if found is not None:
-            return found
-    raise CommandError(f"--account {value!r}: no account with that external id or pk")
 
 
 def level_line(counter) -> str:
@@ -53,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--account", default=None,
                             help="Only this account: its external (CRM) id, or its pk (pk:12).")
-        parser.add_argument("--as-of", type=parse_date, default=None, help="Score as of this date (default today).")
+        parser.add_argument("--as-of", type=as_of_date, default=None, help="Score as of this date (default today).")
 
     def handle(self, *args, account, as_of, **options):
         as_of = as_of or timezone.localdate()
