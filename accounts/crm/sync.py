@@ -162,21 +162,13 @@ def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=No
 
 
 def replace_set(model, *, scope_qs, key_fields, value_fields, desired):
-    """Make ``scope_qs`` hold exactly ``desired`` ({key: values}); return counts."""
-    stored = {tuple(r[1:1 + len(key_fields)]): (r[0], tuple(r[1 + len(key_fields):]))
-              for r in scope_qs.values_list("pk", *key_fields, *value_fields)}
-    new = [(k, v) for k, v in desired.items() if k not in stored]
-    changed = [(k, v) for k, v in desired.items() if k in stored and stored[k][1] != tuple(v)]
-    removed = [stored[k][0] for k in stored if k not in desired]
-    names = _attnames(model, [*key_fields, *value_fields])
-    model.objects.bulk_create([model(**dict(zip(names, (*k, *v)))) for k, v in new])
-    if changed:
-        objs = [model(pk=stored[k][0], **dict(zip(names, (*k, *v)))) for k, v in changed]
-        model.objects.bulk_update(objs, _attnames(model, value_fields))
-    if removed:
-        model.objects.filter(pk__in=removed).delete()
-    return Counter(created=len(new), updated=len(changed), removed=len(removed),
-                   unchanged=len(desired) - len(new) - len(changed))
+    """Make ``scope_qs`` hold exactly ``desired`` ({key: values}): ``upsert`` what is new or changed,
+    delete what the source no longer lists; return counts."""
+    ids, counts = upsert(model, key_fields=key_fields, value_fields=value_fields, desired=desired,
+                         existing_qs=scope_qs)
+    _total, per_model = scope_qs.exclude(pk__in=list(ids.values())).delete()
+    counts["removed"] = per_model.get(model._meta.label, 0)
+    return counts
 
 
 # --- the sync ----------------------------------------------------------------------------
