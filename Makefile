@@ -3,7 +3,8 @@
 #   make test   — set up everything and run the whole test suite on PostgreSQL and Redis
 # Both create .venv with Python 3.13 and install requirements.txt on first use.
 
-PYTHON_313 := $(shell pyenv which python3.13 2>/dev/null || command -v python3.13 || echo python3.13)
+PYENV_313 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+PYTHON_313 := $(shell pyenv which python3.13 2>/dev/null || command -v python3.13 || echo $(or $(PYENV_313),python3.13))
 VENV := .venv
 PY := $(VENV)/bin/python
 
