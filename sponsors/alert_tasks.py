@@ -8,22 +8,15 @@ in ``CELERY_BEAT_SCHEDULE`` (config/settings.py): ``guardrails-sweep-daily``,
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from celery import shared_task
-from django.utils import timezone
 
 from . import notify
+from .tasks import task_date
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH_SIZE = 500          # accounts per evaluation transaction in the daily sweep
-
-
-def _as_of(value) -> date:
-    if value is None:
-        return timezone.localdate()
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 @shared_task(acks_late=True)
@@ -31,7 +24,7 @@ def evaluate_guardrails(account_id=None, as_of=None) -> str:
     """Evaluate one account (or all when ``account_id`` is None) as of ``as_of`` (ISO date; default today)."""
     from .alerts import evaluate_accounts
 
-    result = evaluate_accounts(account_ids=None if account_id is None else [account_id], as_of=_as_of(as_of))
+    result = evaluate_accounts(account_ids=None if account_id is None else [account_id], as_of=task_date(as_of))
     return result.summary()
 
 
@@ -42,7 +35,7 @@ def sweep_guardrails(as_of=None) -> str:
 
     from .alerts import evaluate_accounts
 
-    day = _as_of(as_of)
+    day = task_date(as_of)
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
     opened = kept = resolved = emails = 0
     for start in range(0, len(ids), SWEEP_BATCH_SIZE):

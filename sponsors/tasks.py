@@ -28,7 +28,9 @@ RETRY_POLICY = {
 }
 
 
-def _as_of(value) -> date:
+def task_date(value) -> date:
+    """A task's ``as_of`` argument (an ISO date string, since task arguments travel as JSON) → a date;
+    None → today in the configured time zone."""
     if value is None:
         return timezone.localdate()
     if isinstance(value, date):
@@ -39,13 +41,13 @@ def _as_of(value) -> date:
 @shared_task(name="sponsors.tasks.recompute_portfolio", **RETRY_POLICY)
 def recompute_portfolio(as_of=None) -> dict:
     """Recompute every account's scores as of ``as_of`` (ISO date; default today)."""
-    return recompute_scores(as_of=_as_of(as_of)).summary()
+    return recompute_scores(as_of=task_date(as_of)).summary()
 
 
 @shared_task(name="sponsors.tasks.recompute_account", **RETRY_POLICY)
 def recompute_account(account_id, as_of=None) -> dict:
     """Recompute one account's scores as of ``as_of`` (ISO date; default today)."""
-    return recompute_scores(account_ids=[int(account_id)], as_of=_as_of(as_of)).summary()
+    return recompute_scores(account_ids=[int(account_id)], as_of=task_date(as_of)).summary()
 
 
 @shared_task(name="sponsors.tasks.refresh_account", **RETRY_POLICY)
@@ -55,7 +57,7 @@ def refresh_account(account_id, as_of=None) -> dict:
     Scores first, so the alerts and the score history describe the same facts."""
     from .alerts import evaluate_accounts
 
-    day = _as_of(as_of)
+    day = task_date(as_of)
     scores = recompute_scores(account_ids=[int(account_id)], as_of=day).summary()
     guardrails = evaluate_accounts(account_ids=[int(account_id)], as_of=day).summary()
     return {"scores": scores, "guardrails": guardrails}

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from accounts.cli import as_of_date
 from accounts.crm import snapshot as snapshot_module
 from accounts.crm.demo import demo_snapshot
 from accounts.crm.sync import sync_accounts
@@ -30,14 +31,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--interactions", type=int, default=100_000)
-        parser.add_argument("--as-of", default="2026-11-20")
+        parser.add_argument("--as-of", type=as_of_date, default=date(2026, 11, 20))
 
     def handle(self, *, interactions, as_of, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_import compares with PostgreSQL COPY: set DATABASE_URL to a PostgreSQL database")
         if interactions < 1:
             raise CommandError("--interactions must be at least 1")
-        document = self._document(interactions, date.fromisoformat(as_of))
+        document = self._document(interactions, as_of)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench-snapshot.json"
             path.write_text(json.dumps(document))
