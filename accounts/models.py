@@ -9,12 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from sponsors.facts import TIER_LABELS, TIERS
-
-
-def _choices(values, labels=None):
-    labels = labels or {}
-    return [(v, labels.get(v, v.replace("_", " ").capitalize())) for v in values]
+from .vocabulary import TIER_LABELS, TIERS, choices
 
 
 def in_choices(field, choices):
@@ -60,7 +55,7 @@ class Team(models.Model):
         return self.name
 
 
-TIER_CHOICES = _choices(TIERS, TIER_LABELS)
+TIER_CHOICES = choices(TIERS, TIER_LABELS)
 
 
 class Account(models.Model):

@@ -4,6 +4,7 @@ API endpoint, report and e-mail that lists accounts goes through it."""
 from django.db.models import Q
 
 from .models import Account, AccountTeamMember, User
+from .vocabulary import TEAM_ROLE_ORDER
 
 
 def accounts_visible_to(user):
@@ -28,6 +29,5 @@ def accounts_visible_to(user):
 
 def account_team(account):
     """The account team, CSM first (for notifications and coordination)."""
-    order = {"csm": 0, "manager": 1, "account_executive": 2, "executive_sponsor_internal": 3, "other": 4}
     members = list(AccountTeamMember.objects.filter(account=account).select_related("user"))
-    return sorted(members, key=lambda m: (order.get(m.role, 9), m.user.email))
+    return sorted(members, key=lambda m: (TEAM_ROLE_ORDER.get(m.role, 9), m.user.email))

@@ -2,13 +2,13 @@
 
 Production and the test suite set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.  When they are
 unset, a newcomer's first run gets the embedded default: a SQLite file, eager Celery (tasks run
-in-process) and e-mail printed to the console — and a log line says so.
+in-process) and e-mail printed to the console — and a log line says so.  The test suite uses
+``config.settings_test`` (this module plus the test services' defaults).
 """
 
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -82,12 +82,6 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------
-# The test suite runs on the real services: PostgreSQL and Redis on 127.0.0.1 unless told otherwise.
-TESTING = "pytest" in sys.modules or os.environ.get("EXEC_SPONSOR_TESTING") == "1"
-if TESTING:
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/exec_sponsor")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    os.environ.setdefault("EXEC_SPONSOR_QUIET_EMBEDDED", "1")
 EMBEDDED = []
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
@@ -116,13 +110,16 @@ else:
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Every periodic job, in one place (times in CELERY_TIMEZONE).
+# Every periodic job, in one place (times in CELERY_TIMEZONE); the tasks are in sponsors/tasks.py.
 CELERY_BEAT_SCHEDULE = {
     # Score every executive and account as of today; a snapshot per contact and account per day.
-    "recompute-scores-daily": {
-        "task": "sponsors.tasks.recompute_portfolio",
-        "schedule": crontab(hour=2, minute=30),
-    },
+    "recompute-scores-daily": {"task": "sponsors.tasks.recompute_portfolio", "schedule": crontab(hour=2, minute=30)},
+    # Every account's guardrails, in batches: alerts open, refresh and resolve themselves.
+    "guardrails-sweep-daily": {"task": "sponsors.tasks.sweep_guardrails", "schedule": crontab(hour=6, minute=0)},
+    # Re-queue e-mails still pending (a lost task message) or held by a dead worker.
+    "outbox-flush-every-minute": {"task": "sponsors.tasks.flush_outbox", "schedule": crontab()},
+    # RSS/Atom feeds about customer accounts, with ETag/Last-Modified.
+    "news-feeds-poll-hourly": {"task": "sponsors.tasks.poll_news_feeds", "schedule": crontab(minute=17)},
 }
 
 # --- e-mail ----------------------------------------------------------------------
@@ -162,9 +159,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if TESTING:  # no collectstatic before tests: serve straight from the app folders
-    STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -174,26 +168,22 @@ REST_FRAMEWORK = {
     ],
 }
 
-# --- the product's rules (documented in README.md "Configuration") ----------------
-# Overrides of the scoring defaults (sponsors.scoring.ScoringConfig); empty = DESIGN.md defaults.
-EXEC_SPONSOR_SCORING = {}
-# Overrides of the guardrail defaults (sponsors.guardrails.GuardrailConfig).
-EXEC_SPONSOR_GUARDRAILS = {}
-
-# --- guardrails: alerts, the outbox, org-change sources (sponsors/alerts.py, notify.py, orgchanges.py) ---
+# --- the product's rules (README "Configuration"; built once into sponsors.rules.config.RulesConfig) ---
+# Each is a dict of overrides of its section's defaults; an unknown key stops the start-up, naming it.
+EXEC_SPONSOR_SCORING = {}       # scoring and the tier cadence (ScoringConfig)
+EXEC_SPONSOR_GUARDRAILS = {}    # alert thresholds (GuardrailConfig)
+EXEC_SPONSOR_METRICS = {}       # portfolio metric targets (MetricsConfig)
+EXEC_SPONSOR_REPORT = {}        # the report's strengths, succession risk, timeline (ReportConfig)
+EXEC_SPONSOR_EMAIL = {}         # the outbox: lease, attempts, backoff, Message-ID domain (OutboxConfig)
+# How far org-change sources are believed (TriageConfig); two of them come from the environment.
+EXEC_SPONSOR_TRIAGE = {
+    key: cast(os.environ[env])
+    for key, env, cast in (("news_confidence", "EXEC_SPONSOR_NEWS_CONFIDENCE", float),
+                           ("webhook_tolerance_seconds", "EXEC_SPONSOR_WEBHOOK_TOLERANCE_SECONDS", int))
+    if os.environ.get(env)
+}
 # Job-change webhook secrets per provider, JSON: EXEC_SPONSOR_WEBHOOK_SECRETS='{"acme-jobs": "s3cret"}'.
 EXEC_SPONSOR_WEBHOOK_SECRETS = json.loads(os.environ.get("EXEC_SPONSOR_WEBHOOK_SECRETS", "") or "{}")
-EXEC_SPONSOR_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("EXEC_SPONSOR_WEBHOOK_TOLERANCE_SECONDS", "300"))
-# Confidence given to news-feed matches (below low_confidence_threshold: a CSM confirms them).
-EXEC_SPONSOR_NEWS_CONFIDENCE = float(os.environ.get("EXEC_SPONSOR_NEWS_CONFIDENCE", "0.5"))
-# Outbox: a claim older than lease_seconds belongs to a dead worker; give up after max_attempts.
-EXEC_SPONSOR_EMAIL = {"lease_seconds": 600, "max_attempts": 5}
-CELERY_BEAT_SCHEDULE |= {
-    "guardrails-sweep-daily": {"task": "sponsors.alert_tasks.sweep_guardrails",
-                               "schedule": crontab(hour=6, minute=0)},
-    "outbox-flush-every-minute": {"task": "sponsors.alert_tasks.flush_outbox", "schedule": crontab()},
-    "news-feeds-poll-hourly": {"task": "sponsors.alert_tasks.poll_news_feeds", "schedule": crontab(minute=17)},
-}
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@
 
 1. the rule facts: ``sponsors.selectors.load_account_facts`` (8 set-based queries);
 2. the contacts' communication preferences (1 query);
-3. the primary sponsor's latest interactions of the last 12 months (1 query, LIMIT ``TIMELINE_LIMIT``);
+3. the primary sponsor's latest interactions of the last 12 months (1 query, LIMIT ``timeline_limit``);
 4. the account's last QBR / business review and whether an executive attended (1 query);
 5. the planned touchpoints from ``as_of`` on, with contacts and team attendees (3 queries);
 6. the account team's CSM (1 query);
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Q
 
 from accounts.models import Account, AccountTeamMember
+from accounts.vocabulary import ENGAGED_LEVELS
 from reports import health
 from reports.calendar import DueTouchpoint, build_calendar
 from reports.calendar import PlannedTouchpoint as PlannedRow
@@ -41,59 +41,42 @@ from reports.report import (
     months_between,
     succession_risk_level,
 )
-from sponsors.cadence import next_touchpoints
-from sponsors.facts import AccountFacts, SponsorActivity
-from sponsors.guardrails import GuardrailConfig, evaluate_account
+from sponsors.config import rules_config
 from sponsors.models import Contact, Interaction, PlannedTouchpoint
-from sponsors.scoring import ScoringConfig, average_reply_days, score_account, window_start
-from sponsors.selectors import load_account_facts, local_date, scoring_config, start_of_day
-
-TIMELINE_LIMIT = 10
-RECENT_CHANGE_DAYS = 90
+from sponsors.rules.cadence import next_touchpoints
+from sponsors.rules.config import RulesConfig
+from sponsors.rules.facts import SponsorActivity
+from sponsors.rules.guardrails import evaluate_account
+from sponsors.rules.scoring import average_reply_days, score_account, window_start
+from sponsors.selectors.facts import load_account_facts, local_date, start_of_day
 
 
 class AccountNotFound(LookupError):
     pass
 
 
-def guardrail_config() -> GuardrailConfig:
-    return GuardrailConfig.from_mapping(getattr(settings, "EXEC_SPONSOR_GUARDRAILS", {}) or {})
-
-
 def user_label(user) -> str:
     return user.get_full_name() or user.email or user.username
-
-
-def departed_ids(facts: AccountFacts, *, as_of: date) -> set:
-    """Contacts gone as of ``as_of``: CRM status departed, or a confirmed departure change."""
-    gone = {c.id for c in facts.contacts if not c.is_active}
-    gone |= {
-        ch.contact_id for ch in facts.org_changes
-        if ch.kind == "departure" and ch.state == "confirmed" and ch.contact_id is not None
-        and ch.occurred_on <= as_of
-    }
-    return gone
 
 
 def build_sponsor_report(
     *,
     account: Account,
     as_of: date,
-    config: ScoringConfig | None = None,
-    guardrails: GuardrailConfig | None = None,
+    config: RulesConfig | None = None,
 ) -> SponsorReport:
-    config = config or scoring_config()
-    guardrails = guardrails or guardrail_config()
-    facts = load_account_facts([account.pk], as_of=as_of, config=config)[account.pk]
+    rules = config or rules_config()
+    config = rules.scoring
+    facts = load_account_facts([account.pk], as_of=as_of, config=rules)[account.pk]
     engagement = score_account(facts, as_of=as_of, config=config)
-    findings = evaluate_account(facts, engagement, as_of=as_of, config=guardrails)
+    findings = evaluate_account(facts, engagement, as_of=as_of, config=rules)
 
     end = start_of_day(as_of + timedelta(days=1))
     window_begins = start_of_day(window_start(as_of, config))
     preferences = dict(
         Contact.objects.filter(account_id=account.pk).values_list("pk", "communication_preference")
     )
-    gone = departed_ids(facts, as_of=as_of)
+    gone = facts.departed_ids(as_of)
     breakdowns = {b.contact_id: b for b in engagement.sponsors}
     by_id = {c.id: c for c in facts.contacts}
 
@@ -137,7 +120,7 @@ def build_sponsor_report(
                 occurred_at__gte=window_begins, occurred_at__lt=end,
             ).order_by("-occurred_at", "-pk").values(
                 "occurred_at", "type", "direction", "topics", "outcome", "responded_at"
-            )[:TIMELINE_LIMIT]
+            )[:rules.report.timeline_limit]
         )
     primary_breakdown = breakdowns.get(primary_fact.id) if primary_fact else None
     active_primary = primary_fact if primary_fact is not None and primary_fact.id not in gone else None
@@ -146,11 +129,11 @@ def build_sponsor_report(
     active_backups = [c for c in facts.backup_sponsors if c.id not in gone]
     engaged_backups = [
         (c.name, breakdowns[c.id].level) for c in active_backups
-        if c.id in breakdowns and breakdowns[c.id].level in health.ENGAGED_LEVELS
+        if c.id in breakdowns and breakdowns[c.id].level in ENGAGED_LEVELS
     ]
     engaged_execs = sum(
         1 for b in engagement.sponsors
-        if b.level in health.ENGAGED_LEVELS and b.contact_id not in gone and by_id[b.contact_id].is_executive
+        if b.level in ENGAGED_LEVELS and b.contact_id not in gone and by_id[b.contact_id].is_executive
     )
     strengths = health.strengths(
         activity=primary_activity if active_primary else None,
@@ -161,6 +144,7 @@ def build_sponsor_report(
         alignment_levels=[a.alignment for a in facts.alignment],
         engaged_backups=engaged_backups,
         engaged_executives=engaged_execs,
+        config=rules.report,
     )
 
     # --- Organizational intelligence
@@ -171,9 +155,11 @@ def build_sponsor_report(
             has_primary=active_primary is not None,
             primary_tenure_months=tenure if active_primary else None,
             backup_levels=[breakdowns[c.id].level for c in active_backups if c.id in breakdowns],
+            new_sponsor_months=rules.report.new_sponsor_months,
         ),
     )
-    recent = health.recent_org_changes(facts.org_changes, facts.contacts, as_of=as_of, days=RECENT_CHANGE_DAYS)
+    recent = health.recent_org_changes(facts.org_changes, facts.contacts, as_of=as_of,
+                                       days=rules.report.recent_change_days)
 
     # --- last QBR (for the cadence and the "no executive at the last QBR" rule)
     last_review = (
@@ -193,7 +179,7 @@ def build_sponsor_report(
         backup_names=tuple(c.name for c in active_backups),
         alignment=facts.alignment,
         last_qbr_without_exec=bool(last_review and last_review["execs"] == 0),
-    ))
+    ), config=rules)
 
     # --- Engagement calendar
     planned = [

@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Calendar, Event
 
-from reports.report import INTERACTION_LABELS, CalendarRow
+from accounts.vocabulary import INTERACTION_LABELS
+from reports.report import CalendarRow
 
 PRODID = "-//Executive Sponsor Tracker//Reports//EN"
 UID_DOMAIN = "executive-sponsor-tracker"

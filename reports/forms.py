@@ -2,7 +2,7 @@
 
 from django import forms
 
-from sponsors.facts import ENGAGEMENT_LEVELS, TIER_LABELS, TIERS
+from accounts.vocabulary import ENGAGEMENT_LEVELS, TIER_LABELS, TIERS
 
 
 class PortfolioFilterForm(forms.Form):

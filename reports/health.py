@@ -6,16 +6,17 @@ these with the facts, the scores and the guardrail findings; tests call them dir
 Strengths (each listed when its evidence is there, in this order, about the primary sponsor
 unless said otherwise):
 
-* ``Attended a/b QBRs`` -- attended at least ``QBR_STRENGTH_SHARE`` (75 %) of the QBRs held;
+* ``Attended a/b QBRs`` -- attended at least ``qbr_strength_share`` (75 %) of the QBRs held;
 * ``Met N times in the last 12 months (target T)`` -- executive meetings at or above target;
-* ``Replies within X days on average`` -- average reply at most ``FAST_REPLY_DAYS`` (3);
+* ``Replies within X days on average`` -- average reply at most ``fast_reply_days`` (3);
 * ``N referral/advocacy signal(s) in the last 12 months``;
 * ``Last executive touch N days ago, within the D-day cadence`` -- account cadence on time;
 * ``High alignment on h/n initiatives`` -- at least half the mapped initiatives are High;
 * ``Backup sponsor NAME is LEVEL`` -- an active backup who is Champion/Engaged;
 * ``N engaged executives (multi-threaded)`` -- at least two active Champion/Engaged executives.
 
-Concerns are the guardrail findings, one each: ``CONCERN_TITLES[code]`` and the finding's message.
+Concerns are the guardrail findings, one each: the code's title (``alert_codes.title``) and the
+finding's message.  The thresholds are ``ReportConfig`` (``EXEC_SPONSOR_REPORT``).
 """
 
 from __future__ import annotations
@@ -23,33 +24,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from accounts.vocabulary import ORG_CHANGE_SOURCE_LABELS
 from reports.report import Concern, OrgChangeNote
-from sponsors.facts import ORG_CHANGE_SOURCES, CadenceStatus, ContactFact, OrgChangeFact, SponsorActivity
+from sponsors.rules import alert_codes
+from sponsors.rules.config import ReportConfig
+from sponsors.rules.facts import CadenceStatus, ContactFact, OrgChangeFact, SponsorActivity
 
-QBR_STRENGTH_SHARE = 0.75
-FAST_REPLY_DAYS = 3.0
-ENGAGED_LEVELS = frozenset({"Champion", "Engaged"})
+DEFAULT_REPORT = ReportConfig()
 
-CONCERN_TITLES = {
-    "no_sponsor": "No executive sponsor",
-    "sponsor_departed": "Sponsor departed",
-    "no_exec_contact_90d": "No executive contact in 90 days",
-    "cadence_overdue": "Executive cadence overdue",
-    "no_backup_sponsor": "No backup sponsor",
-    "sponsor_disengaged": "Sponsor disengaging",
-    "single_threaded": "Single-threaded",
-    "operational_exec_contact": "Operational contact with an executive",
-    "org_change": "Organizational change",
-}
 
 PREFERENCE_LABELS = {"in_person": "In person", "video": "Video call", "email": "Email", "phone": "Phone"}
 # How a recommendation says "book ... via {channel}".
 PREFERENCE_CHANNELS = {"in_person": "an in-person meeting", "video": "a video call", "email": "email",
                        "phone": "a phone call"}
 
-SOURCE_LABELS = {"linkedin": "LinkedIn", "news": "news", "crm": "CRM", "manual": "manual entry",
-                 "webhook": "job-change webhook"}
-assert set(SOURCE_LABELS) == set(ORG_CHANGE_SOURCES)
 
 # The impact assessment of an org change, by kind.  ``{who}`` is the contact ("Jane Roe (CFO)")
 # or "the account" when the change names nobody.
@@ -90,6 +78,7 @@ def strengths(
     alignment_levels: Iterable[str] = (),
     engaged_backups: Iterable[tuple[str, str]] = (),
     engaged_executives: int = 0,
+    config: ReportConfig = DEFAULT_REPORT,
 ) -> tuple[str, ...]:
     """The strengths of the relationship (see the module docstring for each rule).
 
@@ -98,11 +87,11 @@ def strengths(
     """
     out: list[str] = []
     if activity is not None:
-        if qbrs_held > 0 and activity.qbrs_attended >= QBR_STRENGTH_SHARE * qbrs_held:
+        if qbrs_held > 0 and activity.qbrs_attended >= config.qbr_strength_share * qbrs_held:
             out.append(f"Attended {min(activity.qbrs_attended, qbrs_held)}/{qbrs_held} QBRs")
         if meeting_target and activity.meetings >= meeting_target:
             out.append(f"Met {activity.meetings} times in the last 12 months (target {meeting_target})")
-        if average_reply_days is not None and average_reply_days <= FAST_REPLY_DAYS:
+        if average_reply_days is not None and average_reply_days <= config.fast_reply_days:
             out.append(f"Replies within {fmt_days(average_reply_days)} days on average")
         if activity.advocacy_signals > 0:
             n = activity.advocacy_signals
@@ -124,7 +113,7 @@ def strengths(
 def concerns(findings: Iterable) -> tuple[Concern, ...]:
     """One concern per guardrail finding, in the findings' order (most severe first)."""
     return tuple(
-        Concern(title=CONCERN_TITLES.get(f.code, f.code.replace("_", " ").capitalize()), details=f.message)
+        Concern(title=alert_codes.title(f.code), details=f.message)
         for f in findings
     )
 
@@ -143,7 +132,7 @@ def org_change_note(change: OrgChangeFact, contact: ContactFact | None) -> OrgCh
         what = change.kind.replace("_", " ").capitalize()
         if contact is not None:
             what += f" of {_who(contact)}"
-    source = SOURCE_LABELS.get(change.source, change.source)
+    source = ORG_CHANGE_SOURCE_LABELS.get(change.source, change.source)
     text = f"{what} ({source}, {change.occurred_on.isoformat()}"
     if change.state == "pending":
         text += f", confidence {change.confidence:.0%}, awaiting confirmation"

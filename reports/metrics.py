@@ -24,11 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sponsors.facts import AccountEngagement, AccountFacts
+from accounts.vocabulary import ENGAGED_LEVELS
+from sponsors.rules.config import RulesConfig
+from sponsors.rules.facts import AccountEngagement, AccountFacts
 
-ENGAGED_LEVELS = frozenset({"Champion", "Engaged"})
-WINDOW_DAYS = 365
-RETENTION_DAYS = 365
+DEFAULT_RULES = RulesConfig()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +68,9 @@ def _pct(part: float, whole: float) -> float | None:
     return None if whole <= 0 else 100.0 * part / whole
 
 
-def _departed(facts: AccountFacts, as_of: date) -> dict:
-    """Contact id -> departure date (None when only the CRM status says so)."""
-    out: dict = {c.id: None for c in facts.contacts if not c.is_active}
-    for ch in facts.org_changes:
-        if ch.kind == "departure" and ch.state == "confirmed" and ch.contact_id is not None \
-                and ch.occurred_on <= as_of:
-            out[ch.contact_id] = ch.occurred_on
-    return out
-
-
 def engaged_executives(facts: AccountFacts, engagement: AccountEngagement, *, as_of: date) -> int:
     """Active executives of the account whose level is Champion or Engaged."""
-    gone = _departed(facts, as_of)
+    gone = facts.departures(as_of)
     execs = {c.id for c in facts.contacts if c.is_executive and c.id not in gone}
     return sum(1 for b in engagement.sponsors if b.contact_id in execs and b.level in ENGAGED_LEVELS)
 
@@ -92,7 +82,7 @@ def exec_engagement_rate(pairs: Sequence[tuple[AccountFacts, AccountEngagement]]
 
 def exec_contacts(facts: AccountFacts, *, as_of: date) -> int:
     """Executive contacts in the scoring window: meetings + answered outreach per active executive."""
-    gone = _departed(facts, as_of)
+    gone = facts.departures(as_of)
     total = 0
     for c in facts.contacts:
         if c.is_executive and c.id not in gone:
@@ -103,7 +93,7 @@ def exec_contacts(facts: AccountFacts, *, as_of: date) -> int:
 
 
 def touchpoint_cadence_days(facts_list: Sequence[AccountFacts], *, as_of: date,
-                            window_days: int = WINDOW_DAYS) -> float | None:
+                            window_days: int = DEFAULT_RULES.scoring.window_days) -> float | None:
     if not facts_list:
         return None
     intervals = []
@@ -121,11 +111,12 @@ def qbr_exec_attendance(facts_list: Iterable[AccountFacts]) -> float | None:
     return _pct(with_exec, held)
 
 
-def sponsor_retention(facts_list: Iterable[AccountFacts], *, as_of: date, days: int = RETENTION_DAYS) -> float | None:
+def sponsor_retention(facts_list: Iterable[AccountFacts], *, as_of: date,
+                      days: int = DEFAULT_RULES.metrics.retention_days) -> float | None:
     year_ago = as_of - timedelta(days=days)
     base = retained = 0
     for f in facts_list:
-        gone = _departed(f, as_of)
+        gone = f.departures(as_of)
         for c in f.contacts:
             if not c.is_sponsor:
                 continue
@@ -147,19 +138,23 @@ def multi_thread_score(pairs: Sequence[tuple[AccountFacts, AccountEngagement]], 
 
 
 def portfolio_metrics(pairs: Sequence[tuple[AccountFacts, AccountEngagement]], *, as_of: date,
-                      window_days: int = WINDOW_DAYS) -> tuple[Metric, ...]:
-    """The five spec metrics for ``pairs`` of (facts, engagement), in the spec's order."""
+                      config: RulesConfig = DEFAULT_RULES) -> tuple[Metric, ...]:
+    """The five spec metrics for ``pairs`` of (facts, engagement), in the spec's order; targets from
+    ``MetricsConfig``, the window is the scoring window."""
     pairs = list(pairs)
     facts_list = [f for f, _ in pairs]
+    target = config.metrics.targets
     return (
         Metric("exec_engagement_rate", "Exec Engagement Rate", "% of accounts with an engaged exec",
-               exec_engagement_rate(pairs, as_of=as_of), "%", 80, True),
+               exec_engagement_rate(pairs, as_of=as_of), "%", target["exec_engagement_rate"], True),
         Metric("exec_touchpoint_cadence", "Exec Touchpoint Cadence", "Avg days between exec contacts",
-               touchpoint_cadence_days(facts_list, as_of=as_of, window_days=window_days), "days", 45, False),
+               touchpoint_cadence_days(facts_list, as_of=as_of, window_days=config.scoring.window_days), "days",
+               target["exec_touchpoint_cadence"], False),
         Metric("qbr_exec_attendance", "QBR Exec Attendance", "% of QBRs with exec present",
-               qbr_exec_attendance(facts_list), "%", 70, True),
+               qbr_exec_attendance(facts_list), "%", target["qbr_exec_attendance"], True),
         Metric("sponsor_retention", "Sponsor Retention", "% of sponsors retained YoY",
-               sponsor_retention(facts_list, as_of=as_of), "%", 85, True),
+               sponsor_retention(facts_list, as_of=as_of, days=config.metrics.retention_days), "%",
+               target["sponsor_retention"], True),
         Metric("multi_thread_score", "Multi-Thread Score", "Avg execs engaged per account",
-               multi_thread_score(pairs, as_of=as_of), "execs", 1.5, True),
+               multi_thread_score(pairs, as_of=as_of), "execs", target["multi_thread_score"], True),
     )

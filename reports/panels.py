@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 from django.utils import timezone
 
-from sponsors.engagement import score_changes
+from accounts.inputs import safe_url
+from sponsors.config import rules_config
 from sponsors.models import Alert, OrgChange
-
-CHANGE_DAYS = 7
-SAFE_URL_SCHEMES = frozenset({"http", "https"})
-
+from sponsors.selectors.history import score_changes
 
 # --- what changed since last week -------------------------------------------------------------------
 
@@ -80,11 +77,12 @@ def _executive_row(change) -> ExecutiveRow:
     )
 
 
-def changes_panel(*, account, as_of: date, days: int = CHANGE_DAYS) -> dict:
-    """Scores now against ``days`` before ``as_of`` (from the stored snapshots).
+def changes_panel(*, account, as_of: date, days: int | None = None) -> dict:
+    """Scores now against ``days`` (``ReportConfig.change_days``, 7) before ``as_of`` (from the stored snapshots).
 
     ``changes_state``: ``no_history`` (no snapshot on or before ``as_of - days``), ``stale`` (no
     snapshot after it either, so nothing to compare), ``no_change`` or ``changed``."""
+    days = rules_config().report.change_days if days is None else days
     changes = score_changes(account=account, as_of=as_of, days=days)
     rows = tuple(_executive_row(c) for c in changes.changed)
     overall = changes.account
@@ -118,12 +116,11 @@ class AlertItem:
     @property
     def proposed_primary_name(self) -> str | None:
         """The backup a ``sponsor_departed`` alert proposes as the new primary, until that is accepted."""
-        details = self.alert.details or {}
-        if self.alert.code != "sponsor_departed" or not details.get("proposed_primary_id"):
+        if self.alert.code != "sponsor_departed" or self.alert.proposed_primary is None:
             return None
-        if details.get("succession_accepted_at"):
+        if (self.alert.details or {}).get("succession_accepted_at"):
             return None
-        return details.get("proposed_primary_name") or "the backup sponsor"
+        return self.alert.proposed_primary.name
 
     @property
     def succession_accepted(self) -> bool:
@@ -132,7 +129,7 @@ class AlertItem:
 
 def unresolved_alerts(account):
     return (Alert.objects.filter(account=account, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
-            .select_related("acknowledged_by").order_by("-opened_at", "-pk"))
+            .select_related("acknowledged_by", "proposed_primary").order_by("-opened_at", "-pk"))
 
 
 def alerts_panel(*, account, as_of: date | None = None, notice: str = "", error: str = "") -> dict:
@@ -147,18 +144,6 @@ def alerts_panel(*, account, as_of: date | None = None, notice: str = "", error:
 
 
 # --- org changes awaiting confirmation -------------------------------------------------------------------
-
-def safe_url(value) -> str:
-    """``value`` if it is an absolute http(s) URL, else '' (no ``javascript:`` or relative links)."""
-    if not isinstance(value, str):
-        return ""
-    value = value.strip()
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return ""
-    return value if parts.scheme.lower() in SAFE_URL_SCHEMES and parts.netloc else ""
-
 
 @dataclass(frozen=True)
 class OrgChangeItem:

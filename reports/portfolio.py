@@ -13,14 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from reports.builder import departed_ids, guardrail_config
+from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST, TIER_LABELS
 from reports.metrics import Metric, portfolio_metrics
-from sponsors.facts import SEVERITIES, TIER_LABELS, AccountEngagement, AccountFacts
-from sponsors.guardrails import evaluate_account
-from sponsors.scoring import score_account
-from sponsors.selectors import load_account_facts, scoring_config
-
-SEVERITY_ORDER = tuple(reversed(SEVERITIES))   # critical, high, medium, low
+from sponsors.config import rules_config
+from sponsors.rules.config import DEFAULT_RULES, RulesConfig
+from sponsors.rules.facts import AccountEngagement, AccountFacts
+from sponsors.rules.guardrails import evaluate_account
+from sponsors.rules.scoring import score_account
+from sponsors.selectors.facts import load_account_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class PortfolioRow:
 
     @property
     def findings_by_severity(self) -> tuple[tuple[str, int], ...]:
-        return tuple((s, self.findings.get(s, 0)) for s in SEVERITY_ORDER)
+        return tuple((s, self.findings.get(s, 0)) for s in SEVERITIES_MOST_FIRST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +56,20 @@ class Portfolio:
     as_of: date
     rows: tuple[PortfolioRow, ...]
     pairs: tuple[tuple[AccountFacts, AccountEngagement], ...]   # aligned with rows
+    config: RulesConfig = DEFAULT_RULES
 
     def metrics(self) -> tuple[Metric, ...]:
-        return portfolio_metrics(self.pairs, as_of=self.as_of)
+        return portfolio_metrics(self.pairs, as_of=self.as_of, config=self.config)
 
     def filtered(self, *, tier: str = "", level: str = "", q: str = "") -> Portfolio:
         keep = [i for i, r in enumerate(self.rows) if row_matches(r, tier=tier, level=level, q=q)]
-        return Portfolio(self.as_of, tuple(self.rows[i] for i in keep), tuple(self.pairs[i] for i in keep))
+        return Portfolio(self.as_of, tuple(self.rows[i] for i in keep), tuple(self.pairs[i] for i in keep),
+                         self.config)
 
 
 def portfolio_row(facts: AccountFacts, engagement: AccountEngagement, findings: Iterable, *,
                   as_of: date) -> PortfolioRow:
-    gone = departed_ids(facts, as_of=as_of)
+    gone = facts.departed_ids(as_of)
     primary = facts.primary_sponsor
     counts = Counter(f.severity for f in findings)
     cadence = engagement.cadence
@@ -97,14 +99,13 @@ def row_matches(row: PortfolioRow, *, tier: str = "", level: str = "", q: str = 
 
 def load_portfolio(accounts, *, as_of: date) -> Portfolio:
     """Rows for ``accounts`` (a queryset, e.g. ``accounts_visible_to(user)``), sorted by name."""
-    config = scoring_config()
-    guardrails = guardrail_config()
+    config = rules_config()
     ids = list(accounts.values_list("pk", flat=True))
     facts_by_id = load_account_facts(ids, as_of=as_of, config=config) if ids else {}
     rows, pairs = [], []
     for facts in sorted(facts_by_id.values(), key=lambda f: (f.name.casefold(), f.id)):
-        engagement = score_account(facts, as_of=as_of, config=config)
-        findings = evaluate_account(facts, engagement, as_of=as_of, config=guardrails)
+        engagement = score_account(facts, as_of=as_of, config=config.scoring)
+        findings = evaluate_account(facts, engagement, as_of=as_of, config=config)
         rows.append(portfolio_row(facts, engagement, findings, as_of=as_of))
         pairs.append((facts, engagement))
-    return Portfolio(as_of, tuple(rows), tuple(pairs))
+    return Portfolio(as_of, tuple(rows), tuple(pairs), config)

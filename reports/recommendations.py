@@ -1,24 +1,27 @@
 """Rule-based recommended actions: findings + a little context in, grouped actions out.
 
-All rules live in ``RULES``, one plain-data table.  A rule fires on a *key*: either a
-guardrail finding code (DESIGN.md alert codes) or a context condition named in
-``CONDITIONS``.  Each firing produces one recommendation per *binding* (one per finding of
+The actions of each alert code are declared with the code in the registry
+(``sponsors/rules/alert_codes.py``); the report's own context rules are ``CONTEXT_RULES`` here;
+``RULES`` is both, in order.  A rule fires on a *key*: either a guardrail finding code or a
+context condition named in ``CONDITIONS``.  Each firing produces one recommendation per *binding* (one per finding of
 that code, one per low-alignment row, ...); ``action`` and ``reason`` are ``str.format``
 templates over the binding plus the context placeholders listed in ``_placeholders``:
 
     {account} {tier} {cadence} {sponsor} {channel} {backup} {backups}
+    {no_contact_days} {min_engaged} {multi_thread_target} (from the rules configuration)
     {message} (the finding's message)  {our_initiative} {their_priority} (alignment rows)
 
 ``unless`` suppresses a rule when any of the listed keys fires too (e.g. "book the next
 1:1 with the sponsor" makes no sense when there is no sponsor).  ``all_clear`` fires only
 when nothing else did.
 
-Order is stable: horizon (immediate, short_term, strategic), then the rule's position in
-the table, then the binding's input order.  Recommendations with the same horizon and the
+Order is stable: horizon (immediate, short_term, strategic), then the rule's ``rank``, then
+the binding's input order.  Recommendations with the same horizon and the
 same action text are merged; their distinct reasons are joined with ". ".
 
-To add a rule: append a ``Rule`` to ``RULES`` (and, for a new context condition, a function
-to ``CONDITIONS``).  The tests check every key is known and every template formats.
+To add a rule for an alert code: an ``Action`` in its registry entry; for a new context
+condition: a ``Rule`` in ``CONTEXT_RULES`` and a function in ``CONDITIONS``.  The tests check every
+key is known and every template formats.
 """
 
 from __future__ import annotations
@@ -27,27 +30,51 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from reports.report import HORIZONS, Recommendation, Recommendations
-from sponsors.facts import TIER_LABELS
+from accounts.vocabulary import HORIZONS, TIER_LABELS
+from reports.report import Recommendation, Recommendations
+from sponsors.rules.alert_codes import ALERT_CODES, SHORT_TERM, STRATEGIC, Action
+from sponsors.rules.config import RulesConfig
 
-IMMEDIATE, SHORT_TERM, STRATEGIC = HORIZONS
+DEFAULT_RULES = RulesConfig()
 
-ALERT_CODES = (
-    "no_sponsor", "sponsor_departed", "no_exec_contact_90d", "cadence_overdue",
-    "no_backup_sponsor", "sponsor_disengaged", "single_threaded",
-    "operational_exec_contact", "org_change",
-)
 ALL_CLEAR = "all_clear"
-CADENCE_WORDS = {"enterprise": "monthly", "mid_market": "quarterly", "smb": "semi-annual"}
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    when: str                       # a finding code (ALERT_CODES) or a CONDITIONS key / ALL_CLEAR
-    horizon: str                    # immediate | short_term | strategic
-    action: str                     # template
-    reason: str                     # template
-    unless: tuple[str, ...] = ()    # keys that suppress this rule when they fire too
+    """An action the report recommends when ``when`` fires: an alert code, or a context condition."""
+
+    when: str                       # an alert code (sponsors/rules/alert_codes.py), a CONDITIONS key, ALL_CLEAR
+    what: Action
+
+    @property
+    def horizon(self) -> str:
+        return self.what.horizon
+
+    @property
+    def rank(self) -> int:
+        return self.what.rank
+
+    @property
+    def action(self) -> str:
+        return self.what.action
+
+    @property
+    def reason(self) -> str:
+        return self.what.reason
+
+    @property
+    def unless(self) -> tuple[str, ...]:
+        return self.what.unless
+
+
+def cadence_word(days: int) -> str:
+    """The cadence as people say it: ``monthly`` (about 30 days), ``quarterly`` (about 91),
+    ``semi-annual`` (about 182), else ``30-day``-style."""
+    for word, low, high in (("monthly", 28, 31), ("quarterly", 89, 92), ("semi-annual", 180, 184)):
+        if low <= days <= high:
+            return word
+    return f"{days}-day"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +82,7 @@ class RecommendationContext:
     """What the rules may mention besides the findings.  All plain values."""
 
     account_name: str = ""
-    tier: str = ""                                  # facts.TIERS
+    tier: str = ""                                  # vocabulary.TIERS
     primary_name: str | None = None
     communication_preference: str = ""
     backup_names: tuple[str, ...] = ()
@@ -63,59 +90,27 @@ class RecommendationContext:
     last_qbr_without_exec: bool = False             # the most recent QBR had no executive present
 
 
+# Rules of the report's own context (not alert codes); every alert code's actions are in the registry.
 # fmt: off
-RULES: tuple[Rule, ...] = (
-    # --- immediate (this week) ---
-    Rule("no_sponsor", IMMEDIATE,
-         "Identify an executive sponsor for {account} this week",
-         "No active executive sponsor is identified; without one there is no executive voice "
-         "for the partnership (risk Critical)"),
-    Rule("sponsor_departed", IMMEDIATE,
-         "Meet {backup} this week to secure continuity",
-         "Sponsor departure must be escalated at once: {message}"),
-    Rule("operational_exec_contact", IMMEDIATE,
-         "Route operational issues to the operational contacts, not to executives",
-         "Executives are never contacted for operational issues: {message}"),
-    Rule("no_exec_contact_90d", IMMEDIATE,
-         "Book the next 1:1 with {sponsor} via {channel}",
-         "No executive contact in the last 90 days on an Enterprise account",
-         unless=("no_sponsor",)),
-    Rule("cadence_overdue", IMMEDIATE,
-         "Book the next 1:1 with {sponsor} via {channel}",
-         "The {cadence} executive cadence is overdue: {message}",
-         unless=("no_sponsor",)),
-    # --- short-term (this quarter) ---
-    Rule("sponsor_departed", SHORT_TERM,
-         "Brief the new sponsor on goals, value delivered and open initiatives",
-         "A new sponsor needs the partnership's context to champion it"),
-    Rule("sponsor_disengaged", SHORT_TERM,
-         "Run a re-engagement plan with {sponsor}: a value review tied to their priorities, "
-         "then a standing 1:1",
-         "Executive engagement is slipping: {message}",
-         unless=("no_sponsor",)),
-    Rule("qbr_without_exec", SHORT_TERM,
+CONTEXT_RULES: tuple[Rule, ...] = (
+    Rule("qbr_without_exec", Action(SHORT_TERM, 30,
          "Invite {sponsor} personally to the next QBR",
          "The last QBR had no executive in the room",
-         unless=("no_sponsor",)),
-    Rule("low_alignment", SHORT_TERM,
+         unless=("no_sponsor",))),
+    Rule("low_alignment", Action(SHORT_TERM, 40,
          "Map their priority \"{their_priority}\" to a concrete initiative with {sponsor}",
-         "Alignment between \"{our_initiative}\" and \"{their_priority}\" is Low"),
-    Rule("no_backup_sponsor", SHORT_TERM,
-         "Name a backup sponsor next to {sponsor}",
-         "Every account needs a backup sponsor so one departure cannot leave it without "
-         "an executive relationship"),
-    Rule("org_change", SHORT_TERM,
-         "Review the org change with the account team and update the sponsor map",
-         "{message}"),
-    # --- strategic (long-term) ---
-    Rule("single_threaded", STRATEGIC,
-         "Multi-thread: build a relationship with a second executive",
-         "Fewer than two engaged executives; the target is more than 1.5 per account"),
-    Rule(ALL_CLEAR, STRATEGIC,
+         "Alignment between \"{our_initiative}\" and \"{their_priority}\" is Low")),
+    Rule(ALL_CLEAR, Action(STRATEGIC, 90,
          "Keep the {cadence} executive cadence with {sponsor}",
-         "Executive engagement is healthy; a steady cadence keeps it that way"),
+         "Executive engagement is healthy; a steady cadence keeps it that way")),
 )
 # fmt: on
+
+# Every rule, in the order recommendations are listed: by horizon, then rank.
+RULES: tuple[Rule, ...] = tuple(sorted(
+    (*(Rule(entry.code, action) for entry in ALERT_CODES.values() for action in entry.actions), *CONTEXT_RULES),
+    key=lambda rule: (HORIZONS.index(rule.horizon), rule.rank),
+))
 
 
 def _low_alignment(ctx: RecommendationContext) -> list[dict]:
@@ -133,12 +128,16 @@ CONDITIONS = {
 }
 
 
-def _placeholders(ctx: RecommendationContext) -> dict[str, str]:
+def _placeholders(ctx: RecommendationContext, config: RulesConfig) -> dict[str, str]:
     backups = ctx.backup_names
+    cadence = config.scoring.cadence_days.get(ctx.tier)
     return {
         "account": ctx.account_name or "the account",
         "tier": TIER_LABELS.get(ctx.tier, ctx.tier or "the account's tier"),
-        "cadence": CADENCE_WORDS.get(ctx.tier, "agreed"),
+        "cadence": cadence_word(cadence) if cadence else "agreed",
+        "no_contact_days": str(config.guardrails.enterprise_no_contact_days),
+        "min_engaged": _number_word(config.guardrails.min_engaged_executives),
+        "multi_thread_target": f"{config.metrics.targets['multi_thread_score']:g}",
         "sponsor": ctx.primary_name or "the executive sponsor",
         "channel": ctx.communication_preference or "their preferred channel",
         "backup": backups[0] if backups else "the most senior remaining executive",
@@ -163,19 +162,24 @@ def _bindings(findings, ctx: RecommendationContext) -> dict[str, list[dict[str, 
     return fired
 
 
+def _number_word(n: int) -> str:
+    return ("no", "one", "two", "three", "four", "five")[n] if 0 <= n <= 5 else str(n)
+
+
 def recommend(
     findings: Iterable,
     context: RecommendationContext | None = None,
     *,
     rules: tuple[Rule, ...] = RULES,
+    config: RulesConfig = DEFAULT_RULES,
 ) -> Recommendations:
     """Grouped, deduplicated recommendations for ``findings`` (``facts.Finding``) in ``context``."""
     ctx = context or RecommendationContext()
     fired = _bindings(tuple(findings), ctx)
-    base = _placeholders(ctx)
+    base = _placeholders(ctx, config)
     merged: dict[tuple[str, str], tuple[Recommendation, list[str]]] = {}
     for horizon in HORIZONS:
-        for rule in rules:
+        for rule in sorted(rules, key=lambda r: r.rank):
             if rule.horizon != horizon or rule.when not in fired:
                 continue
             if any(key in fired for key in rule.unless):

@@ -1,7 +1,7 @@
 """The report as HTML through Django templates (autoescaped: CRM text is always text).
 
-Templates live in ``reports/templates/reports/`` so they work as ordinary app templates
-(``APP_DIRS``) once ``reports`` is an installed app:
+Templates live in the project's ``templates/reports/`` so they work as ordinary page templates
+(``TEMPLATES['DIRS']``) and through a standalone engine:
 
 * ``_sponsor_report_body.html`` -- a block-free fragment (the report sections), for pages
   and HTMX partials;
@@ -20,10 +20,10 @@ from pathlib import Path
 
 from django.template import Context, Engine
 
+from accounts.vocabulary import HORIZON_LABELS
 from reports.report import (
     EMPTY,
     FACTOR_MAX,
-    HORIZON_LABELS,
     UNKNOWN,
     SponsorReport,
     fmt_date,
@@ -31,7 +31,7 @@ from reports.report import (
     tenure_text,
 )
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"   # the project's one templates folder
 BODY_TEMPLATE = "reports/_sponsor_report_body.html"
 PRINT_TEMPLATE = "reports/sponsor_report_print.html"
 
@@ -62,7 +62,7 @@ def html_context(report: SponsorReport) -> dict:
             "as_of": fmt_date(h.as_of),
         },
         "alerts": [
-            {"code": a.code, "severity": a.severity, "message": _text(a.message)}
+            {"code": a.code, "title": a.title, "severity": a.severity, "message": _text(a.message)}
             for a in report.alerts
         ],
         "sponsors": [

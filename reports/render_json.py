@@ -13,13 +13,21 @@ from functools import cache
 from pathlib import Path
 
 from reports.report import SponsorReport, ordered_factors
+from sponsors.rules.alert_codes import ALERT_CODES
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "sponsor-report.schema.json"
 
 
 @cache
 def load_schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The report's JSON Schema: the shipped file, with the alert codes filled in from the registry."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema["$defs"]["alert_code"] = {
+        "enum": list(ALERT_CODES),
+        "description": "Alert codes: " + "; ".join(f"{c.code}: {c.title} ({c.severity_rule})"
+                                                     for c in ALERT_CODES.values()),
+    }
+    return schema
 
 
 def _date(value: date | None) -> str | None:

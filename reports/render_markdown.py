@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
+from accounts.vocabulary import HORIZON_LABELS
 from reports.report import (
     EMPTY,
     FACTOR_MAX,
-    HORIZON_LABELS,
     UNKNOWN,
     SponsorReport,
     fmt_date,

@@ -22,9 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sponsors.facts import TIER_LABELS, FactorScore
+from accounts.vocabulary import FACTOR_KEYS, HORIZONS, INTERACTION_LABELS, TIER_LABELS
+from sponsors.rules import alert_codes
+from sponsors.rules.config import MAX_FACTOR
+from sponsors.rules.facts import FactorScore
 
-# --- vocabulary ------------------------------------------------------------------
+# --- report symbols and empty states (the shared words are accounts.vocabulary) ------------
 
 UNKNOWN = "—"
 
@@ -41,40 +44,10 @@ STATUS_BY_LEVEL = {
 
 SUCCESSION_RISK_LEVELS = ("H", "M", "L")
 SUCCESSION_RISK_LABELS = {"H": "High", "M": "Medium", "L": "Low"}
-NEW_SPONSOR_MONTHS = 12           # a primary in role for less than this is "new" (risk M)
-
-FACTOR_KEYS = ("meeting_frequency", "responsiveness", "qbr_attendance", "strategic_alignment")
-FACTOR_LABELS = {
-    "meeting_frequency": "Meeting Frequency",
-    "responsiveness": "Responsiveness",
-    "qbr_attendance": "QBR Attendance",
-    "strategic_alignment": "Strategic Alignment",
-}
-FACTOR_MAX = 25
-
-INTERACTION_LABELS = {
-    "one_on_one": "1:1",
-    "qbr": "QBR",
-    "exec_dinner": "Exec Dinner",
-    "strategic_checkin": "Strategic Check-in",
-    "business_review": "Business Review",
-    "call": "Call",
-    "email": "Email",
-    "event": "Event",
-    "referral": "Referral",
-    "advocacy": "Advocacy",
-    "other": "Other",
-}
+FACTOR_MAX = MAX_FACTOR           # the most points one factor earns
 
 ALIGNMENT_LEVELS = ("high", "medium", "low")
 ALIGNMENT_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
-
-HORIZONS = ("immediate", "short_term", "strategic")
-HORIZON_LABELS = {
-    "immediate": "Immediate (This Week)",
-    "short_term": "Short-Term (This Quarter)",
-    "strategic": "Strategic (Long-Term)",
-}
 
 # Explicit empty states: every renderer shows these instead of an empty table or list.
 EMPTY = {
@@ -111,6 +84,7 @@ def succession_risk_level(
     has_primary: bool,
     primary_tenure_months: int | None,
     backup_levels: Iterable[str],
+    new_sponsor_months: int = 12,
 ) -> str:
     """H/M/L succession risk (see the module docstring for the rule).
 
@@ -121,7 +95,7 @@ def succession_risk_level(
         return "H"
     if not any(lv in ("Champion", "Engaged") for lv in levels):
         return "M"
-    if primary_tenure_months is None or primary_tenure_months < NEW_SPONSOR_MONTHS:
+    if primary_tenure_months is None or primary_tenure_months < new_sponsor_months:
         return "M"
     return "L"
 
@@ -305,6 +279,10 @@ class ReportAlert:
     code: str                                   # DESIGN.md alert codes
     severity: str                               # facts.SEVERITIES
     message: str
+
+    @property
+    def title(self) -> str:
+        return alert_codes.title(self.code)
 
     @classmethod
     def from_finding(cls, finding) -> ReportAlert:

@@ -20,4 +20,11 @@ urlpatterns = [
          name="org_change_dismiss"),
     path("api/accounts/", api.AccountListAPI.as_view(), name="api_accounts"),
     path("api/accounts/<int:pk>/report/", api.AccountReportAPI.as_view(), name="api_account_report"),
+    path("api/alerts/", api.alert_list, name="api-alerts"),
+    path("api/alerts/<int:pk>/acknowledge/", api.alert_acknowledge_view, name="api-alert-acknowledge"),
+    path("api/alerts/<int:pk>/accept-succession/", api.alert_accept_succession, name="api-alert-succession"),
+    path("api/org-changes/pending/", api.org_change_pending, name="api-org-changes-pending"),
+    path("api/org-changes/<int:pk>/confirm/", api.org_change_confirm_view, name="api-org-change-confirm"),
+    path("api/org-changes/<int:pk>/dismiss/", api.org_change_dismiss_view, name="api-org-change-dismiss"),
+    path("api/touchpoints/", api.touchpoint_create, name="api-touchpoints"),
 ]

@@ -20,10 +20,10 @@ from reports.panels import alerts_panel, changes_panel, org_changes_panel
 from reports.params import BadParameter, parse_as_of
 from reports.portfolio import load_portfolio
 from reports.render_html import html_context
-from sponsors import orgchanges
-from sponsors.alerts import alert_acknowledge, evaluate_accounts
 from sponsors.models import Alert, Contact, OrgChange
-from sponsors.services import SponsorError
+from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
+from sponsors.services.alerts import alert_acknowledge, evaluate_accounts
+from sponsors.services.sponsors import SponsorError, sponsor_accept_succession
 
 DOWNLOADS = (("md", "Markdown"), ("pdf", "PDF"), ("json", "JSON"), ("ics", "Calendar (.ics)"))
 
@@ -160,7 +160,7 @@ def alert_accept_succession_action(request, pk, alert_id):
     account = _visible_account(request, pk)
     alert = get_object_or_404(Alert.objects.filter(account=account), pk=alert_id)
     try:
-        contact = orgchanges.sponsor_accept_succession(alert=alert, by=request.user)
+        contact = sponsor_accept_succession(alert=alert, by=request.user)
     except (SponsorError, Contact.DoesNotExist) as exc:
         error = str(exc) if isinstance(exc, SponsorError) else "The proposed backup sponsor no longer exists."
         return _alerts_response(request, account, error=f"Not changed: {error}")
@@ -176,13 +176,13 @@ def _review_org_change(request, pk, change_id, *, confirm: bool):
         return _org_changes_response(
             request, account, notice=f"This change was already {change.get_state_display().lower()}.")
     if confirm:
-        change = orgchanges.org_change_confirm(change=change, by=request.user)
+        change = org_change_confirm(change=change, by=request.user)
         _evaluate_now(account)
         notice = f"Confirmed: {change}."
         if change.kind == "departure" and change.contact is not None:
             notice += f" {change.contact.name} is now marked departed."
     else:
-        change = orgchanges.org_change_dismiss(change=change, by=request.user)
+        change = org_change_dismiss(change=change, by=request.user)
         notice = f"Dismissed: {change}. The same change will not be raised again."
     return _org_changes_response(request, account, notice=notice)
 

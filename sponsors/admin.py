@@ -1,10 +1,28 @@
+"""Admin: customer accounts with their people and history, contacts, interactions, org changes,
+touchpoints, alerts, the outbox, webhook deliveries and news feeds.  Every list is scoped by
+``accounts_visible_to``; every change goes through the sponsors services."""
+
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Count, Q
 
+from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, ValueMetric
 from accounts.selectors import accounts_visible_to
 
-from .models import Contact, Interaction, InteractionParticipant, OrgChange, PlannedTouchpoint
-from .services import SponsorError, sponsor_assign_backup, sponsor_clear
+from .models import (
+    Alert,
+    Contact,
+    Interaction,
+    InteractionParticipant,
+    NewsFeed,
+    OrgChange,
+    OutboundEmail,
+    PlannedTouchpoint,
+    WebhookDelivery,
+)
+from .orgchanges.review import org_change_confirm, org_change_dismiss
+from .services.alerts import alert_acknowledge
+from .services.sponsors import SponsorError, sponsor_assign_backup, sponsor_clear
 
 
 class VisibleAccountsMixin:
@@ -85,9 +103,6 @@ class PlannedTouchpointAdmin(VisibleAccountsMixin, admin.ModelAdmin):
 
 # --- guardrails: alerts, the outbox, webhooks, news feeds (sponsors/alerts.py, notify.py, orgchanges.py) ---
 
-from .alerts import alert_acknowledge  # noqa: E402
-from .models import Alert, NewsFeed, OutboundEmail, WebhookDelivery  # noqa: E402
-from .orgchanges import org_change_confirm, org_change_dismiss  # noqa: E402
 
 
 @admin.register(Alert)
@@ -153,3 +168,77 @@ def dismiss_org_changes(modeladmin, request, queryset):
 
 
 OrgChangeAdmin.actions = [*(OrgChangeAdmin.actions or ()), confirm_org_changes, dismiss_org_changes]
+
+
+# --- customer accounts, with their team, people and history inline ----------------------------------
+
+class TeamMemberInline(admin.TabularInline):
+    model = AccountTeamMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class GoalInline(admin.TabularInline):
+    model = Goal
+    extra = 0
+
+
+class AlignmentInline(admin.TabularInline):
+    model = StrategicAlignment
+    extra = 0
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "title", "roles", "sponsor", "status", "in_role_since", "communication_preference"]
+    show_change_link = True
+
+
+class InteractionInline(admin.TabularInline):
+    model = Interaction
+    extra = 0
+    fields = ["occurred_at", "type", "direction", "purpose", "outcome", "responded_at", "logged_by"]
+    ordering = ["-occurred_at"]
+    show_change_link = True
+    max_num = 0  # history is read here; add or edit an interaction on its own page
+    can_delete = False
+
+    def get_queryset(self, request):
+        # The inline shows the 25 latest; the account's full history is on the Interactions page.
+        qs = super().get_queryset(request)
+        latest = qs.order_by("-occurred_at").values("pk")[:25]
+        return qs.filter(pk__in=latest)
+
+
+class ValueMetricInline(admin.TabularInline):
+    model = ValueMetric
+    extra = 0
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "tier", "industry", "owner", "arr", "renewal_date", "executives", "has_backup",
+                    "source", "external_id"]
+    list_filter = ["tier", "industry", "source", "owner"]
+    search_fields = ["name", "external_id", "industry", "contacts__name"]
+    autocomplete_fields = ["owner"]
+    inlines = [TeamMemberInline, ContactInline, InteractionInline, GoalInline, AlignmentInline, ValueMetricInline]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        qs = accounts_visible_to(request.user).select_related("owner")
+        return qs.annotate(
+            executive_count=Count("contacts", filter=Q(contacts__is_executive=True, contacts__status="active"),
+                                  distinct=True),
+            backup_count=Count("contacts", filter=Q(contacts__sponsor="backup", contacts__status="active"),
+                               distinct=True),
+        )
+
+    @admin.display(description="Active execs", ordering="executive_count")
+    def executives(self, account):
+        return account.executive_count
+
+    @admin.display(description="Backup sponsor", boolean=True, ordering="backup_count")
+    def has_backup(self, account):
+        return account.backup_count > 0

@@ -2,22 +2,22 @@
 interactions, org changes and planned touchpoints (the engagement calendar)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Account, _choices, in_choices
+from accounts import vocabulary as v
+from accounts.models import Account, in_choices
 
-from . import facts
+from .rules import alert_codes
+from .rules.facts import ContactFact, OrgChangeFact
 
-CONTACT_ROLE_CHOICES = _choices(facts.CONTACT_ROLES, {"c_level": "C-level", "vp": "VP"})
-INTERACTION_TYPE_CHOICES = _choices(
-    facts.INTERACTION_TYPES,
-    {"one_on_one": "1:1", "qbr": "QBR", "exec_dinner": "Exec dinner", "strategic_checkin": "Strategic check-in"},
-)
-DIRECTION_CHOICES = _choices(facts.DIRECTIONS)
-PURPOSE_CHOICES = _choices(facts.PURPOSES)
-ORG_CHANGE_KIND_CHOICES = _choices(facts.ORG_CHANGE_KINDS)
-ORG_CHANGE_SOURCE_CHOICES = _choices(facts.ORG_CHANGE_SOURCES, {"linkedin": "LinkedIn", "crm": "CRM"})
+CONTACT_ROLE_CHOICES = v.choices(v.CONTACT_ROLES, v.CONTACT_ROLE_LABELS)
+INTERACTION_TYPE_CHOICES = v.choices(v.INTERACTION_TYPES, v.INTERACTION_LABELS)
+DIRECTION_CHOICES = v.choices(v.DIRECTIONS)
+PURPOSE_CHOICES = v.choices(v.PURPOSES)
+ORG_CHANGE_KIND_CHOICES = v.choices(v.ORG_CHANGE_KINDS)
+ORG_CHANGE_SOURCE_CHOICES = v.choices(v.ORG_CHANGE_SOURCES, {"linkedin": "LinkedIn", "crm": "CRM"})
 
 
 class SponsorRole(models.TextChoices):
@@ -47,7 +47,7 @@ class Contact(models.Model):
     name = models.CharField(max_length=255)
     title = models.CharField(max_length=255, blank=True)
     email = models.EmailField(blank=True)
-    roles = models.JSONField(default=list, blank=True, help_text=f"Any of {', '.join(facts.CONTACT_ROLES)}.")
+    roles = models.JSONField(default=list, blank=True, help_text=f"Any of {', '.join(v.CONTACT_ROLES)}.")
     is_executive = models.BooleanField(
         default=False, editable=False, help_text="Derived from roles: executive_sponsor, c_level or vp."
     )
@@ -77,20 +77,18 @@ class Contact(models.Model):
         return f"{self.name} ({self.title})" if self.title else self.name
 
     def save(self, *args, **kwargs):
-        self.is_executive = facts.is_executive(self.roles)
+        self.is_executive = v.is_executive(self.roles)
         if kwargs.get("update_fields") is not None and "roles" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "is_executive"}
         super().save(*args, **kwargs)
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        unknown = [r for r in (self.roles or []) if r not in facts.CONTACT_ROLES]
+        unknown = [r for r in (self.roles or []) if r not in v.CONTACT_ROLES]
         if not isinstance(self.roles, list) or unknown:
-            raise ValidationError({"roles": f"Unknown role(s) {unknown}; use {', '.join(facts.CONTACT_ROLES)}."})
+            raise ValidationError({"roles": f"Unknown role(s) {unknown}; use {', '.join(v.CONTACT_ROLES)}."})
 
-    def as_fact(self) -> facts.ContactFact:
-        return facts.ContactFact(
+    def as_fact(self) -> ContactFact:
+        return ContactFact(
             id=self.pk,
             name=self.name,
             title=self.title,
@@ -206,8 +204,8 @@ class OrgChange(models.Model):
     def __str__(self):
         return self.headline or f"{self.get_kind_display()} on {self.occurred_on}"
 
-    def as_fact(self) -> facts.OrgChangeFact:
-        return facts.OrgChangeFact(
+    def as_fact(self) -> OrgChangeFact:
+        return OrgChangeFact(
             id=self.pk,
             kind=self.kind,
             occurred_on=self.occurred_on,
@@ -277,8 +275,8 @@ class ScoreSnapshot(models.Model):
     )
     as_of = models.DateField()
     score = models.PositiveSmallIntegerField()
-    level = models.CharField(max_length=12, choices=[(v, v) for v in facts.ENGAGEMENT_LEVELS])
-    risk = models.CharField(max_length=10, choices=[(v, v) for v in ("Low", "Medium", "High", "Critical")])
+    level = models.CharField(max_length=12, choices=[(level, level) for level in v.ENGAGEMENT_LEVELS])
+    risk = models.CharField(max_length=10, choices=[(risk, risk) for risk in v.RISK_LEVELS])
     breakdown = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)
 
@@ -306,7 +304,7 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-SEVERITY_CHOICES = [(v, v.capitalize()) for v in facts.SEVERITIES]
+SEVERITY_CHOICES = [(sev, sev.capitalize()) for sev in v.SEVERITIES]
 
 
 class Alert(models.Model):
@@ -322,7 +320,15 @@ class Alert(models.Model):
     subject = models.CharField(max_length=64, blank=True, default="")
     severity = models.CharField(max_length=8, choices=SEVERITY_CHOICES)
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
-    message = models.TextField()
+    # What the alert is about, as data (the subject above is their dedupe key, e.g. "org_change:12").
+    org_change = models.ForeignKey("OrgChange", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="alerts")
+    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="alerts")
+    # sponsor_departed of a primary: the backup proposed as the new primary sponsor.
+    proposed_primary = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="proposed_in_alerts")
+    message = models.TextField(help_text="Rendered from the finding's data and the fixed due date.")
     details = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     due_on = models.DateField(null=True, blank=True)
@@ -348,7 +354,12 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["account", "status"])]
 
     def __str__(self):
-        return f"[{self.severity}] {self.code}: {self.message}"
+        return f"[{self.severity}] {self.title}: {self.message}"
+
+    @property
+    def title(self) -> str:
+        """What users see instead of the code (the alert-code registry)."""
+        return alert_codes.title(self.code)
 
 
 class OutboundEmail(models.Model):

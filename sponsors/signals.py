@@ -21,6 +21,7 @@ from django.dispatch import receiver
 
 from accounts.models import Account, Goal, StrategicAlignment
 
+from . import queue
 from .models import Contact, Interaction, InteractionParticipant, OrgChange
 
 log = logging.getLogger(__name__)
@@ -87,16 +88,13 @@ def refresh_on_commit(account_id, *, using=DEFAULT_DB_ALIAS) -> None:
 def queue_account_refresh(account_ids) -> None:
     """Queue the refresh of these accounts now: one task each, or — when many — the portfolio
     recompute and the guardrail sweep."""
-    from .alert_tasks import sweep_guardrails
-    from .tasks import recompute_portfolio, refresh_account
-
     account_ids = sorted({a for a in account_ids if a is not None})
     if len(account_ids) > PORTFOLIO_THRESHOLD:
-        recompute_portfolio.delay()
-        sweep_guardrails.delay()
+        queue.send_now(queue.RECOMPUTE_PORTFOLIO)
+        queue.send_now(queue.SWEEP_GUARDRAILS)
         return
     for account_id in account_ids:
-        refresh_account.delay(account_id)
+        queue.send_now(queue.REFRESH_ACCOUNT, account_id)
 
 
 def _interaction_account(instance, using):

@@ -1,24 +1,31 @@
-"""Celery tasks for scores.  Each takes ids and an optional ISO date, calls one service and owns its
-retry policy (a lost database connection is retried with exponential backoff).
+"""Every Celery task of the tracker, and the only module that imports Celery tasks.
 
-* ``recompute_portfolio`` — every account; the beat entry ``recompute-scores-daily`` runs it nightly
-  (``CELERY_BEAT_SCHEDULE`` in config/settings.py);
-* ``recompute_account`` — one account's scores;
-* ``refresh_account`` — one account's scores, then its guardrails (alerts and escalations); queued by
-  ``sponsors.signals`` after a transaction that changed the account's interactions, contacts, org
-  changes, goals or alignment commits.
+Tasks take ids and ISO dates (their arguments travel as JSON), call one service and own their retry
+policy.  Services queue them by name through ``sponsors.queue`` (the constants there are these
+tasks' names).  The periodic ones are listed in ``CELERY_BEAT_SCHEDULE`` (config/settings.py).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .engagement import recompute_scores
+from accounts.models import Account
 
+from . import queue
+from .config import rules_config
+from .orgchanges import news, webhook
+from .outbox import email
+from .services.alerts import evaluate_accounts
+from .services.scores import recompute_scores
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH_SIZE = 500          # accounts per evaluation transaction in the daily sweep
 RETRY_POLICY = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 5,          # 5 s, 10 s, 20 s, … (with jitter)
@@ -29,8 +36,7 @@ RETRY_POLICY = {
 
 
 def task_date(value) -> date:
-    """A task's ``as_of`` argument (an ISO date string, since task arguments travel as JSON) → a date;
-    None → today in the configured time zone."""
+    """A task's ``as_of`` argument (an ISO date string) → a date; None → today in the configured time zone."""
     if value is None:
         return timezone.localdate()
     if isinstance(value, date):
@@ -38,7 +44,9 @@ def task_date(value) -> date:
     return date.fromisoformat(str(value))
 
 
-@shared_task(name="sponsors.tasks.recompute_portfolio", **RETRY_POLICY)
+# --- scores -----------------------------------------------------------------------------------
+
+@shared_task(name=queue.RECOMPUTE_PORTFOLIO, **RETRY_POLICY)
 def recompute_portfolio(as_of=None) -> dict:
     """Recompute every account's scores as of ``as_of`` (ISO date; default today)."""
     return recompute_scores(as_of=task_date(as_of)).summary()
@@ -50,14 +58,74 @@ def recompute_account(account_id, as_of=None) -> dict:
     return recompute_scores(account_ids=[int(account_id)], as_of=task_date(as_of)).summary()
 
 
-@shared_task(name="sponsors.tasks.refresh_account", **RETRY_POLICY)
+@shared_task(name=queue.REFRESH_ACCOUNT, **RETRY_POLICY)
 def refresh_account(account_id, as_of=None) -> dict:
     """Recompute one account's scores, then evaluate its guardrails, as of ``as_of`` (default today).
 
     Scores first, so the alerts and the score history describe the same facts."""
-    from .alerts import evaluate_accounts
-
     day = task_date(as_of)
     scores = recompute_scores(account_ids=[int(account_id)], as_of=day).summary()
     guardrails = evaluate_accounts(account_ids=[int(account_id)], as_of=day).summary()
     return {"scores": scores, "guardrails": guardrails}
+
+
+# --- guardrails -------------------------------------------------------------------------------
+
+@shared_task(name="sponsors.tasks.evaluate_guardrails", acks_late=True)
+def evaluate_guardrails(account_id=None, as_of=None) -> str:
+    """Evaluate one account (or all when ``account_id`` is None) as of ``as_of`` (ISO date; default today)."""
+    result = evaluate_accounts(account_ids=None if account_id is None else [account_id], as_of=task_date(as_of))
+    return result.summary()
+
+
+@shared_task(name=queue.SWEEP_GUARDRAILS, acks_late=True)
+def sweep_guardrails(as_of=None) -> str:
+    """The daily sweep: every account, in batches (each batch is one transaction)."""
+    day = task_date(as_of)
+    ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    opened = kept = resolved = emails = 0
+    for start in range(0, len(ids), SWEEP_BATCH_SIZE):
+        result = evaluate_accounts(account_ids=ids[start:start + SWEEP_BATCH_SIZE], as_of=day)
+        opened, kept, resolved = opened + len(result.opened), kept + result.kept, resolved + result.resolved
+        emails += len(result.emails)
+    summary = (f"{len(ids)} account(s) as of {day.isoformat()}: {opened} opened, {kept} kept, "
+               f"{resolved} resolved, {emails} e-mail(s) queued")
+    log.info("guardrail sweep: %s", summary)
+    return summary
+
+
+# --- the e-mail outbox ------------------------------------------------------------------------
+
+@shared_task(name=queue.SEND_OUTBOX_EMAIL, bind=True, acks_late=True, max_retries=None)
+def send_outbox_email(self, email_id) -> str:
+    """Send one outbox row; the row's claim makes a duplicate delivery of this task harmless.
+
+    A failed attempt is retried with exponential backoff (``OutboxConfig.retry_backoff_seconds``,
+    doubling, jittered, capped); the row counts its attempts and gives up after
+    ``OutboxConfig.max_attempts`` (the send returns "failed" then, so the retries stop)."""
+    try:
+        return email.send_outbox_email(email_id)
+    except email.OutboxSendError as exc:
+        conf = rules_config().outbox
+        raise self.retry(exc=exc, countdown=email.retry_countdown(self.request.retries, conf)) from exc
+
+
+@shared_task(name="sponsors.tasks.flush_outbox")
+def flush_outbox() -> int:
+    """Queue again what is still pending (a lost task message) or held by a dead worker."""
+    ids = email.resendable_email_ids()
+    for pk in ids:
+        send_outbox_email.delay(pk)
+    return len(ids)
+
+
+# --- org-change sources -----------------------------------------------------------------------
+
+@shared_task(name=queue.PROCESS_WEBHOOK_DELIVERY, acks_late=True)
+def process_webhook_delivery(delivery_id) -> str:
+    return webhook.process_webhook_delivery(delivery_id=delivery_id)
+
+
+@shared_task(name="sponsors.tasks.poll_news_feeds")
+def poll_news_feeds() -> str:
+    return news.poll_news_feeds()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 from datetime import date
 
-from accounts.crm.snapshot import parse_snapshot
-from accounts.crm.sync import sync_accounts
 from accounts.models import Account
-from sponsors import guardrails, scoring
-from sponsors.alerts import guardrail_config
-from sponsors.selectors import load_account_facts, scoring_config
+from sponsors.config import rules_config
+from sponsors.crm.snapshot import parse_snapshot
+from sponsors.crm.sync import sync_accounts
+from sponsors.rules import guardrails, scoring
+from sponsors.selectors.facts import load_account_facts
 
 AS_OF = date(2026, 11, 20)
 
@@ -47,9 +47,9 @@ def expected_findings(account_ids=None, *, as_of) -> dict:
     facts = load_account_facts(account_ids, as_of=as_of)
     out = {}
     for pk, f in facts.items():
-        engagement = scoring.score_account(f, as_of=as_of, config=scoring_config())
+        engagement = scoring.score_account(f, as_of=as_of, config=rules_config().scoring)
         out[pk] = {(x.code, x.subject): x for x in guardrails.evaluate_account(f, engagement, as_of=as_of,
-                                                                               config=guardrail_config())}
+                                                                               config=rules_config())}
     return out
 
 

@@ -15,9 +15,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Account
-from sponsors.alerts import evaluate_accounts
-from sponsors.engagement import recompute_scores
 from sponsors.models import Alert, Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
+from sponsors.services.alerts import evaluate_accounts
+from sponsors.services.scores import recompute_scores
 
 pytestmark = pytest.mark.django_db
 

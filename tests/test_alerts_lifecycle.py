@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sponsors.alerts import alert_acknowledge, escalation_key, evaluate_accounts
 from sponsors.models import Alert, Contact, OutboundEmail
-from sponsors.services import sponsor_assign_backup, sponsor_clear
+from sponsors.services.alerts import alert_acknowledge, escalation_key, evaluate_accounts
+from sponsors.services.sponsors import sponsor_assign_backup, sponsor_clear
 
 from .guardrails_support import AS_OF, account, expected_findings, import_document, portfolio
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from sponsors.alerts import evaluate_accounts
 from sponsors.models import Alert, Contact, OrgChange
-from sponsors.orgchanges import org_change_dismiss
+from sponsors.orgchanges.review import org_change_dismiss
+from sponsors.services.alerts import evaluate_accounts
 
 from .guardrails_support import account, contacts_of, import_document
 

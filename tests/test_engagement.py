@@ -10,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, Goal
 from sponsors import signals, tasks
-from sponsors.engagement import recompute_scores, score_changes, score_history
 from sponsors.models import Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
-from sponsors.scoring import score_account
-from sponsors.selectors import load_account_facts, scoring_config
+from sponsors.rules.scoring import score_account
+from sponsors.config import rules_config
+from sponsors.selectors.facts import load_account_facts
+from sponsors.selectors.history import score_changes, score_history
+from sponsors.services.scores import recompute_scores
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 11, 20)
@@ -72,7 +74,7 @@ def test_it_writes_one_snapshot_per_scored_executive_and_one_for_the_account(nor
 def test_the_stored_scores_are_those_of_the_pure_rules(northwind):
     recompute_scores(as_of=AS_OF)
 
-    config = scoring_config()
+    config = rules_config().scoring
     engagement = score_account(load_account_facts([northwind.pk], as_of=AS_OF)[northwind.pk], as_of=AS_OF,
                                config=config)
     stored = {s.contact_id: s for s in ScoreSnapshot.objects.filter(account=northwind, as_of=AS_OF)}
@@ -191,11 +193,9 @@ def test_what_changed_handles_new_and_missing_history(northwind):
 @pytest.fixture
 def queued(monkeypatch):
     calls = []
-    from sponsors import alert_tasks
-
     monkeypatch.setattr(tasks.refresh_account, "delay", lambda account_id, *a, **k: calls.append(account_id))
     monkeypatch.setattr(tasks.recompute_portfolio, "delay", lambda *a, **k: calls.append("portfolio"))
-    monkeypatch.setattr(alert_tasks.sweep_guardrails, "delay", lambda *a, **k: calls.append("sweep"))
+    monkeypatch.setattr(tasks.sweep_guardrails, "delay", lambda *a, **k: calls.append("sweep"))
     return calls
 
 

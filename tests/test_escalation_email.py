@@ -17,9 +17,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Team, User
-from sponsors import notify
-from sponsors.alerts import escalation_key, evaluate_accounts
+from sponsors.config import rules_config
+from sponsors.outbox import email as notify
+from sponsors.outbox.recipients import account_team_recipients
 from sponsors.models import Alert, Contact, OutboundEmail
+from sponsors.services.alerts import escalation_key, evaluate_accounts
 
 from .guardrails_support import AS_OF, account, fast_password_hashing, import_document
 
@@ -132,7 +134,7 @@ def test_it_tells_the_csm_the_team_and_the_managers_of_the_csms_teams(document, 
     import_document(document)
     acc = account()
 
-    recipients = notify.account_team_recipients([acc.pk])[acc.pk]
+    recipients = account_team_recipients([acc.pk])[acc.pk]
 
     emails = [r.email for r in recipients]
     assert emails[0] == "dana@vendor.example"                        # the CSM first
@@ -185,7 +187,7 @@ def test_it_sends_one_readable_message_with_crm_names_kept_out_of_headers(docume
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.celery_worker
 def test_a_sweep_run_twice_and_a_refused_first_delivery_send_exactly_one_escalation(document, smtp, worker):
-    from sponsors.alert_tasks import sweep_guardrails
+    from sponsors.tasks import sweep_guardrails
 
     smtp.refuse = 1                                   # the first delivery attempt is refused (421)
     import_document(departed_primary(document))
@@ -212,7 +214,7 @@ def test_a_sweep_run_twice_and_a_refused_first_delivery_send_exactly_one_escalat
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.celery_worker
 def test_a_worker_dying_mid_send_and_a_retried_task_still_send_exactly_once(document, smtp, worker):
-    from sponsors.alert_tasks import flush_outbox, send_outbox_email
+    from sponsors.tasks import flush_outbox, send_outbox_email
 
     import_document(departed_primary(document))
     with transaction.atomic():
@@ -227,7 +229,7 @@ def test_a_worker_dying_mid_send_and_a_retried_task_still_send_exactly_once(docu
 
     # That worker dies without sending: its claim ages past the lease, and the flush picks the row up.
     OutboundEmail.objects.filter(pk=row.pk).update(
-        claimed_at=timezone.now() - timedelta(seconds=notify.email_settings()["lease_seconds"] + 60))
+        claimed_at=timezone.now() - timedelta(seconds=rules_config().outbox.lease_seconds + 60))
     assert flush_outbox.delay().get(timeout=30) == 1
     wait_for(lambda: OutboundEmail.objects.get(pk=row.pk).status == OutboundEmail.Status.SENT, what="the send")
     assert send_outbox_email.delay(row.pk).get(timeout=30) == "skipped"   # a retried/duplicated task
@@ -250,7 +252,7 @@ def test_a_live_claim_is_not_taken_over_and_a_hopeless_row_fails(document, smtp)
     assert notify.send_outbox_email(row.pk) == "skipped"              # another worker is on it
     assert smtp.messages == []
 
-    max_attempts = notify.email_settings()["max_attempts"]
+    max_attempts = rules_config().outbox.max_attempts
     OutboundEmail.objects.filter(pk=row.pk).update(status=OutboundEmail.Status.PENDING, attempts=max_attempts - 1)
     smtp.refuse = 99
     assert notify.send_outbox_email(row.pk) == "failed"

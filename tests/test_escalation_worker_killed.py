@@ -26,9 +26,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from sponsors import notify
-from sponsors.alerts import escalation_key, evaluate_accounts
+from sponsors.config import rules_config
+from sponsors.outbox import email as notify
+from sponsors.outbox.recipients import account_team_recipients
 from sponsors.models import Alert, OutboundEmail
+from sponsors.services.alerts import escalation_key, evaluate_accounts
 
 from .guardrails_support import AS_OF, fast_password_hashing, import_document
 from .test_escalation_email import departed_primary, free_port, wait_for
@@ -79,7 +81,7 @@ def start_worker_process(name, smtp_port):
         "REDIS_URL": settings.REDIS_URL,
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
         "EXEC_SPONSOR_QUIET_EMBEDDED": "1",
     }
     return subprocess.Popen(
@@ -103,8 +105,9 @@ def stop(process):
 @pytest.mark.celery_worker
 def test_a_worker_killed_mid_send_leaves_the_escalation_to_be_sent_exactly_once(document, stalling_smtp,
                                                                                   settings):
+    from sponsors.tasks import flush_outbox
+
     from config.celery import app
-    from sponsors.alert_tasks import flush_outbox
 
     fast_password_hashing(settings)
     inbox, port = stalling_smtp
@@ -131,7 +134,7 @@ def test_a_worker_killed_mid_send_leaves_the_escalation_to_be_sent_exactly_once(
 
     # The lease runs out (time passes), and the periodic flush gives the row to a live worker.
     OutboundEmail.objects.filter(pk=row.pk).update(
-        claimed_at=timezone.now() - timedelta(seconds=notify.email_settings()["lease_seconds"] + 60))
+        claimed_at=timezone.now() - timedelta(seconds=rules_config().outbox.lease_seconds + 60))
     survivor = start_worker_process("survivor", port)
     try:
         flush_outbox.delay()

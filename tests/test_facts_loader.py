@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
-from sponsors.scoring import account_qbr_counts, activity_from_interactions, last_exec_touch
-from sponsors.selectors import interaction_facts, load_account_facts, scoring_config
+from sponsors.rules.scoring import account_qbr_counts, activity_from_interactions, last_exec_touch
+from sponsors.config import rules_config
+from sponsors.selectors.facts import interaction_facts, load_account_facts
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 11, 26)
@@ -26,7 +27,7 @@ def seed(n, seed=11):
 @pytest.mark.parametrize("as_of", [AS_OF, date(2026, 6, 30)])
 def test_bulk_aggregates_match_the_reference_per_contact(as_of):
     seed(12)
-    config = scoring_config()
+    config = rules_config().scoring
     loaded = load_account_facts(as_of=as_of)
     assert len(loaded) == 12
     compared = 0

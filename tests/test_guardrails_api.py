@@ -8,8 +8,8 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sponsors.alerts import evaluate_accounts
 from sponsors.models import Alert, Contact, Interaction, OrgChange
+from sponsors.services.alerts import evaluate_accounts
 from sponsors.signals import _Batch
 
 from .guardrails_support import AS_OF, account, fast_password_hashing, import_document

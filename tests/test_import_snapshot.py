@@ -230,8 +230,8 @@ def test_unknown_keys_are_ignored(document, write_snapshot):
 
 def test_a_large_file_goes_through_copy_and_stays_idempotent(write_snapshot):
     """Above COPY_THRESHOLD rows the PostgreSQL COPY path writes interactions and participants."""
-    from accounts.crm.demo import demo_snapshot
-    from accounts.crm.sync import COPY_THRESHOLD
+    from sponsors.crm.demo import demo_snapshot
+    from sponsors.crm.sync import COPY_THRESHOLD
 
     doc = demo_snapshot(accounts=20, as_of=date(2026, 11, 20), seed=3, interactions_scale=2)
     expected = sum(len(a["interactions"]) for a in doc["accounts"])

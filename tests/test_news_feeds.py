@@ -6,9 +6,10 @@ from datetime import date
 import pytest
 
 from accounts.models import User
-from sponsors.alerts import evaluate_accounts
 from sponsors.models import Alert, Contact, NewsFeed, OrgChange
-from sponsors.orgchanges import org_change_confirm, org_change_dismiss, poll_news_feed, poll_news_feeds
+from sponsors.orgchanges.news import poll_news_feed, poll_news_feeds
+from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
+from sponsors.services.alerts import evaluate_accounts
 
 from .guardrails_support import AS_OF, account, import_document
 

@@ -13,7 +13,7 @@ from reports.metrics import (
     sponsor_retention,
     touchpoint_cadence_days,
 )
-from sponsors.facts import (
+from sponsors.rules.facts import (
     AccountEngagement,
     AccountFacts,
     CadenceStatus,

@@ -80,8 +80,9 @@ def pending_departure(transactional_db, tmp_path, settings):
     confirmation) saying the primary sponsor of an account that has a backup left."""
     from datetime import UTC, datetime, timedelta
 
-    from sponsors.alerts import evaluate_accounts
-    from sponsors.engagement import recompute_scores
+    from sponsors.services.alerts import evaluate_accounts
+    from sponsors.services.scores import recompute_scores
+
     from sponsors.models import Interaction, InteractionParticipant, OrgChange
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -128,7 +129,7 @@ def test_it_confirms_a_pending_org_change_and_the_panels_update_in_place(live_se
             expect(item).to_contain_text("steps down")
             expect(item.locator("a", has_text="evidence")).to_have_attribute("rel", "noopener noreferrer")
             alerts = page.locator("#alerts-panel")
-            expect(alerts.locator("code", has_text="sponsor_departed")).to_have_count(0)
+            expect(alerts.locator(".item-meta strong", has_text="Sponsor departed")).to_have_count(0)
             report_body = page.locator("article.sponsor-report")
             marker = report_body.evaluate("el => (el.dataset.marker = 'kept', el.dataset.marker)")
 
@@ -137,7 +138,7 @@ def test_it_confirms_a_pending_org_change_and_the_panels_update_in_place(live_se
             expect(org).to_contain_text("Nothing awaiting confirmation")
             primary_name, backup_name = pending_departure["primary"].name, pending_departure["backup"].name
             expect(org.locator(".notice")).to_contain_text(f"{primary_name} is now marked departed")
-            expect(alerts.locator("code", has_text="sponsor_departed")).to_have_count(1)
+            expect(alerts.locator(".item-meta strong", has_text="Sponsor departed")).to_have_count(1)
             expect(alerts.locator("button", has_text=f"Make {backup_name} the primary sponsor")).to_have_count(1)
             assert report_body.evaluate("el => el.dataset.marker") == marker   # the page was not reloaded
             page.screenshot(path=str(PANELS_SCREENSHOT), full_page=False)

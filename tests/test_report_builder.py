@@ -21,10 +21,10 @@ from reports.calendar import to_ics
 from reports.render_json import load_schema, to_json_dict
 from reports.render_markdown import to_markdown
 from reports.render_pdf import to_pdf
-from sponsors.guardrails import evaluate_account
 from sponsors.models import Contact, Interaction, InteractionParticipant, OrgChange, PlannedTouchpoint
-from sponsors.scoring import score_account
-from sponsors.selectors import load_account_facts
+from sponsors.rules.guardrails import evaluate_account
+from sponsors.rules.scoring import score_account
+from sponsors.selectors.facts import load_account_facts
 from tests.report_demo import (
     BOLD_LABELS,
     DEMO_AS_OF,

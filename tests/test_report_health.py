@@ -12,7 +12,7 @@ from reports.health import (
     strengths,
     timeline_outcome,
 )
-from sponsors.facts import CadenceStatus, ContactFact, Finding, OrgChangeFact, SponsorActivity
+from sponsors.rules.facts import CadenceStatus, ContactFact, Finding, OrgChangeFact, SponsorActivity
 
 AS_OF = date(2026, 11, 26)
 ON_TIME = CadenceStatus(tier="enterprise", cadence_days=30, last_touch=date(2026, 11, 14), days_since=12,

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from sponsors.guardrails import PlannedOutreach, conflict_message
 from sponsors.models import Contact, Interaction, OutboundEmail, PlannedTouchpoint
-from sponsors.touchpoints import interaction_log, touchpoint_plan
+from sponsors.rules.outreach import PlannedOutreach, conflict_message
+from sponsors.services.touchpoints import interaction_log, touchpoint_plan
 
 from .guardrails_support import account, fast_password_hashing, import_document
 

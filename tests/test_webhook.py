@@ -9,9 +9,10 @@ import time_machine
 from django.test import override_settings
 
 from accounts.models import User
-from sponsors.alerts import evaluate_accounts
 from sponsors.models import Alert, Contact, OrgChange, WebhookDelivery
-from sponsors.orgchanges import org_change_confirm, process_webhook_delivery, sign
+from sponsors.orgchanges.review import org_change_confirm
+from sponsors.orgchanges.webhook import process_webhook_delivery, sign
+from sponsors.services.alerts import evaluate_accounts
 
 from .guardrails_support import AS_OF, account, import_document
 

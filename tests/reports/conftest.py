@@ -23,7 +23,7 @@ from reports.report import (
     Succession,
     TimelineEntry,
 )
-from sponsors.facts import FactorScore
+from sponsors.rules.facts import FactorScore
 
 AS_OF = date(2025, 6, 15)
 HOSTILE_NAME = "Dana *bold* <script>alert(1)</script>"

@@ -4,8 +4,8 @@ import string
 
 import pytest
 
+from accounts.vocabulary import HORIZONS
 from reports.recommendations import (
-    ALERT_CODES,
     ALL_CLEAR,
     CONDITIONS,
     RULES,
@@ -13,8 +13,10 @@ from reports.recommendations import (
     _placeholders,
     recommend,
 )
-from reports.report import HORIZONS, AlignmentRow
-from sponsors.facts import Finding
+from reports.report import AlignmentRow
+from sponsors.rules.alert_codes import ALERT_CODES
+from sponsors.rules.config import RulesConfig
+from sponsors.rules.facts import Finding
 
 CTX = RecommendationContext(
     account_name="Acme Corp", tier="enterprise", primary_name="Jane Roe",
@@ -32,7 +34,7 @@ def flat(recs):
 
 def test_every_rule_key_is_known_and_every_template_formats():
     known = set(ALERT_CODES) | set(CONDITIONS) | {ALL_CLEAR}
-    values = _placeholders(CTX)
+    values = _placeholders(CTX, RulesConfig())
     for rule in RULES:
         assert rule.when in known, rule
         assert rule.horizon in HORIZONS

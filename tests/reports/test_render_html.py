@@ -36,8 +36,10 @@ def test_the_printable_page_includes_the_body_with_print_css(rich_report):
         assert title in body
 
 
-def test_it_shows_alerts_and_empty_states(rich_report, empty_report):
-    assert "sponsor_departed" in to_html(rich_report, full_page=False)
+def test_it_shows_alerts_by_their_title_and_empty_states(rich_report, empty_report):
+    html = to_html(rich_report, full_page=False)
+    assert "Sponsor departed" in html          # the alert's human title ...
+    assert "sponsor_departed" not in html      # ... never its raw code
     body = to_html(empty_report, full_page=False)
     for key in ("sponsors", "primary", "timeline", "calendar", "alignment"):
         assert EMPTY[key] in body

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from sponsors.cadence import Touchpoint, cadence_status, next_touchpoints
-from sponsors.scoring import ScoringConfig
+from sponsors.rules.cadence import Touchpoint, cadence_status, next_touchpoints
+from sponsors.rules.config import ScoringConfig
 
 AS_OF = date(2025, 6, 30)
 CONFIG = ScoringConfig()

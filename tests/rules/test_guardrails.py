@@ -8,12 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sponsors.facts import (
+from accounts.vocabulary import (
     CONTACT_ROLES,
     ENGAGEMENT_LEVELS,
     ORG_CHANGE_KINDS,
     SEVERITIES,
     TIERS,
+    lower_severity,
+    severity_rank,
+)
+from sponsors.rules.config import ConfigError, GuardrailConfig, RulesConfig
+from sponsors.rules.facts import (
     AccountEngagement,
     AccountFacts,
     CadenceStatus,
@@ -22,22 +27,15 @@ from sponsors.facts import (
     OrgChangeFact,
     ScoreBreakdown,
 )
-from sponsors.guardrails import (
-    DEFAULT_CONFIG,
-    ORG_CHANGE_SEVERITY,
-    GuardrailConfig,
-    PlannedOutreach,
+from sponsors.rules.guardrails import ORG_CHANGE_SEVERITY, evaluate_account, sort_findings
+
+DEFAULT_CONFIG = GuardrailConfig()
+from sponsors.rules.outreach import PlannedOutreach, check_touchpoint, conflict_message, outreach_conflicts
+from sponsors.rules.triage import (
     change_fingerprint,
-    check_touchpoint,
-    conflict_message,
-    evaluate_account,
     is_trivial_company_rename,
     is_trivial_title_change,
-    lower_severity,
     needs_confirmation,
-    outreach_conflicts,
-    severity_rank,
-    sort_findings,
 )
 
 AS_OF = date(2025, 6, 30)
@@ -53,7 +51,7 @@ def days_ago(n: int) -> date:
 def test_it_has_the_documented_defaults():
     c = GuardrailConfig()
     assert c.enterprise_no_contact_days == 90
-    assert dict(c.cadence_days) == {"enterprise": 30, "mid_market": 91, "smb": 182}
+    assert dict(RulesConfig().scoring.cadence_days) == {"enterprise": 30, "mid_market": 91, "smb": 182}
     assert (c.score_drop_points, c.score_drop_days) == (15, 30)
     assert c.org_change_window_days == 90
     assert c.low_confidence_threshold == 0.7
@@ -62,10 +60,17 @@ def test_it_has_the_documented_defaults():
 
 
 def test_it_overrides_from_a_settings_mapping():
-    c = GuardrailConfig.from_mapping({"outreach_conflict_days": 10, "cadence_days": {"smb": 120}})
+    c = GuardrailConfig.from_mapping({"outreach_conflict_days": 10})
     assert c.outreach_conflict_days == 10
-    assert dict(c.cadence_days) == {"enterprise": 30, "mid_market": 91, "smb": 120}
     assert c.enterprise_no_contact_days == 90
+
+
+def test_the_cadence_is_set_once_in_the_scoring_section():
+    # It used to be in both sections: overriding one made the portfolio and the alerts disagree.
+    with pytest.raises(ConfigError, match="EXEC_SPONSOR_GUARDRAILS: unknown key 'cadence_days'"):
+        GuardrailConfig.from_mapping({"cadence_days": {"smb": 120}})
+    rules = RulesConfig.build(scoring={"cadence_days": {"smb": 120}})
+    assert rules.cadence_days("smb") == 120 and rules.cadence_days("enterprise") == 30
 
 
 def test_it_accepts_an_empty_or_missing_mapping():
@@ -80,7 +85,7 @@ def test_it_names_an_unknown_setting():
 
 def test_it_names_an_unknown_tier_in_the_cadence():
     with pytest.raises(ValueError, match="strategic"):
-        GuardrailConfig.from_mapping({"cadence_days": {"strategic": 14}})
+        RulesConfig.build(scoring={"cadence_days": {"strategic": 14}})
 
 
 def test_it_rejects_negative_thresholds():
@@ -90,7 +95,7 @@ def test_it_rejects_negative_thresholds():
 
 def test_its_cadence_cannot_be_mutated():
     with pytest.raises(TypeError):
-        DEFAULT_CONFIG.cadence_days["smb"] = 1
+        RulesConfig().scoring.cadence_days["smb"] = 1
 
 
 # --- severities -------------------------------------------------------------------------
@@ -341,7 +346,7 @@ def test_it_applies_the_90_day_rule_to_enterprise_only(tier):
 
 
 def test_it_reads_the_90_day_limit_from_the_config():
-    config = GuardrailConfig.from_mapping({"enterprise_no_contact_days": 60})
+    config = RulesConfig.build(guardrails={"enterprise_no_contact_days": 60})
     assert one(evaluate(account(last_touch=61), config=config), "no_exec_contact_90d")
     assert having(evaluate(account(last_touch=60), config=config), "no_exec_contact_90d") == []
 
@@ -388,7 +393,7 @@ def test_it_flags_a_never_touched_account_as_high(tier):
 
 
 def test_it_reads_the_cadence_from_the_config():
-    config = GuardrailConfig.from_mapping({"cadence_days": {"smb": 100}})
+    config = RulesConfig.build(scoring={"cadence_days": {"smb": 100}})
     assert one(evaluate(account(tier="smb", last_touch=101), config=config), "cadence_overdue")
 
 

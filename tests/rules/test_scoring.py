@@ -7,17 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sponsors.facts import (
-    RISK_BY_LEVEL,
-    AccountFacts,
-    AlignmentFact,
-    ContactFact,
-    GoalFact,
-    InteractionFact,
-    SponsorActivity,
-)
-from sponsors.scoring import (
-    ScoringConfig,
+from accounts.vocabulary import RISK_BY_LEVEL
+from sponsors.rules.config import ScoringConfig
+from sponsors.rules.facts import AccountFacts, AlignmentFact, ContactFact, GoalFact, InteractionFact, SponsorActivity
+from sponsors.rules.scoring import (
     account_qbr_counts,
     activity_from_interactions,
     last_exec_touch,
@@ -491,7 +484,7 @@ def test_property_account_score_is_within_0_and_100(facts):
 
 
 def _departure_facts(state, today=date(2026, 11, 26)):
-    from sponsors.facts import OrgChangeFact
+    from sponsors.rules.facts import OrgChangeFact
 
     primary = ContactFact(id="p", name="Pat Primary", roles=("executive_sponsor", "c_level"), sponsor="primary")
     backup = ContactFact(id="b", name="Bo Backup", roles=("vp",), sponsor="backup")

@@ -27,21 +27,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.cli import as_of_date
-from accounts.crm.demo import (
-    EXEC_TITLES,
-    FIRST,
-    GOALS,
-    INITIATIVES,
-    LAST,
-    OTHER_TITLES,
-    PRIORITIES,
-    TOPICS,
-    _pick,
-)
 from accounts.models import Account
 from sponsors import signals
-from sponsors.engagement import recompute_scores
+from sponsors.crm.demo import EXEC_TITLES, FIRST, GOALS, INITIATIVES, LAST, OTHER_TITLES, PRIORITIES, TOPICS, _pick
 from sponsors.models import Contact, Interaction, InteractionParticipant, ScoreSnapshot
+from sponsors.services.scores import recompute_scores
 
 SOURCE = "bench"
 CHUNK_ACCOUNTS = 500

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts.cli import as_of_date, resolve_account
-from sponsors.alerts import evaluate_accounts
+from sponsors.services.alerts import evaluate_accounts
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts.cli import as_of_date, resolve_account
-from sponsors.engagement import recompute_scores
-from sponsors.facts import ENGAGEMENT_LEVELS
+from accounts.vocabulary import ENGAGEMENT_LEVELS
+from sponsors.services.scores import recompute_scores
 
 
 def level_line(counter) -> str:

@@ -1,7 +1,7 @@
 """Plain data the rules work on: facts in, breakdowns and findings out.
 
-Nothing here touches the ORM or the clock.  The database side (selectors, bulk
-aggregates) builds these records; the rules in ``scoring``, ``cadence`` and
+Nothing here touches the ORM or the clock; the words they use are ``accounts.vocabulary``.
+The database side (selectors, bulk aggregates) builds these records; the rules in ``scoring``, ``cadence`` and
 ``guardrails`` are pure functions of them plus an ``as_of`` date; reports and
 alerts consume what the rules return.  Tests build these by hand.
 """
@@ -11,50 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-# --- vocabulary (the snapshot format's enums) ---------------------------------
-
-TIERS = ("enterprise", "mid_market", "smb")
-TIER_LABELS = {"enterprise": "Enterprise", "mid_market": "Mid-Market", "smb": "SMB"}
-
-CONTACT_ROLES = ("executive_sponsor", "c_level", "vp", "director", "other")
-EXECUTIVE_ROLES = frozenset({"executive_sponsor", "c_level", "vp"})
-SPONSOR_ROLES = ("primary", "backup")
-CONTACT_STATUSES = ("active", "departed")
-
-INTERACTION_TYPES = (
-    "one_on_one", "qbr", "exec_dinner", "strategic_checkin", "business_review",
-    "call", "email", "event", "referral", "advocacy", "other",
-)
-# Types that count as an executive meeting when direction == "meeting".
-MEETING_TYPES = frozenset(
-    {"one_on_one", "qbr", "exec_dinner", "strategic_checkin", "business_review", "call", "event"}
-)
-ADVOCACY_TYPES = frozenset({"referral", "advocacy"})
-DIRECTIONS = ("meeting", "outbound", "inbound")
-PURPOSES = ("strategic", "operational")
-
-ORG_CHANGE_KINDS = (
-    "departure", "promotion", "role_change", "new_executive", "reorg", "acquisition", "layoffs",
-)
-ORG_CHANGE_SOURCES = ("linkedin", "news", "crm", "manual", "webhook")
-
-ENGAGEMENT_LEVELS = ("Champion", "Engaged", "Passive", "Disengaged", "Unknown")
-RISK_BY_LEVEL = {
-    "Champion": "Low", "Engaged": "Low", "Passive": "Medium",
-    "Disengaged": "High", "Unknown": "Critical",
-}
-
-SEVERITIES = ("low", "medium", "high", "critical")
-
-
-def _day(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def is_executive(roles) -> bool:
-    """An executive is a contact with ``executive_sponsor``, ``c_level`` or ``vp``."""
-    return bool(EXECUTIVE_ROLES.intersection(roles or ()))
-
+from accounts.vocabulary import SPONSOR_ROLES, as_date, is_executive
 
 # --- facts (input) -------------------------------------------------------------
 
@@ -180,19 +137,31 @@ class AccountFacts:
         for change in self.org_changes:
             if change.kind != "departure" or change.state != "confirmed" or change.contact_id is None:
                 continue
-            day = change.occurred_on.date() if isinstance(change.occurred_on, datetime) else change.occurred_on
+            day = as_date(change.occurred_on)
             if day > as_of:
                 continue
             known = latest.get(change.contact_id)
-            if known is None or day > _day(known.occurred_on):
+            if known is None or day > as_date(known.occurred_on):
                 latest[change.contact_id] = change
         return latest
 
+    def departures(self, as_of: date) -> dict:
+        """THE rule of who has left by ``as_of``: contact id -> the day they left, or None when only the
+        CRM's status says so.  A contact has left when its status is ``departed`` or a confirmed
+        ``departure`` org change dated on or before ``as_of`` names it (the news or a CSM may know before
+        the CRM).  Scoring, guardrails, metrics and the report all ask this."""
+        gone: dict = {c.id: None for c in self.contacts if not c.is_active}
+        for contact_id, change in self.confirmed_departures(as_of).items():
+            gone[contact_id] = as_date(change.occurred_on)
+        return gone
+
+    def departed_ids(self, as_of: date) -> set:
+        """The ids of :meth:`departures`."""
+        return set(self.departures(as_of))
+
     def with_confirmed_departures(self, as_of: date) -> AccountFacts:
-        """These facts with every contact named by a confirmed departure marked departed: a departure
-        that LinkedIn or the news reported, and a CSM or the confidence confirmed, counts before the
-        CRM's status catches up."""
-        gone = self.confirmed_departures(as_of)
+        """These facts with every contact who has left by ``as_of`` (:meth:`departures`) marked departed."""
+        gone = self.departures(as_of)
         if not any(c.id in gone and c.is_active for c in self.contacts):
             return self
         return replace(self, contacts=tuple(
@@ -268,10 +237,13 @@ class AccountEngagement:
 class Finding:
     """One guardrail finding; becomes (or keeps open) one Alert."""
 
-    code: str                           # the stable alert codes of DESIGN.md
-    severity: str                       # SEVERITIES
+    code: str                           # a code of the registry (sponsors/rules/alert_codes.py)
+    severity: str                       # vocabulary.SEVERITIES
     message: str                        # one line for humans
     subject: str = ""                   # dedupe subject within (account, code): e.g. "contact:12"
     contact_id: int | str | None = None
     escalate: bool = False              # send the escalation e-mail at once
     details: dict = field(default_factory=dict)
+    due_on: date | None = None          # when a response is due (escalations); fixed when the alert opens
+    org_change_id: int | str | None = None     # the org change it is about, if any
+    interaction_id: int | str | None = None    # the interaction it is about, if any

@@ -2,7 +2,7 @@
 
 * Guardrail 4 — executives are never contacted for operational issues: planning or logging an
   outbound (or meeting) ``operational`` touchpoint with an executive raises a ``ValidationError``
-  on the ``purpose`` field with ``guardrails.check_touchpoint``'s message.
+  on the ``purpose`` field with ``rules.outreach.check_touchpoint``'s message.
 * Guardrail 5 — executive outreach is coordinated: planning a touchpoint with an executive writes
   a ``touchpoint_planned`` e-mail to the account team (outbox, dedupe key
   ``touchpoint:<pk>:planned``), and outreach to the same executive planned by someone else within
@@ -18,10 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import guardrails
-from .facts import DIRECTIONS, INTERACTION_TYPES, PURPOSES
-from .models import Contact, Interaction, InteractionParticipant, PlannedTouchpoint
-from .notify import account_team_recipients, outbox_email
+from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
+
+from ..config import rules_config
+from ..models import Contact, Interaction, InteractionParticipant, PlannedTouchpoint
+from ..outbox.email import outbox_email, queue_outbox
+from ..outbox.recipients import account_team_recipients
+from ..rules import outreach
 
 PLANNED_EMAIL = "touchpoint_planned"
 
@@ -31,7 +34,7 @@ class OutreachConflict:
     contact_id: int
     contact_name: str
     message: str
-    others: tuple = field(default_factory=tuple)       # guardrails.PlannedOutreach
+    others: tuple = field(default_factory=tuple)       # outreach.PlannedOutreach
 
     def as_dict(self) -> dict:
         return {"contact_id": self.contact_id, "contact_name": self.contact_name, "message": self.message,
@@ -62,7 +65,7 @@ def _refuse_operational(account, contacts, *, direction, purpose):
              .order_by("name").first())
     route_name = f"{route.name} ({route.title})" if route and route.title else (route.name if route else None)
     for contact in contacts:
-        refusal = guardrails.check_touchpoint(contact=contact.as_fact(), direction=direction, purpose=purpose,
+        refusal = outreach.check_touchpoint(contact=contact.as_fact(), direction=direction, purpose=purpose,
                                               operational_contact=route_name)
         if refusal:
             raise ValidationError({"purpose": refusal})
@@ -78,9 +81,7 @@ def _planner(by) -> str:
 
 def outreach_conflicts_for(touchpoint: PlannedTouchpoint, executives, *, config=None) -> list[OutreachConflict]:
     """Other planners' outreach to these executives within the conflict window (one query)."""
-    from .alerts import guardrail_config
-
-    config = config or guardrail_config()
+    config = config or rules_config().guardrails
     if not executives:
         return []
     window = timedelta(days=config.outreach_conflict_days)
@@ -92,17 +93,17 @@ def outreach_conflicts_for(touchpoint: PlannedTouchpoint, executives, *, config=
             .exclude(plannedtouchpoint_id=touchpoint.pk)
             .values_list("plannedtouchpoint_id", "contact_id", "plannedtouchpoint__planned_by__email",
                          "plannedtouchpoint__planned_on"))
-    existing = [guardrails.PlannedOutreach(id=tp, contact_id=cid, planner=email or "", planned_on=on)
+    existing = [outreach.PlannedOutreach(id=tp, contact_id=cid, planner=email or "", planned_on=on)
                 for tp, cid, email, on in rows]
     out = []
     for contact in executives:
-        new = guardrails.PlannedOutreach(id=touchpoint.pk, contact_id=contact.pk,
+        new = outreach.PlannedOutreach(id=touchpoint.pk, contact_id=contact.pk,
                                          planner=_planner(touchpoint.planned_by), planned_on=touchpoint.planned_on)
-        found = guardrails.outreach_conflicts(new, existing, config=config)
+        found = outreach.outreach_conflicts(new, existing, config=config)
         if found:
             out.append(OutreachConflict(
                 contact_id=contact.pk, contact_name=contact.name, others=tuple(found),
-                message=guardrails.conflict_message(new, found, contact_name=contact.name, config=config)))
+                message=outreach.conflict_message(new, found, contact_name=contact.name, config=config)))
     return out
 
 
@@ -133,8 +134,6 @@ def touchpoint_plan(*, account, contacts, planned_on: date, type: str, direction
 
 def _notify_team(touchpoint, executives, conflicts, *, by):
     """The account team hears of planned executive outreach (not the planner themself)."""
-    from .alerts import queue_outbox
-
     planner = _planner(by).casefold()
     team = [p for p in account_team_recipients([touchpoint.account_id]).get(touchpoint.account_id, [])
             if p.email.casefold() != planner]

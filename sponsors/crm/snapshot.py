@@ -21,7 +21,7 @@ import fastjsonschema
 import jsonschema
 import orjson
 
-from sponsors.facts import DIRECTIONS, INTERACTION_TYPES, PURPOSES
+from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
 
 FORMAT = "exec-sponsor-snapshot/1"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "snapshot-v1.schema.json"

@@ -12,23 +12,19 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import orjson
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Greatest, Least, TruncDate
 from django.utils import timezone
 
 from accounts.models import Account, Goal, StrategicAlignment
+from accounts.vocabulary import ADVOCACY_TYPES, MEETING_TYPES
 
-from . import facts as f
-from .models import Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
-from .scoring import ScoringConfig, window_start
-
-SCORE_DROP_DAYS = 30
-
-
-def scoring_config() -> ScoringConfig:
-    return ScoringConfig.from_mapping(getattr(settings, "EXEC_SPONSOR_SCORING", {}) or {})
+from ..config import rules_config
+from ..models import Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
+from ..rules import facts as f
+from ..rules.config import RulesConfig
+from ..rules.scoring import window_start
 
 
 def start_of_day(day: date) -> datetime:
@@ -57,18 +53,19 @@ def _fetch(qs):
         return cursor.fetchall(), True
 
 
-def load_account_facts(account_ids=None, *, as_of: date, config: ScoringConfig | None = None,
+def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | None = None,
                        scoring_only: bool = False) -> dict:
     """``{account_id: AccountFacts}`` for ``account_ids`` (all accounts when None) as of ``as_of``.
 
     ``scoring_only=True`` reads just what ``score_account`` uses, for the bulk recompute: the
     contacts it scores (executives and named sponsors) and their activity; no org changes,
     operational contacts or earlier scores (the guardrails' facts)."""
-    config = config or scoring_config()
+    config = config or rules_config()
     return _load(account_ids, as_of=as_of, config=config, scoring_only=scoring_only)
 
 
-def _load(account_ids, *, as_of: date, config: ScoringConfig, scoring_only: bool) -> dict:
+def _load(account_ids, *, as_of: date, config: RulesConfig, scoring_only: bool) -> dict:
+    guardrails, config = config.guardrails, config.scoring
     end = start_of_day(as_of + timedelta(days=1))              # exclusive: nothing after as_of counts
     start = start_of_day(window_start(as_of, config))          # inclusive window start
     accounts = Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=list(account_ids))
@@ -118,12 +115,12 @@ def _load(account_ids, *, as_of: date, config: ScoringConfig, scoring_only: bool
         .values("contact_id")
         .annotate(
             meetings=Count("pk", filter=in_window & Q(interaction__direction="meeting",
-                                                      interaction__type__in=sorted(f.MEETING_TYPES))),
+                                                      interaction__type__in=sorted(MEETING_TYPES))),
             outbound=Count("pk", filter=in_window & outbound),
             answered=Count("pk", filter=in_window & replied),
             reply_total=Sum(capped_delay, filter=in_window & replied),
             qbrs=Count("pk", filter=in_window & review),
-            advocacy=Count("pk", filter=in_window & Q(interaction__type__in=sorted(f.ADVOCACY_TYPES))),
+            advocacy=Count("pk", filter=in_window & Q(interaction__type__in=sorted(ADVOCACY_TYPES))),
             last_occurred=TruncDate(Max("interaction__occurred_at")),
             last_reply=TruncDate(Max("interaction__responded_at", filter=replied)),
             last_met=TruncDate(Max("interaction__occurred_at",
@@ -178,15 +175,16 @@ def _load(account_ids, *, as_of: date, config: ScoringConfig, scoring_only: bool
         for r in (InteractionParticipant.objects
                   .filter(contact__is_executive=True, interaction__direction="outbound",
                           interaction__purpose="operational", interaction__occurred_at__lt=end,
-                          interaction__occurred_at__gte=start_of_day(as_of - timedelta(days=365)),
+                          interaction__occurred_at__gte=start_of_day(
+                              as_of - timedelta(days=guardrails.operational_lookback_days)),
                           **({} if account_ids is None else {"interaction__account_id__in": list(account_ids)}))
                   .values_list("interaction__account_id", "interaction_id", "contact_id", "interaction__occurred_at")
                   .order_by("interaction__occurred_at")):
             operational[r[0]].append((r[1], r[2], local_date(r[3])))
 
-        # 8. scores 30 days before, for "fell 15 points in 30 days"
+        # 8. scores score_drop_days (30) before, for "fell 15 points in 30 days"
         for r in ScoreSnapshot.objects.filter(scope, contact__isnull=False,
-                                              as_of=as_of - timedelta(days=SCORE_DROP_DAYS)).values(
+                                              as_of=as_of - timedelta(days=guardrails.score_drop_days)).values(
                 "account_id", "contact_id", "score"):
             previous[r["account_id"]][r["contact_id"]] = r["score"]
 

@@ -17,9 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.cli import as_of_date
-from accounts.crm import snapshot as snapshot_module
-from accounts.crm.demo import demo_snapshot
-from accounts.crm.sync import sync_accounts
+from sponsors.crm import snapshot as snapshot_module
+from sponsors.crm.demo import demo_snapshot
+from sponsors.crm.sync import sync_accounts
 
 
 class Rollback(Exception):

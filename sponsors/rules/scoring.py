@@ -29,17 +29,15 @@ window; Engaged >= 60; Passive >= 30.  Risk follows ``facts.RISK_BY_LEVEL``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 from functools import lru_cache
-from types import MappingProxyType
 
+from accounts.vocabulary import ADVOCACY_TYPES, FACTOR_LABELS, MEETING_TYPES, RISK_BY_LEVEL, TIERS, as_date
+
+from .cadence import cadence_status
+from .config import MAX_FACTOR, ScoringConfig
 from .facts import (
-    ADVOCACY_TYPES,
-    MEETING_TYPES,
-    RISK_BY_LEVEL,
-    TIERS,
     AccountEngagement,
     AccountFacts,
     AlignmentFact,
@@ -50,134 +48,6 @@ from .facts import (
     ScoreBreakdown,
     SponsorActivity,
 )
-
-MAX_FACTOR = 25
-
-FACTOR_LABELS = {
-    "meeting_frequency": "Meeting Frequency",
-    "responsiveness": "Responsiveness",
-    "qbr_attendance": "QBR Attendance",
-    "strategic_alignment": "Strategic Alignment",
-}
-
-
-def _frozen(mapping: Mapping) -> Mapping:
-    return MappingProxyType(dict(mapping))
-
-
-# --- configuration ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ScoringConfig:
-    """Every threshold, target and weight of the scoring and cadence rules.
-
-    Defaults are those of DESIGN.md ("Default scoring").  Mapping-valued fields are
-    read-only; ``from_mapping`` merges partial overrides into them.
-    """
-
-    # Scoring window: the trailing ``window_days`` calendar days ending at as_of (inclusive).
-    window_days: int = 365
-    # Executive meetings per window that earn the full 25 Meeting Frequency points.
-    meeting_targets: Mapping[str, int] = field(
-        default_factory=lambda: _frozen({"enterprise": 12, "mid_market": 4, "smb": 2}))
-    # A reply delay counts at most this many days; an unanswered outbound counts as exactly this.
-    reply_cap_days: float = 14.0
-    # Averaging this many days or less earns the full 25 Responsiveness points.
-    reply_grace_days: float = 1.0
-    # Responsiveness points when we sent no outreach in the window (nothing to answer).
-    no_outreach_points: int = 12
-    # Level bands on the 0..100 total.
-    champion_band: int = 80
-    engaged_band: int = 60
-    passive_band: int = 30
-    # More than this many days without direct contact (meeting, inbound, reply) -> Disengaged.
-    no_direct_contact_days: int = 180
-    # Tier cadence: maximum days between executive touchpoints.
-    cadence_days: Mapping[str, int] = field(
-        default_factory=lambda: _frozen({"enterprise": 30, "mid_market": 91, "smb": 182}))
-    # Business-review rhythm: QBR quarterly for enterprise / mid-market, semi-annual review for SMB.
-    review_days: Mapping[str, int] = field(
-        default_factory=lambda: _frozen({"enterprise": 91, "mid_market": 91, "smb": 182}))
-    # Meeting types that count as an account's QBR (SMB holds semi-annual business reviews).
-    review_types: frozenset[str] = frozenset({"qbr", "business_review"})
-    # Strategic alignment: credit per initiative<->priority alignment rating ...
-    alignment_values: Mapping[str, float] = field(
-        default_factory=lambda: _frozen({"high": 1.0, "medium": 0.5, "low": 0.0}))
-    # ... credit per goal status (unknown status -> the goal's progress, if any) ...
-    goal_status_values: Mapping[str, float] = field(
-        default_factory=lambda: _frozen({"done": 1.0, "on_track": 1.0, "at_risk": 0.5, "off_track": 0.0}))
-    # ... and the weight of each part (renormalised over the parts that have data).
-    alignment_weights: Mapping[str, float] = field(
-        default_factory=lambda: _frozen({"initiatives": 0.5, "goals": 0.3, "priorities": 0.2}))
-    # Account overall: weight of the active primary sponsor against the mean of the other
-    # active executives (used only when both exist).
-    primary_weight: float = 0.5
-
-    def __post_init__(self):
-        for name in ("meeting_targets", "cadence_days", "review_days", "alignment_values",
-                     "goal_status_values", "alignment_weights"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
-        object.__setattr__(self, "review_types", frozenset(self.review_types))
-        for name in ("meeting_targets", "cadence_days", "review_days"):
-            mapping = getattr(self, name)
-            missing = [t for t in TIERS if t not in mapping]
-            if missing:
-                raise ValueError(f"{name}: missing tier(s) {', '.join(missing)}")
-            if any(v <= 0 for v in mapping.values()):
-                raise ValueError(f"{name}: values must be positive")
-        if self.window_days <= 0:
-            raise ValueError("window_days must be positive")
-        if not 0 <= self.reply_grace_days < self.reply_cap_days:
-            raise ValueError("need 0 <= reply_grace_days < reply_cap_days")
-        if not 0 <= self.no_outreach_points <= MAX_FACTOR:
-            raise ValueError(f"no_outreach_points must be within 0..{MAX_FACTOR}")
-        if not 0 <= self.passive_band <= self.engaged_band <= self.champion_band <= 100:
-            raise ValueError("need 0 <= passive_band <= engaged_band <= champion_band <= 100")
-        if self.no_direct_contact_days <= 0:
-            raise ValueError("no_direct_contact_days must be positive")
-        if not 0 <= self.primary_weight <= 1:
-            raise ValueError("primary_weight must be within 0..1")
-        for key in self.alignment_weights:
-            if key not in ("initiatives", "goals", "priorities"):
-                raise ValueError(f"alignment_weights: unknown key {key!r}")
-        if any(v < 0 for v in self.alignment_weights.values()):
-            raise ValueError("alignment_weights must not be negative")
-
-    def __hash__(self):
-        # Hashable (usable as a cache key) although some fields are read-only mappings.
-        return hash(tuple(
-            tuple(sorted(v.items())) if isinstance(v, Mapping) else v
-            for v in (getattr(self, f.name) for f in fields(self))
-        ))
-
-    @classmethod
-    def from_mapping(cls, d: Mapping | None) -> ScoringConfig:
-        """Build a config from a settings dict (``settings.EXEC_SPONSOR_SCORING``).
-
-        Keys are the field names, case-insensitive (``WINDOW_DAYS`` or ``window_days``).
-        Mapping-valued fields merge into the defaults, so ``{"meeting_targets":
-        {"smb": 3}}`` changes only SMB.  An unknown key raises ``ValueError`` naming it.
-        """
-        defaults = cls()
-        known = {f.name for f in fields(cls)}
-        changes = {}
-        for raw_key, value in (d or {}).items():
-            key = str(raw_key).lower()
-            if key not in known:
-                raise ValueError(f"EXEC_SPONSOR_SCORING: unknown key {raw_key!r}")
-            current = getattr(defaults, key)
-            if isinstance(current, Mapping):
-                if not isinstance(value, Mapping):
-                    raise TypeError(f"EXEC_SPONSOR_SCORING: {raw_key!r} must be a mapping")
-                unknown = [k for k in value if k not in current and key != "goal_status_values"]
-                if unknown:
-                    raise ValueError(f"EXEC_SPONSOR_SCORING: unknown key {unknown[0]!r} in {raw_key!r}")
-                value = {**current, **value}
-            elif isinstance(current, frozenset):
-                value = frozenset(value)
-            changes[key] = value
-        return replace(defaults, **changes)
-
 
 DEFAULT_CONFIG = ScoringConfig()
 
@@ -206,17 +76,11 @@ def window_start(as_of: date, config: ScoringConfig = DEFAULT_CONFIG) -> date:
     return as_of - timedelta(days=config.window_days - 1)
 
 
-def _day(dt: datetime | date) -> date:
-    # Interactions are compared by calendar date; callers convert aware datetimes to the
-    # configured time zone first (as the SQL path does with AT TIME ZONE).
-    return dt.date() if isinstance(dt, datetime) else dt
-
-
 def _reply_day(i: InteractionFact, as_of: date) -> date | None:
     """Date of the contact's reply to an outbound, if it happened on or before as_of."""
     if i.direction != "outbound" or i.responded_at is None:
         return None
-    day = _day(i.responded_at)
+    day = as_date(i.responded_at)
     return day if day <= as_of else None
 
 
@@ -266,7 +130,7 @@ def activity_from_interactions(
     for i in interactions:
         if contact_id not in i.contact_ids:
             continue
-        day = _day(i.occurred_at)
+        day = as_date(i.occurred_at)
         if day > as_of:
             continue
         reply_day = _reply_day(i, as_of)
@@ -312,7 +176,7 @@ def account_qbr_counts(
     execs = set(executive_ids)
     held = with_exec = 0
     for i in interactions:
-        if _is_review(i, config) and start <= _day(i.occurred_at) <= as_of:
+        if _is_review(i, config) and start <= as_date(i.occurred_at) <= as_of:
             held += 1
             if execs.intersection(i.contact_ids):
                 with_exec += 1
@@ -331,7 +195,7 @@ def last_exec_touch(interactions: Iterable[InteractionFact], executive_ids, *, a
     for i in interactions:
         if not execs.intersection(i.contact_ids):
             continue
-        day = _day(i.occurred_at)
+        day = as_date(i.occurred_at)
         if day > as_of:
             continue
         reply_day = _reply_day(i, as_of)
@@ -591,9 +455,6 @@ def score_account(
     scored contact has data; otherwise the score bands, where Champion additionally
     requires the primary sponsor's own level to be Champion (else Engaged).
     """
-    # Imported here: sponsors.cadence imports ScoringConfig from this module.
-    from .cadence import cadence_status
-
     # A confirmed departure (LinkedIn, news, a webhook) counts before the CRM's status catches up.
     facts = facts.with_confirmed_departures(as_of)
     rank = {"primary": 0, "backup": 1}

@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .facts import TIER_LABELS, TIERS, CadenceStatus
-from .scoring import DEFAULT_CONFIG, ScoringConfig
+from accounts.vocabulary import TIER_LABELS, TIERS
+
+from .config import ScoringConfig
+from .facts import CadenceStatus
+
+DEFAULT_CONFIG = ScoringConfig()
 
 # The executive touchpoint the cadence calls for between reviews, per tier.
 CHECKIN_EVENT = {"enterprise": "one_on_one", "mid_market": "strategic_checkin", "smb": "strategic_checkin"}

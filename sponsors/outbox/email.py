@@ -19,17 +19,13 @@ Templates (healthchecks style): ``templates/emails/<name>-subject.txt``, ``<name
 ``<name>-body.html``.  Names coming from CRM data are stripped of CR/LF before they reach a header
 and addresses are formatted with ``email.utils.formataddr``.
 
-Recipients of a sponsor departure: the account's CSM(s) (account team members with role ``csm``,
-and the account owner), the rest of the account team, and their manager(s) (team members with role
-``manager`` plus the managers of every Team a CSM of the account belongs to).  Users who are
-inactive because they were imported from the CRM and not yet invited *do* get the e-mail: they are
-real colleagues named by the CRM, and an escalation must not wait for an invitation.
+Who receives what: ``sponsors/outbox/recipients.py``.
 """
 
 from __future__ import annotations
 
+import random
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr, make_msgid
@@ -40,28 +36,25 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import Account, AccountTeamMember, Team
-
-from .models import OutboundEmail
-
-# Defaults; settings EXEC_SPONSOR_EMAIL = {"lease_seconds": ..., "max_attempts": ..., "domain": ...}.
-SEND_LEASE_SECONDS = 600        # a claim older than this belongs to a dead worker
-MAX_ATTEMPTS = 5                # claims before a row is given up as failed
-ROLE_ORDER = {"csm": 0, "manager": 1, "account_executive": 2, "executive_sponsor_internal": 3, "other": 4}
+from ..config import rules_config
+from ..models import OutboundEmail
+from ..queue import SEND_OUTBOX_EMAIL, queue_on_commit
 
 
-def email_settings() -> dict:
-    d = dict(getattr(settings, "EXEC_SPONSOR_EMAIL", {}) or {})
-    return {
-        "lease_seconds": int(d.get("lease_seconds", SEND_LEASE_SECONDS)),
-        "max_attempts": int(d.get("max_attempts", MAX_ATTEMPTS)),
-        "domain": d.get("domain") or _from_domain(),
-    }
-
-
-def _from_domain() -> str:
+def message_id_domain() -> str:
+    """``OutboxConfig.domain``, else the domain of ``DEFAULT_FROM_EMAIL``."""
+    domain = rules_config().outbox.domain
+    if domain:
+        return domain
     addr = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
     return addr.rpartition("@")[2] or "localhost"
+
+
+def retry_countdown(retries: int, conf) -> int:
+    """Seconds before the next attempt: ``retry_backoff_seconds`` doubling per retry, capped at
+    ``retry_backoff_max_seconds``, jittered (a random share of it, as Celery's ``retry_jitter``)."""
+    ceiling = min(conf.retry_backoff_max_seconds, conf.retry_backoff_seconds * (2 ** retries))
+    return random.randint(0, max(0, int(ceiling)))
 
 
 # --- headers ----------------------------------------------------------------------------------
@@ -112,7 +105,7 @@ def _message(to, subject, text, html, message_id) -> EmailMultiAlternatives:
 
 
 def new_message_id() -> str:
-    return make_msgid(idstring="exec-sponsor", domain=email_settings()["domain"])
+    return make_msgid(idstring="exec-sponsor", domain=message_id_domain())
 
 
 def outbox_email(*, name: str, dedupe_key: str, to: list[str], ctx: dict, alert=None, account=None) -> OutboundEmail:
@@ -124,64 +117,10 @@ def outbox_email(*, name: str, dedupe_key: str, to: list[str], ctx: dict, alert=
     )
 
 
-# --- recipients --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recipient:
-    name: str
-    email: str
-    role: str                # "csm" | "manager" | "account_executive" | ... (on this account)
-
-    @property
-    def formatted(self) -> str:
-        return address(self.name, self.email)
-
-
-def _person_name(user) -> str:
-    return (f"{user.first_name} {user.last_name}".strip() or user.email)
-
-
-def account_team_recipients(account_ids) -> dict:
-    """``{account_id: [Recipient]}``: account team (+ owner as CSM) and the managers of the CSMs'
-    Teams; CSMs first, then managers, then the rest; each address once.  Three queries in all."""
-    account_ids = list(account_ids)
-    found = defaultdict(list)
-    if not account_ids:
-        return {}
-    members = (AccountTeamMember.objects.filter(account_id__in=account_ids)
-               .select_related("user").order_by("account_id", "pk"))
-    for m in members:
-        found[m.account_id].append((m.role, m.user))
-    for account_id, owner in ((a.pk, a.owner) for a in Account.objects.filter(pk__in=account_ids,
-                                                                              owner__isnull=False)
-                              .select_related("owner")):
-        found[account_id].append(("csm", owner))
-    csm_ids = {u.pk for people in found.values() for role, u in people if role == "csm"}
-    managers_of = defaultdict(list)  # csm user id -> [manager users]
-    if csm_ids:
-        through = Team.members.through.objects.filter(user_id__in=csm_ids).values_list("user_id", "team_id")
-        team_of = defaultdict(set)
-        for user_id, team_id in through:
-            team_of[team_id].add(user_id)
-        for team in Team.objects.filter(pk__in=list(team_of)).prefetch_related("managers"):
-            for user_id in team_of[team.pk]:
-                managers_of[user_id].extend(team.managers.all())
-    out = {}
-    for account_id in account_ids:
-        people = list(found.get(account_id, ()))
-        for role, user in list(people):
-            if role == "csm":
-                people.extend(("manager", mgr) for mgr in managers_of.get(user.pk, ()))
-        seen, recipients = set(), []
-        for role, user in sorted(people, key=lambda p: ROLE_ORDER.get(p[0], 9)):
-            key = (user.email or "").strip().casefold()
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            recipients.append(Recipient(name=_person_name(user), email=user.email.strip(), role=role))
-        out[account_id] = recipients
-    return out
+def queue_outbox(rows) -> None:
+    """Send the rows once the transaction that wrote them has committed."""
+    for row in rows:
+        queue_on_commit(SEND_OUTBOX_EMAIL, row.pk)
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -194,9 +133,9 @@ class OutboxSendError(Exception):
 def send_outbox_email(email_id: int) -> str:
     """Send one outbox row at most once at a time.  Returns ``"sent"``, ``"skipped"`` (sent already,
     failed for good, missing, or claimed by a live worker) — or raises ``OutboxSendError``."""
-    conf = email_settings()
+    conf = rules_config().outbox
     now = timezone.now()
-    stale = now - timedelta(seconds=conf["lease_seconds"])
+    stale = now - timedelta(seconds=conf.lease_seconds)
     claimable = Q(status=OutboundEmail.Status.PENDING) | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=stale)
     claimed = (OutboundEmail.objects.filter(claimable, pk=email_id)
                .update(status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1))
@@ -206,7 +145,7 @@ def send_outbox_email(email_id: int) -> str:
     try:
         _message(row.to, row.subject, row.body_text, row.body_html, row.message_id).send()
     except Exception as exc:  # noqa: BLE001 - any transport error: record it, retry later
-        final = row.attempts >= conf["max_attempts"]
+        final = row.attempts >= conf.max_attempts
         OutboundEmail.objects.filter(pk=row.pk, status=OutboundEmail.Status.SENDING, claimed_at=now).update(
             status=OutboundEmail.Status.FAILED if final else OutboundEmail.Status.PENDING,
             last_error=f"attempt {row.attempts}: {type(exc).__name__}: {exc}"[:2000], claimed_at=None,
@@ -222,9 +161,9 @@ def send_outbox_email(email_id: int) -> str:
 def resendable_email_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:
     """Rows a sweep should queue again: pending for a while, or claimed by a worker that died."""
     now = timezone.now()
-    conf = email_settings()
+    lease = rules_config().outbox.lease_seconds
     qs = OutboundEmail.objects.filter(
         Q(status=OutboundEmail.Status.PENDING, created_at__lt=now - timedelta(seconds=older_than_seconds))
-        | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - timedelta(seconds=conf["lease_seconds"]))
+        | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - timedelta(seconds=lease))
     )
     return list(qs.order_by("created_at").values_list("pk", flat=True)[:limit])

@@ -6,8 +6,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.crm.snapshot import SnapshotError, load_snapshot
-from accounts.crm.sync import sync_accounts
+from sponsors.crm.snapshot import SnapshotError, load_snapshot
+from sponsors.crm.sync import sync_accounts
 
 
 def _queue_account_refresh(snapshot, source):

@@ -11,10 +11,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.cli import as_of_date
-from accounts.crm.demo import CSMS, MANAGERS, demo_snapshot
-from accounts.crm.snapshot import SnapshotError, load_snapshot
-from accounts.crm.sync import sync_accounts
 from accounts.models import Team, User
+from sponsors.crm.demo import CSMS, MANAGERS, demo_snapshot
+from sponsors.crm.snapshot import SnapshotError, load_snapshot
+from sponsors.crm.sync import sync_accounts
 
 
 class Command(BaseCommand):

@@ -17,17 +17,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import orjson
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
-from sponsors.facts import is_executive
-from sponsors.models import Contact, Interaction, InteractionParticipant, OrgChange
-from sponsors.orgchanges import crm_contact_state, record_crm_contact_changes
+from accounts.vocabulary import is_executive
 
+from ..models import Contact, Interaction, InteractionParticipant, OrgChange
+from ..orgchanges.crm_diff import crm_contact_state, record_crm_contact_changes
+from ..orgchanges.review import state_for
 from .snapshot import Snapshot
 
 COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
@@ -59,10 +60,6 @@ class _Progress:
     def __call__(self, n):
         if self.callback and n:
             self.callback(n)
-
-
-def low_confidence_threshold() -> float:
-    return float(getattr(settings, "EXEC_SPONSOR_GUARDRAILS", {}).get("low_confidence_threshold", 0.7))
 
 
 # --- generic bulk helpers ------------------------------------------------------------------
@@ -303,7 +300,6 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
         _sync_participants(by_account, interaction_ids, contact_ids, summary)
 
         # Org changes (the review state of a stored one is the CSM's, never overwritten)
-        threshold = low_confidence_threshold()
         desired, states = {}, {}
         for aid, rec in by_account.items():
             for oc in rec.org_changes:
@@ -312,7 +308,7 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
                     contact_ids.get((aid, oc.contact_id)) if oc.contact_id else None, oc.kind, oc.occurred_on,
                     oc.source, oc.headline, oc.url, oc.confidence, oc.evidence,
                 )
-                states[key] = "pending" if oc.confidence < threshold else "confirmed"
+                states[key] = state_for(oc.confidence)
         _ids, counts = _upsert_org_changes(desired, states, scope)
         summary.add("org changes", **counts)
     return summary
@@ -363,6 +359,4 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary):
 
 
 def _decimal(value):
-    from decimal import Decimal
-
     return Decimal(str(value)).quantize(Decimal("0.01"))
