@@ -11,7 +11,7 @@ from tqdm import tqdm
 from accounts.models import Account
 from sponsors.crm.snapshot import SnapshotError, load_snapshot
 from sponsors.crm.sync import sync_accounts
-from sponsors.signals import queue_account_refresh
+from sponsors import signals
 
 
 def _queue_account_refresh(snapshot, source):
@@ -21,7 +21,7 @@ def _queue_account_refresh(snapshot, source):
         return
     ids = list(Account.objects.filter(source=source, external_id__in=[a.external_id for a in snapshot.accounts])
                .values_list("pk", flat=True))
-    transaction.on_commit(lambda: queue_account_refresh(ids), robust=True)
+    transaction.on_commit(lambda: signals.queue_account_refresh(ids), robust=True)
 
 
 class Command(BaseCommand):
