@@ -276,7 +276,7 @@ class Recommendations:
 
 @dataclass(frozen=True, slots=True)
 class ReportAlert:
-    code: str                                   # DESIGN.md alert codes
+    code: str                                   # a code of sponsors/rules/alert_codes.py
     severity: str                               # facts.SEVERITIES
     message: str
 

@@ -58,3 +58,11 @@ def test_every_periodic_job_names_a_registered_task():
 def test_queueing_an_unknown_task_is_refused():
     with pytest.raises(ValueError, match="unknown task 'sponsors.tasks.nap'"):
         queue.queue_on_commit("sponsors.tasks.nap")
+
+
+def test_the_readme_documents_every_setting_and_alert_code_as_the_code_declares_them():
+    from sponsors.management.commands.rules_settings import alert_code_table, markdown_tables
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_tables() in readme, "README 'Tuning the rules' is stale: `manage.py rules_settings --markdown`"
+    assert alert_code_table() in readme, "README alert table is stale: paste `manage.py rules_settings --alert-codes`"

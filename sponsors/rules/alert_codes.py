@@ -2,9 +2,10 @@
 fires, whether it escalates, and the recommended actions it calls for.
 
 Pages, e-mails and the report's Concerns show ``title(code)`` (users never see a raw code); the report's
-recommendations are built from ``actions``; the report JSON schema's ``alert_code`` enum and the
-README's alert table are generated from ``ALERT_CODES``; the rule that raises each code is registered
-with ``@guardrail(code)`` in ``sponsors/rules/guardrails.py``.  Adding a guardrail is one rule function
+recommendations are built from ``actions``; the report JSON schema's ``alert_code`` enum is filled
+in from ``ALERT_CODES`` when the schema is loaded, and the README's alert table is the output of
+``manage.py rules_settings --alert-codes`` (a test keeps them equal); the rule that raises each code
+is registered with ``@guardrail(code)`` in ``sponsors/rules/guardrails.py``.  Adding a guardrail is one rule function
 plus one entry here (tests check that every entry has a rule and every rule an entry).
 
 Action templates are ``str.format`` strings over the placeholders listed in

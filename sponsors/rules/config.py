@@ -111,10 +111,9 @@ class ScoringConfig(_Section):
     reply_grace_days: float = 1.0
     # Responsiveness points when we sent no outreach in the window (nothing to answer).
     no_outreach_points: int = 12
-    # Level bands on the 0..100 total.
-    champion_band: int = 80
-    engaged_band: int = 60
-    passive_band: int = 30
+    champion_band: int = 80    # Champion from this total on (0..100), with an advocacy signal
+    engaged_band: int = 60     # Engaged from this total on
+    passive_band: int = 30     # Passive from this total on; below it, Disengaged
     # More than this many days without direct contact (meeting, inbound, reply) -> Disengaged.
     no_direct_contact_days: int = 180
     # Tier cadence: maximum days between executive touchpoints.
@@ -175,8 +174,8 @@ class ScoringConfig(_Section):
 
 @dataclass(frozen=True)
 class GuardrailConfig(_Section):
-    """The guardrails' thresholds (``EXEC_SPONSOR_GUARDRAILS``).  The tier cadence is not here: it
-    is ``ScoringConfig.cadence_days``, the one cadence every part of the product reads."""
+    """The guardrails' thresholds.  The tier cadence is not here: it is the scoring section's
+    ``cadence_days``, the one cadence every part of the product reads."""
 
     SETTING = "EXEC_SPONSOR_GUARDRAILS"
 
@@ -202,8 +201,8 @@ class GuardrailConfig(_Section):
 
 @dataclass(frozen=True)
 class TriageConfig(_Section):
-    """How much the org-change sources are believed (``EXEC_SPONSOR_TRIAGE``): a change below
-    ``GuardrailConfig.low_confidence_threshold`` waits for a CSM."""
+    """How much the org-change sources are believed: a change below the guardrails'
+    ``low_confidence_threshold`` waits for a CSM."""
 
     SETTING = "EXEC_SPONSOR_TRIAGE"
 
@@ -226,10 +225,11 @@ METRIC_KEYS = ("exec_engagement_rate", "exec_touchpoint_cadence", "qbr_exec_atte
 
 @dataclass(frozen=True)
 class MetricsConfig(_Section):
-    """The spec's portfolio metric targets (``EXEC_SPONSOR_METRICS``); the window is the scoring window."""
+    """The spec's portfolio metric targets; the window is the scoring window."""
 
     SETTING = "EXEC_SPONSOR_METRICS"
 
+    # Targets per metric (> target is met, except the cadence: < target days).
     targets: Mapping[str, float] = field(default_factory=lambda: _frozen({
         "exec_engagement_rate": 80, "exec_touchpoint_cadence": 45, "qbr_exec_attendance": 70,
         "sponsor_retention": 85, "multi_thread_score": 1.5}))
@@ -249,7 +249,7 @@ class MetricsConfig(_Section):
 
 @dataclass(frozen=True)
 class ReportConfig(_Section):
-    """Thresholds of the report's strengths, succession risk, timeline and panels (``EXEC_SPONSOR_REPORT``)."""
+    """Thresholds of the report's strengths, succession risk, timeline and panels."""
 
     SETTING = "EXEC_SPONSOR_REPORT"
 
@@ -268,7 +268,7 @@ class ReportConfig(_Section):
 
 @dataclass(frozen=True)
 class OutboxConfig(_Section):
-    """Delivery of e-mails (``EXEC_SPONSOR_EMAIL``)."""
+    """Delivery of e-mails through the outbox."""
 
     SETTING = "EXEC_SPONSOR_EMAIL"
 
