@@ -45,27 +45,15 @@ class Rule:
     """An action the report recommends when ``when`` fires: an alert code, or a context condition."""
 
     when: str                       # an alert code (sponsors/rules/alert_codes.py), a CONDITIONS key, ALL_CLEAR
-    what: Action
+    horizon: str                    # immediate | short_term | strategic
+    rank: int                       # order within the horizon
+    action: str                     # template
+    reason: str                     # template
+    unless: tuple[str, ...] = ()    # keys that suppress this rule when they fire too
 
-    @property
-    def horizon(self) -> str:
-        return self.what.horizon
-
-    @property
-    def rank(self) -> int:
-        return self.what.rank
-
-    @property
-    def action(self) -> str:
-        return self.what.action
-
-    @property
-    def reason(self) -> str:
-        return self.what.reason
-
-    @property
-    def unless(self) -> tuple[str, ...]:
-        return self.what.unless
+    @classmethod
+    def of(cls, when: str, a: Action) -> Rule:
+        return cls(when, a.horizon, a.rank, a.action, a.reason, a.unless)
 
 
 def cadence_word(days: int) -> str:
@@ -93,14 +81,14 @@ class RecommendationContext:
 # Rules of the report's own context (not alert codes); every alert code's actions are in the registry.
 # fmt: off
 CONTEXT_RULES: tuple[Rule, ...] = (
-    Rule("qbr_without_exec", Action(SHORT_TERM, 30,
+    Rule.of("qbr_without_exec", Action(SHORT_TERM, 30,
          "Invite {sponsor} personally to the next QBR",
          "The last QBR had no executive in the room",
          unless=("no_sponsor",))),
-    Rule("low_alignment", Action(SHORT_TERM, 40,
+    Rule.of("low_alignment", Action(SHORT_TERM, 40,
          "Map their priority \"{their_priority}\" to a concrete initiative with {sponsor}",
          "Alignment between \"{our_initiative}\" and \"{their_priority}\" is Low")),
-    Rule(ALL_CLEAR, Action(STRATEGIC, 90,
+    Rule.of(ALL_CLEAR, Action(STRATEGIC, 90,
          "Keep the {cadence} executive cadence with {sponsor}",
          "Executive engagement is healthy; a steady cadence keeps it that way")),
 )
@@ -108,7 +96,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
 
 # Every rule, in the order recommendations are listed: by horizon, then rank.
 RULES: tuple[Rule, ...] = tuple(sorted(
-    (*(Rule(entry.code, action) for entry in ALERT_CODES.values() for action in entry.actions), *CONTEXT_RULES),
+    (*(Rule.of(entry.code, action) for entry in ALERT_CODES.values() for action in entry.actions), *CONTEXT_RULES),
     key=lambda rule: (HORIZONS.index(rule.horizon), rule.rank),
 ))
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from accounts.vocabulary import FACTOR_KEYS, HORIZONS, INTERACTION_LABELS, TIER_LABELS
+from accounts.vocabulary import ENGAGED_LEVELS, FACTOR_KEYS, HORIZONS, INTERACTION_LABELS, TIER_LABELS
 from sponsors.rules import alert_codes
 from sponsors.rules.config import MAX_FACTOR
 from sponsors.rules.facts import FactorScore
@@ -93,7 +93,7 @@ def succession_risk_level(
     levels = tuple(backup_levels)
     if not has_primary or not levels:
         return "H"
-    if not any(lv in ("Champion", "Engaged") for lv in levels):
+    if not any(lv in ENGAGED_LEVELS for lv in levels):
         return "M"
     if primary_tenure_months is None or primary_tenure_months < new_sponsor_months:
         return "M"
