@@ -63,6 +63,12 @@ ORG_CHANGE_SOURCES = ("linkedin", "news", "crm", "manual", "webhook")
 ORG_CHANGE_SOURCE_LABELS = {"linkedin": "LinkedIn", "news": "news", "crm": "CRM", "manual": "manual entry",
                             "webhook": "job-change webhook"}
 
+# --- the audit trail: where a change came from ------------------------------------------------------
+
+CHANGE_SOURCES = ("app", "admin", "api", "crm", "webhook", "news", "rule")
+CHANGE_SOURCE_LABELS = {"app": "in the app", "admin": "in the admin", "api": "through the API", "crm": "the CRM",
+                        "webhook": "a job-change webhook", "news": "the news", "rule": "a rule"}
+
 # --- engagement --------------------------------------------------------------------------------
 
 ENGAGEMENT_LEVELS = ("Champion", "Engaged", "Passive", "Disengaged", "Unknown")

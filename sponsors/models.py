@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from accounts import vocabulary as v
 from accounts.models import Account, in_choices
@@ -19,6 +20,22 @@ DIRECTION_CHOICES = v.choices(v.DIRECTIONS)
 PURPOSE_CHOICES = v.choices(v.PURPOSES)
 ORG_CHANGE_KIND_CHOICES = v.choices(v.ORG_CHANGE_KINDS)
 ORG_CHANGE_SOURCE_CHOICES = v.choices(v.ORG_CHANGE_SOURCES, {"linkedin": "LinkedIn", "crm": "CRM"})
+
+
+class AuditedChange(models.Model):
+    """What every audit-trail row adds to django-simple-history's (who, when, old → new, why): where the
+    change came from when no user made it (``vocabulary.CHANGE_SOURCES``).  Set through
+    ``sponsors.audit.audited``."""
+
+    history_source = models.CharField(max_length=16, default="app", choices=v.choices(v.CHANGE_SOURCES))
+
+    class Meta:
+        abstract = True
+
+
+def audit_trail(*, excluded=()):
+    """The history of a model: every change with who, when, the source and the reason (kept after a delete)."""
+    return HistoricalRecords(bases=[AuditedChange], excluded_fields=list(excluded))
 
 
 class SponsorRole(models.TextChoices):
@@ -61,6 +78,8 @@ class Contact(models.Model):
     departed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = audit_trail(excluded=["updated_at"])
 
     class Meta:
         ordering = ["account", "name"]
@@ -117,6 +136,8 @@ class Interaction(models.Model):
     logged_by = models.CharField(max_length=254, blank=True, help_text="E-mail of who logged it.")
     participants = models.ManyToManyField(Contact, through="InteractionParticipant", related_name="interactions")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -340,6 +361,8 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["-opened_at"]

@@ -151,6 +151,25 @@ def title_change_kind(old: str, new: str) -> str | None:
 
 
 
+# Org-change kinds that give their contact a new title once confirmed.
+TITLE_CHANGE_KINDS = frozenset({"promotion", "role_change"})
+# "named X", "promoted to X", "appointed (as) X", "becomes X", "joins as X", "now X" — the title is X.
+_TITLE_IN_HEADLINE = re.compile(
+    r"\b(?:named|appointed(?:\s+as)?|promoted\s+to|elevated\s+to|becomes|became|joins\s+as|now)\s+"
+    r"(?:the\s+|new\s+|an?\s+)?(?P<title>[^.;,()]+?)\s*(?:\bat\b[^.;,()]*)?\s*(?:[.;,(]|$)",
+    re.IGNORECASE)
+
+
+def title_from_headline(headline: str, name: str = "") -> str:
+    """The title a headline gives a person: ``"Nadia Dubois named Executive Vice President"`` →
+    ``"Executive Vice President"``; ``""`` when the headline names none."""
+    text = (headline or "").strip()
+    if name and text.casefold().startswith(name.casefold()):
+        text = text[len(name):]
+    match = _TITLE_IN_HEADLINE.search(text)
+    return match.group("title").strip()[:255] if match else ""
+
+
 # --- news ---------------------------------------------------------------------------------------
 
 DEPARTURE_WORDS = re.compile(r"\b(joins|joined|departs|departed|departing|leaves|leaving|left|steps? down|"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
 
+from ..audit import audited
 from ..config import rules_config
 from ..models import Contact, Interaction, InteractionParticipant, PlannedTouchpoint
 from ..outbox.email import outbox_email, queue_outbox
@@ -113,11 +114,16 @@ def touchpoint_plan(*, account, contacts, planned_on: date, type: str, direction
     """Put a touchpoint on the engagement calendar; returns ``(touchpoint, conflicts)``.
 
     Refused (``ValidationError`` naming the field, nothing written) for an operational touchpoint
-    with an executive, unknown choices or contacts of another account.
+    with an executive, a date in the past, unknown choices or contacts of another account.
     """
     _check_choices(type=type, direction=direction, purpose=purpose)
     if not isinstance(planned_on, date) or isinstance(planned_on, datetime):
         raise ValidationError({"planned_on": "Give the date as YYYY-MM-DD."})
+    today = timezone.localdate()
+    if planned_on < today:
+        raise ValidationError({"planned_on": f"{planned_on.isoformat()} is in the past (today is {today.isoformat()}): "
+                                             "plan a touchpoint for today or later, or log one that happened "
+                                             "as an interaction."})
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
     touchpoint = PlannedTouchpoint.objects.create(
@@ -151,19 +157,35 @@ def _notify_team(touchpoint, executives, conflicts, *, by):
 @transaction.atomic
 def interaction_log(*, account, contacts, occurred_at: datetime, type: str, direction: str,
                     purpose: str = "strategic", outcome: str = "", topics=(), responded_at=None,
-                    by=None) -> Interaction:
+                    by=None, source: str = "app") -> Interaction:
     """Log a touchpoint that happened; an outbound operational one with an executive is refused
-    (imported history is not refused: it raises ``operational_exec_contact`` instead)."""
+    (imported history is not refused: it raises ``operational_exec_contact`` instead), and so are a
+    time in the future and a reply before the message."""
     _check_choices(type=type, direction=direction, purpose=purpose)
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
-    if timezone.is_naive(occurred_at):
-        raise ValidationError({"occurred_at": "Give a time zone with the time."})
-    interaction = Interaction.objects.create(
+    _check_times(occurred_at, responded_at)
+    interaction = Interaction(
         account=account, type=type, occurred_at=occurred_at, direction=direction, purpose=purpose,
         outcome=outcome, topics=list(topics), responded_at=responded_at, logged_by=_planner(by),
     )
+    audited(interaction, by=by, source=source, reason="logged")
+    interaction.save()
     InteractionParticipant.objects.bulk_create(
         [InteractionParticipant(interaction=interaction, contact=c) for c in contacts])
     return interaction
 
+
+# Logged times may run this far ahead of the server clock (a laptop's clock, a time zone slip).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _check_times(occurred_at, responded_at) -> None:
+    for name, value in (("occurred_at", occurred_at), ("responded_at", responded_at)):
+        if value is not None and (not isinstance(value, datetime) or timezone.is_naive(value)):
+            raise ValidationError({name: "Give a date and time with a time zone."})
+    if occurred_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": "This is in the future: log what happened, and plan what is to come "
+                                              "as a touchpoint."})
+    if responded_at is not None and responded_at < occurred_at:
+        raise ValidationError({"responded_at": "The reply cannot come before the message."})
