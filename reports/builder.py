@@ -46,11 +46,12 @@ from reports.report import (
 from sponsors.config import rules_config
 from sponsors.models import Contact, Interaction, PlannedTouchpoint
 from sponsors.rules.activity import window_start
-from sponsors.rules.cadence import next_touchpoints
+from sponsors.rules.cadence import cadence_status, next_touchpoints
 from sponsors.rules.config import RulesConfig
 from sponsors.rules.facts import AccountEngagement, AccountFacts, SponsorActivity
 from sponsors.rules.guardrails import evaluate_account
 from sponsors.rules.scoring import average_reply_days, score_account
+from sponsors.rules.triage import title_rank
 from sponsors.selectors.facts import load_account_facts, local_date, start_of_day
 
 
@@ -72,7 +73,7 @@ class _Account:
     facts: AccountFacts
     engagement: AccountEngagement
     findings: tuple
-    preferences: dict                   # contact id -> communication preference
+    contacts: dict                      # contact id -> {communication_preference, external_id}
 
     @cached_property
     def end(self):
@@ -95,6 +96,15 @@ class _Account:
     def active_backups(self) -> list:
         return [c for c in self.facts.backup_sponsors if c.id not in self.gone]
 
+    @cached_property
+    def remaining_executives(self) -> tuple[str, ...]:
+        """Active executives who are not sponsors, most senior title first (who to meet when no backup is left)."""
+        people = [c for c in self.facts.executives if c.id not in self.gone and not c.sponsor]
+        return tuple(c.name for c in sorted(people, key=lambda c: (-title_rank(c.title), c.name)))
+
+    def preference(self, contact_id) -> str:
+        return self.contacts.get(contact_id, {}).get("communication_preference", "")
+
     def tenure(self, contact) -> int | None:
         return months_between(contact.in_role_since, self.as_of) if contact and contact.in_role_since else None
 
@@ -106,7 +116,8 @@ def build_sponsor_report(*, account: Account, as_of: date, config: RulesConfig |
     a = _Account(
         account=account, as_of=as_of, rules=rules, facts=facts, engagement=engagement,
         findings=tuple(evaluate_account(facts, engagement, as_of=as_of, config=rules)),
-        preferences=dict(Contact.objects.filter(account_id=account.pk).values_list("pk", "communication_preference")),
+        contacts={row["pk"]: row for row in Contact.objects.filter(account_id=account.pk)
+                  .values("pk", "communication_preference", "external_id")},
     )
     primary = facts.primary_sponsor
     primary_breakdown = a.breakdowns.get(primary.id) if primary else None
@@ -115,6 +126,9 @@ def build_sponsor_report(*, account: Account, as_of: date, config: RulesConfig |
         header=ReportHeader(
             account_id=account.pk, account_name=facts.name, tier=facts.tier, as_of=as_of,
             overall_score=engagement.score, overall_status=engagement.level, overall_risk=engagement.risk,
+            overall_note=health.overall_note(level=engagement.level, score=engagement.score, has_active_sponsor=any(
+                c.is_sponsor for c in facts.contacts if c.id not in a.gone)),
+            account_external_id=account.external_id, account_source=account.source,
         ),
         sponsors=_sponsor_rows(a),
         primary=_profile(a, primary) if primary else None,
@@ -142,7 +156,8 @@ def _sponsor_rows(a: _Account) -> tuple[SponsorRow, ...]:
         rows.append(SponsorRow(
             id=c.id, name=c.name, title=c.title, score=b.total, engagement_level=b.level, risk=b.risk,
             last_touch=activity.last_touch, primary=c.sponsor == "primary", backup=c.sponsor == "backup",
-            departed=c.id in a.gone, breakdown=b.factors,
+            departed=c.id in a.gone, breakdown=b.factors, roles=c.roles,
+            external_id=a.contacts.get(c.id, {}).get("external_id"),
         ))
     return tuple(rows)
 
@@ -151,7 +166,7 @@ def _profile(a: _Account, primary) -> SponsorProfile:
     return SponsorProfile(
         id=primary.id, name=primary.name, title=primary.title, tenure_months=a.tenure(primary),
         priorities=primary.priorities,
-        communication_preference=health.preference_label(a.preferences.get(primary.id, "")),
+        communication_preference=health.preference_label(a.preference(primary.id)),
     )
 
 
@@ -186,7 +201,7 @@ def _strengths(a: _Account) -> tuple[str, ...]:
         qbrs_held=a.facts.qbrs_held,
         meeting_target=a.rules.scoring.meeting_targets.get(a.facts.tier),
         average_reply_days=average_reply_days(activity, a.rules.scoring) if primary else None,
-        cadence=a.engagement.cadence,
+        cadence=_cadence_with_active_executives(a),
         alignment_levels=[x.alignment for x in a.facts.alignment],
         engaged_backups=[(c.name, a.breakdowns[c.id].level) for c in a.active_backups
                          if c.id in a.breakdowns and a.breakdowns[c.id].level in ENGAGED_LEVELS],
@@ -194,6 +209,14 @@ def _strengths(a: _Account) -> tuple[str, ...]:
                                and b.contact_id not in a.gone and by_id[b.contact_id].is_executive),
         config=a.rules.report,
     )
+
+
+def _cadence_with_active_executives(a: _Account):
+    """The cadence counted from the last touch with an executive who is still there: a touch with someone
+    who has since left is no strength."""
+    touches = [act.last_touch for cid, act in a.facts.activity.items()
+               if act.last_touch and cid not in a.gone and (c := a.facts.contact(cid)) and c.is_executive]
+    return cadence_status(a.facts.tier, max(touches, default=None), as_of=a.as_of, config=a.rules.scoring)
 
 
 def _succession(a: _Account) -> Succession:
@@ -222,12 +245,13 @@ def _last_review(a: _Account) -> dict | None:
 
 def _recommendations(a: _Account, last_review: dict | None):
     primary = a.active_primary
-    channel = health.preference_channel(a.preferences.get(primary.id, "")) if primary else ""
+    channel = health.preference_channel(a.preference(primary.id)) if primary else ""
     return recommend(a.findings, RecommendationContext(
         account_name=a.facts.name, tier=a.facts.tier,
         primary_name=primary.name if primary else None,
         communication_preference=channel,
         backup_names=tuple(c.name for c in a.active_backups),
+        remaining_executives=a.remaining_executives,
         alignment=a.facts.alignment,
         last_qbr_without_exec=bool(last_review and last_review["execs"] == 0),
     ), config=a.rules)

@@ -110,6 +110,16 @@ def strengths(
     return tuple(out)
 
 
+def overall_note(*, level: str, score: int, has_active_sponsor: bool) -> str:
+    """Why an account is Unknown although it has a score: ``"no active executive sponsor identified;
+    15/100 from other executives"``; ``""`` for every other level (the score's band says it)."""
+    if level != "Unknown":
+        return ""
+    if not has_active_sponsor:
+        return "no active executive sponsor identified" + (f"; {score}/100 from other executives" if score else "")
+    return "no interactions recorded with the account's active executives"
+
+
 def concerns(findings: Iterable) -> tuple[Concern, ...]:
     """One concern per guardrail finding, in the findings' order (most severe first)."""
     return tuple(

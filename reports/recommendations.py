@@ -74,6 +74,7 @@ class RecommendationContext:
     primary_name: str | None = None
     communication_preference: str = ""
     backup_names: tuple[str, ...] = ()
+    remaining_executives: tuple[str, ...] = ()      # active executives without a sponsor role, most senior first
     alignment: tuple = ()                           # rows with our_initiative/their_priority/alignment
     last_qbr_without_exec: bool = False             # the most recent QBR had no executive present
 
@@ -110,9 +111,15 @@ def _low_alignment(ctx: RecommendationContext) -> list[dict]:
 
 
 # Context conditions: name -> bindings (an empty list means "does not fire").
+def _no_executive_left(ctx: RecommendationContext) -> list[dict]:
+    """Nobody to meet: no active primary, backup or other executive (then "identify a sponsor" is the action)."""
+    return [] if (ctx.primary_name or ctx.backup_names or ctx.remaining_executives) else [{}]
+
+
 CONDITIONS = {
     "qbr_without_exec": lambda ctx: [{}] if ctx.last_qbr_without_exec else [],
     "low_alignment": _low_alignment,
+    "no_executive_left": _no_executive_left,
 }
 
 
@@ -128,7 +135,7 @@ def _placeholders(ctx: RecommendationContext, config: RulesConfig) -> dict[str, 
         "multi_thread_target": f"{config.metrics.targets['multi_thread_score']:g}",
         "sponsor": ctx.primary_name or "the executive sponsor",
         "channel": ctx.communication_preference or "their preferred channel",
-        "backup": backups[0] if backups else "the most senior remaining executive",
+        "backup": backups[0] if backups else (ctx.remaining_executives or ("the account's executives",))[0],
         "backups": ", ".join(backups) if backups else "no backup sponsor",
         "message": "",
         "our_initiative": "",

@@ -46,13 +46,18 @@ def to_json_dict(report: SponsorReport) -> dict:
     p = report.primary
     succ = report.org.succession
     return {
-        "account": {"id": h.account_id, "name": h.account_name, "tier": h.tier},
+        "account": {"id": h.account_id, "external_id": h.account_external_id, "source": h.account_source,
+                    "name": h.account_name, "tier": h.tier},
         "as_of": _date(h.as_of),
-        "overall": {"score": h.overall_score, "status": h.overall_status, "risk": h.overall_risk},
+        "overall": {"score": h.overall_score, "status": h.overall_status, "risk": h.overall_risk,
+                    "note": h.overall_note},
         "sponsors": [
             {
                 "id": s.id,
+                "external_id": s.external_id,
                 "name": s.name,
+                "roles": list(s.roles),
+                "sponsor_role": s.sponsor_role,
                 "title": s.title,
                 "score": s.score,
                 "engagement_level": s.engagement_level,

@@ -66,7 +66,8 @@ def to_markdown(report: SponsorReport) -> str:
     out += [
         f"**Account**: {md_inline(h.account_name)}  ",
         f"**Account Tier**: {md_inline(h.tier_label)}  ",
-        f"**Overall Exec Engagement**: {md_inline(h.overall_status)} ({h.overall_score}/100)",
+        f"**Overall Exec Engagement**: {md_inline(h.overall_status)} ({h.overall_score}/100)"
+        + (f": {md_inline(h.overall_note)}" if h.overall_note else ""),
     ]
     _executive_sponsors(out, report)
     _primary_sponsor(out, report)

@@ -149,6 +149,9 @@ class ReportHeader:
     overall_score: int                          # 0..100
     overall_status: str                         # facts.ENGAGEMENT_LEVELS
     overall_risk: str                           # Low | Medium | High | Critical
+    overall_note: str = ""                      # why, when the status is not the score's band (Unknown)
+    account_external_id: str | None = None      # the account's id in its CRM source
+    account_source: str | None = None           # that source (snapshot, hubspot, salesforce…)
 
     @property
     def tier_label(self) -> str:
@@ -170,6 +173,12 @@ class SponsorRow:
     backup: bool = False
     departed: bool = False
     breakdown: tuple[FactorScore, ...] = ()
+    external_id: str | None = None              # the contact's id in the CRM (None: added in the tracker)
+    roles: tuple[str, ...] = ()                 # vocabulary.CONTACT_ROLES
+
+    @property
+    def sponsor_role(self) -> str | None:
+        return "primary" if self.primary else "backup" if self.backup else None
 
     @property
     def status(self) -> str:

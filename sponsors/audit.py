@@ -33,6 +33,13 @@ def audited(instance, *, by=None, source: str = "app", reason: str = ""):
     return instance
 
 
+def ensure_baseline(instance) -> None:
+    """Rows written in bulk (a CRM import) have no history yet: record their state before the first
+    audited change, so the trail can say "old → new"."""
+    if instance.pk is not None and not type(instance).history.filter(id=instance.pk).exists():
+        type(instance).history.bulk_history_create([instance], default_change_reason="state before the first change")
+
+
 @receiver(pre_create_historical_record, dispatch_uid="sponsors.audit.source")
 def _record_source(sender, instance, history_instance, **kwargs):
     history_instance.history_source = getattr(instance, "_history_source", "app")

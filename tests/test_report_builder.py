@@ -176,7 +176,13 @@ def test_its_json_validates_against_the_schema_for_every_demo_account(demo):
         data = to_json_dict(build(account))
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
         assert not errors, (external_id, [e.message for e in errors[:3]])
-        assert data["account"] == {"id": account.pk, "name": account.name, "tier": account.tier}
+        assert data["account"] == {"id": account.pk, "external_id": external_id, "source": "snapshot",
+                                   "name": account.name, "tier": account.tier}
+        contacts = {c.pk: c for c in account.contacts.all()}
+        for row in data["sponsors"]:     # a consumer joins each sponsor back to the CRM contact
+            contact = contacts[row["id"]]
+            assert (row["external_id"], row["roles"], row["sponsor_role"]) == (
+                contact.external_id, contact.roles, contact.sponsor or None)
         assert data["as_of"] == "2026-11-26"
 
 

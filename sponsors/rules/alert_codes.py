@@ -69,7 +69,8 @@ _ENTRIES = (
         escalates=True,
         actions=(
             Action(IMMEDIATE, 20, "Meet {backup} this week to secure continuity",
-                   "Sponsor departure must be escalated at once: {message}"),
+                   "Sponsor departure must be escalated at once: {message}",
+                   unless=("no_executive_left",)),
             Action(SHORT_TERM, 10, "Brief the new sponsor on goals, value delivered and open initiatives",
                    "A new sponsor needs the partnership's context to champion it"),
         )),

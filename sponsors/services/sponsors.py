@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.vocabulary import CONTACT_ROLES, is_executive
 
-from ..audit import audited
+from ..audit import audited, ensure_baseline
 from ..models import Alert, Contact
 
 SPONSOR_ROLE_WORDS = {"primary": "the primary sponsor", "backup": "a backup sponsor"}
@@ -50,8 +50,13 @@ def _save(contact: Contact, fields: list[str], *, by, source: str, reason: str) 
     return contact
 
 
-def _locked(contact: Contact) -> Contact:
-    return Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
+def _locked(contact: Contact | None) -> Contact | None:
+    """The contact as stored, locked for the transaction, with its state before this change in the trail."""
+    if contact is None:
+        return None
+    contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
+    ensure_baseline(contact)
+    return contact
 
 
 def check_sponsor_role(contact: Contact, role: str) -> None:
@@ -68,8 +73,8 @@ def check_sponsor_role(contact: Contact, role: str) -> None:
 
 def current_primary(contact: Contact) -> Contact | None:
     """The account's primary sponsor other than ``contact`` (locked for the transaction)."""
-    return (Contact.objects.select_for_update().filter(account_id=contact.account_id, sponsor="primary")
-            .exclude(pk=contact.pk).first())
+    return _locked(Contact.objects.filter(account_id=contact.account_id, sponsor="primary")
+                   .exclude(pk=contact.pk).first())
 
 
 @transaction.atomic

@@ -26,9 +26,10 @@ def test_it_validates_against_the_shipped_schema(rich_report, empty_report, vali
 
 def test_it_carries_the_required_fields(rich_report):
     doc = to_json_dict(rich_report)
-    assert doc["account"] == {"id": "acc_123", "name": "Acme Corp", "tier": "enterprise"}
+    assert doc["account"] == {"id": "acc_123", "external_id": None, "source": None, "name": "Acme Corp",
+                              "tier": "enterprise"}
     assert doc["as_of"] == "2025-06-15"
-    assert doc["overall"] == {"score": 78, "status": "Engaged", "risk": "Low"}
+    assert doc["overall"] == {"score": 78, "status": "Engaged", "risk": "Low", "note": ""}
     jane, dana, old = doc["sponsors"]
     assert (jane["status"], jane["primary"], jane["backup"]) == ("✓", True, False)
     assert (dana["name"], dana["status"], dana["backup"]) == (HOSTILE_NAME, "⚠", True)
