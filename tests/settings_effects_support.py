@@ -35,10 +35,12 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from celery.signals import task_retry
 from django.db import transaction
 from django.test import override_settings
 
 from sponsors.models import Alert, Contact, ScoreSnapshot
+from sponsors.queue import SEND_OUTBOX_EMAIL
 from sponsors.services.scores import recompute_scores
 
 from .guardrails_support import AS_OF, account, import_document
@@ -170,3 +172,19 @@ def refusing_smtp():
     """An SMTP port on loopback where nobody listens: every connection is refused."""
     with override_settings(MAILERS=smtp_mailers(free_port())):
         yield
+
+
+@pytest.fixture
+def countdowns():
+    """The countdown of every retry the send task asks Celery for (Celery's own ``task_retry`` signal)."""
+    seen = []
+
+    def on_retry(sender=None, reason=None, **kwargs):
+        if sender.name == SEND_OUTBOX_EMAIL:
+            seen.append(reason.when)
+
+    task_retry.connect(on_retry, weak=False)
+    try:
+        yield seen
+    finally:
+        task_retry.disconnect(on_retry)

@@ -11,14 +11,12 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from celery.signals import task_retry
 from django.utils import timezone
 
 from accounts.models import Account
 from reports.builder import build_sponsor_report
 from reports.portfolio import load_portfolio
 from sponsors.models import OutboundEmail
-from sponsors.queue import SEND_OUTBOX_EMAIL
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.tasks import send_outbox_email
 
@@ -26,6 +24,7 @@ from .settings_effects_support import (
     AS_OF,
     account,
     add_interaction,
+    countdowns,  # noqa: F401 - a fixture
     covers,
     doc_contact,
     doc_interaction,
@@ -189,30 +188,14 @@ def test_lease_seconds(document, settings, smtp):  # noqa: F811
     assert (row.status, row.attempts) == (OutboundEmail.Status.SENT, 2)
 
 
-@pytest.fixture
-def countdowns():
-    """The countdown of every retry the send task asks Celery for (Celery's own ``task_retry`` signal)."""
-    seen = []
-
-    def on_retry(sender=None, reason=None, **kwargs):
-        if sender.name == SEND_OUTBOX_EMAIL:
-            seen.append(reason.when)
-
-    task_retry.connect(on_retry, weak=False)
-    try:
-        yield seen
-    finally:
-        task_retry.disconnect(on_retry)
-
-
-def failing_sends(row, countdowns) -> list:
+def failing_sends(row, seen: list) -> list:
     """Send a row to an SMTP port that refuses every connection, through the real task (run in-process
     by ``apply``, retries included): its 5 attempts give 4 retries.  The jitter is seeded."""
     OutboundEmail.objects.filter(pk=row.pk).update(status=OutboundEmail.Status.PENDING, attempts=0)
-    countdowns.clear()
+    seen.clear()
     random.seed(2026)
     assert send_outbox_email.apply(args=[row.pk]).get() == "failed"
-    return list(countdowns)
+    return list(seen)
 
 
 @covers("outbox", "retry_backoff_seconds")
