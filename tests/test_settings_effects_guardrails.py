@@ -9,7 +9,11 @@ checks the default first.  ``score_drop_days``, ``operational_lookback_days`` an
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -260,3 +264,17 @@ def test_news_confidence(document, settings, httpserver):
     assert (change.kind, change.confidence, change.state) == ("departure", 0.8, "confirmed")
     [alert] = unresolved("sponsor_departed")                        # believed at once: escalated
     assert alert.contact == contact("c_1") and alert.org_change == change
+
+
+def test_the_documented_environment_variables_set_the_triage_section():
+    """README: ``EXEC_SPONSOR_NEWS_CONFIDENCE`` and ``EXEC_SPONSOR_WEBHOOK_TOLERANCE_SECONDS`` (environment)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
+           "EXEC_SPONSOR_NEWS_CONFIDENCE": "0.8", "EXEC_SPONSOR_WEBHOOK_TOLERANCE_SECONDS": "900"}
+    code = ("import django; django.setup(); from sponsors.config import rules_config; "
+            "t = rules_config().triage; print(t.news_confidence, t.webhook_tolerance_seconds)")
+
+    started = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                             capture_output=True, text=True, timeout=120)
+
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == ["0.8", "900"]                  # the defaults are 0.5 and 300
