@@ -158,8 +158,9 @@ def departure_escalation(document):
 
 @covers("outbox", "domain")
 def test_domain(document, settings, smtp):  # noqa: F811
+    settings.DEFAULT_FROM_EMAIL = "Sponsor Tracker <sponsors@tracker.example>"
     with rolled_back():
-        assert departure_escalation(document).message_id.endswith("@localhost>")   # DEFAULT_FROM_EMAIL's domain
+        assert departure_escalation(document).message_id.endswith("@tracker.example>")   # the sender's domain
 
     settings.EXEC_SPONSOR_EMAIL = {"domain": "mail.example.org"}
     row = departure_escalation(document)
