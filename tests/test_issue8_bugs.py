@@ -2,7 +2,8 @@
 
 * ``cadence_days`` lived twice (scoring and guardrails): the portfolio and the alerts disagreed;
 * the facts loader hard-coded 30 days for ``score_drop_days`` and 365 for ``operational_lookback_days``;
-* ``low_confidence_threshold`` was read three ways (the snapshot import read the raw setting);
+* ``low_confidence_threshold`` was read three ways: the snapshot import read the raw setting (an
+  upper-case key was ignored there and refused by the other sources' reader);
 * the e-mail retry limit ignored ``EXEC_SPONSOR_EMAIL["max_attempts"]`` (the task stopped after 5);
 * ``reports/metrics.py`` and ``reports/recommendations.py`` hard-coded 80/45/70/85/1.5, "90 days", "two";
 * an escalation's dates were kept by find-and-replace in its text, so the succession step "Schedule an
