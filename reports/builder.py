@@ -208,6 +208,7 @@ def _strengths(a: _Account) -> tuple[str, ...]:
         engaged_executives=sum(1 for b in a.engagement.sponsors if b.level in ENGAGED_LEVELS
                                and b.contact_id not in a.gone and by_id[b.contact_id].is_executive),
         config=a.rules.report,
+        window_days=a.rules.scoring.window_days,
     )
 
 

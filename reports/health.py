@@ -68,6 +68,11 @@ def preference_channel(value: str) -> str:
     return PREFERENCE_CHANNELS.get(value, value.replace("_", " ") if value else "")
 
 
+def window_words(days: int) -> str:
+    """The scoring window in words: ``"the last 12 months"`` for 365 days, else ``"the last N days"``."""
+    return "the last 12 months" if days in (365, 366) else f"the last {days} days"
+
+
 def strengths(
     *,
     activity: SponsorActivity | None,
@@ -79,6 +84,7 @@ def strengths(
     engaged_backups: Iterable[tuple[str, str]] = (),
     engaged_executives: int = 0,
     config: ReportConfig = DEFAULT_REPORT,
+    window_days: int = 365,
 ) -> tuple[str, ...]:
     """The strengths of the relationship (see the module docstring for each rule).
 
@@ -90,12 +96,12 @@ def strengths(
         if qbrs_held > 0 and activity.qbrs_attended >= config.qbr_strength_share * qbrs_held:
             out.append(f"Attended {min(activity.qbrs_attended, qbrs_held)}/{qbrs_held} QBRs")
         if meeting_target and activity.meetings >= meeting_target:
-            out.append(f"Met {activity.meetings} times in the last 12 months (target {meeting_target})")
+            out.append(f"Met {activity.meetings} times in {window_words(window_days)} (target {meeting_target})")
         if average_reply_days is not None and average_reply_days <= config.fast_reply_days:
             out.append(f"Replies within {fmt_days(average_reply_days)} days on average")
         if activity.advocacy_signals > 0:
             n = activity.advocacy_signals
-            out.append(f"{n} referral/advocacy signal{'s' if n != 1 else ''} in the last 12 months")
+            out.append(f"{n} referral/advocacy signal{'s' if n != 1 else ''} in {window_words(window_days)}")
     if cadence is not None and cadence.days_since is not None and not cadence.overdue:
         out.append(f"Last executive touch {cadence.days_since} days ago, within the "
                    f"{cadence.cadence_days}-day cadence")

@@ -204,3 +204,19 @@ def test_a_broken_feed_records_its_error_and_the_others_are_still_polled(acc, ht
     assert "500" in broken.last_error and broken.last_polled_at is not None
     assert "1 error" in summary and "1 fetched" in summary and "2 org changes" in summary
     assert changes()
+
+
+def test_news_trusted_enough_to_be_confirmed_on_arrival_marks_the_departed_contact(acc, httpserver, settings):
+    settings.EXEC_SPONSOR_TRIAGE = {"news_confidence": 0.95}           # above the 0.7 threshold: no CSM review
+    httpserver.expect_request("/northwind.rss").respond_with_data(RSS, content_type="application/rss+xml")
+    poll_news_feed(feed=feed_for(acc, httpserver, "/northwind.rss"))
+    priya = Contact.objects.get(external_id="c_1")
+    assert changes()[("c_1", "departure")].state == OrgChange.State.CONFIRMED
+    assert (priya.status, priya.departed_on) == ("departed", date(2026, 11, 18))
+
+
+def test_unconfirmed_news_leaves_the_contact_as_it_is(acc, httpserver):
+    httpserver.expect_request("/northwind.rss").respond_with_data(RSS, content_type="application/rss+xml")
+    poll_news_feed(feed=feed_for(acc, httpserver, "/northwind.rss"))
+    assert changes()[("c_1", "departure")].state == OrgChange.State.PENDING
+    assert Contact.objects.get(external_id="c_1").status == "active"

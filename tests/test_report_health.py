@@ -91,3 +91,14 @@ def test_due_objectives_name_the_sponsors_priorities():
     assert due_objective("qbr", "QBR every 91 days", ["Growth", "Cost"]) == (
         "Review value delivered against their priorities (Growth; Cost) — QBR every 91 days")
     assert due_objective("one_on_one", "", []) == "Executive 1:1 on their priorities and the partnership"
+
+
+def test_the_strengths_name_the_scoring_window_in_force():
+    activity = SponsorActivity(meetings=12, advocacy_signals=1, last_touch=date(2026, 11, 20))
+    default = strengths(activity=activity, qbrs_held=0, meeting_target=12, average_reply_days=None,
+                               cadence=None)
+    shorter = strengths(activity=activity, qbrs_held=0, meeting_target=12, average_reply_days=None,
+                               cadence=None, window_days=180)
+    assert "Met 12 times in the last 12 months (target 12)" in default
+    assert "Met 12 times in the last 180 days (target 12)" in shorter
+    assert "1 referral/advocacy signal in the last 180 days" in shorter

@@ -21,7 +21,7 @@ from django.utils.html import strip_tags
 from ..config import rules_config
 from ..models import Contact, NewsFeed, OrgChange
 from ..rules.triage import SENTENCE_END, change_fingerprint, classify_news, mentions, normalize_company
-from .review import dismissed_fingerprints, state_for
+from .review import apply_departure, dismissed_fingerprints, state_for
 
 FEED_TIMEOUT_SECONDS = 20
 FEED_MAX_BYTES = 5_000_000
@@ -107,7 +107,7 @@ def poll_news_feed(*, feed: NewsFeed, today: date | None = None) -> FeedPoll:
         for contact, kind in found:
             contact_id = contact.pk if contact else None
             fp = change_fingerprint(kind, contact_id, "", title)
-            _oc, created = OrgChange.objects.get_or_create(
+            change, created = OrgChange.objects.get_or_create(
                 account=account,
                 external_id=f"news:{hashlib.sha256(ref.encode()).hexdigest()[:40]}:{contact_id or 'account'}",
                 defaults=dict(
@@ -122,6 +122,8 @@ def poll_news_feed(*, feed: NewsFeed, today: date | None = None) -> FeedPoll:
                 ),
             )
             result.created += created
+            if created and change.kind == "departure" and change.state == OrgChange.State.CONFIRMED:
+                apply_departure(change)     # as a webhook's: a departure confirmed on arrival marks the contact
     return result
 
 
