@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from rest_framework import status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,11 +21,11 @@ from reports.builder import build_sponsor_report
 from reports.params import BadParameter, parse_as_of
 from reports.portfolio import load_portfolio
 from reports.render_json import to_json_dict
-from reports.serializers import AlertSerializer, OrgChangeSerializer, TouchpointRequest
+from reports.serializers import AlertSerializer, OrgChangeSerializer, SponsorRoleRequest, TouchpointRequest
 from sponsors.models import Alert, Contact, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.services.alerts import alert_acknowledge
-from sponsors.services.sponsors import SponsorError, sponsor_accept_succession
+from sponsors.services.sponsors import SponsorError, set_sponsor_role, sponsor_accept_succession
 from sponsors.services.touchpoints import touchpoint_plan
 
 
@@ -159,3 +159,23 @@ def touchpoint_create(request):
         "contacts": [c.pk for c in contacts], "conflicts": [c.as_dict() for c in conflicts],
         "warnings": [c.message for c in conflicts],
     }, status=status.HTTP_201_CREATED)
+
+
+# --- sponsor roles (admins) -------------------------------------------------------------------------------
+
+@api_view(["POST"])
+def contact_sponsor(request, pk):
+    """``POST /api/contacts/<id>/sponsor/`` ``{"role": "primary"|"backup"|"none", "replace_current": false}``:
+    admins only (403 otherwise); a refusal is 400 naming the field, and nothing changes."""
+    contact = get_object_or_404(Contact.objects.filter(account__in=accounts_visible_to(request.user)), pk=pk)
+    if not request.user.is_admin:
+        raise PermissionDenied("Only admins change sponsor roles.")
+    body = SponsorRoleRequest(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        contact = set_sponsor_role(contact=contact, role=body.validated_data["role"], by=request.user, source="api",
+                                   replace_current=body.validated_data["replace_current"])
+    except SponsorError as exc:
+        raise ValidationError({exc.field: [str(exc)]}) from exc
+    return Response({"id": contact.pk, "name": contact.name, "sponsor_role": contact.sponsor or None,
+                     "status": contact.status})

@@ -1,6 +1,7 @@
-"""The live panels of the account report page: what changed since last week, the open alerts and the
-org changes awaiting confirmation.  Reads only (selectors shaped for the template); the actions that
-change alerts and org changes are the views in ``reports/views.py``, which call the sponsors services.
+"""The live panels of the account report page: what changed since last week, the open alerts, the org
+changes awaiting confirmation, and the sponsors with their change history.  Reads only (selectors shaped
+for the template); the actions that change them are the views in ``reports/views.py``, which call the
+sponsors services.
 
 Each ``*_panel`` function returns the template context of one ``{% partialdef %}`` fragment of
 ``reports/account_report.html``, so the page and the HTMX actions render the same thing.
@@ -11,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.inputs import safe_url
+from sponsors.audit import contact_changes
 from sponsors.config import rules_config
-from sponsors.models import Alert, OrgChange
+from sponsors.models import Alert, Contact, OrgChange
 from sponsors.selectors.history import score_changes
 
 # --- what changed since last week -------------------------------------------------------------------
@@ -169,4 +172,37 @@ def org_changes_panel(*, account, notice: str = "", error: str = "") -> dict:
         "org_change_items": [OrgChangeItem(c) for c in pending_org_changes(account)],
         "org_changes_notice": notice,
         "org_changes_error": error,
+    }
+
+
+# --- sponsors: roles, status, and each one's change history ------------------------------------------------
+
+SPONSOR_ORDER = {"primary": 0, "backup": 1, "": 2}
+
+
+@dataclass(frozen=True)
+class SponsorItem:
+    contact: Contact
+    history: tuple                      # sponsors.audit.Change, newest first
+
+    @property
+    def departed(self) -> bool:
+        return self.contact.status == Contact.Status.DEPARTED
+
+    @property
+    def can_be_sponsor(self) -> bool:
+        return self.contact.is_executive and not self.departed
+
+
+def sponsors_panel(*, account, user, notice: str = "", error: str = "") -> dict:
+    """The account's executives and named sponsors (primary first) with their last role, status and title
+    changes; ``sponsors_editable`` when the user may change roles (admins: server-enforced too).  Two queries."""
+    people = sorted(Contact.objects.filter(account=account).filter(Q(is_executive=True) | ~Q(sponsor="")),
+                    key=lambda c: (SPONSOR_ORDER.get(c.sponsor, 3), c.status != "active", c.name.casefold()))
+    history = contact_changes([c.pk for c in people], limit_per_contact=3)
+    return {
+        "sponsor_items": [SponsorItem(c, tuple(history.get(c.pk, ()))) for c in people],
+        "sponsors_editable": bool(getattr(user, "is_admin", False)),
+        "sponsors_notice": notice,
+        "sponsors_error": error,
     }

@@ -34,3 +34,9 @@ class TouchpointRequest(serializers.Serializer):
     direction = serializers.CharField(default="meeting")
     purpose = serializers.CharField(default="strategic")
     objective = serializers.CharField(default="", allow_blank=True, max_length=500)
+
+
+
+class SponsorRoleRequest(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["primary", "backup", "none"])
+    replace_current = serializers.BooleanField(default=False)

@@ -18,6 +18,9 @@ urlpatterns = [
          name="org_change_confirm"),
     path("accounts/<int:pk>/org-changes/<int:change_id>/dismiss/", views.org_change_dismiss_action,
          name="org_change_dismiss"),
+    path("accounts/<int:pk>/contacts/<int:contact_id>/sponsor/", views.contact_sponsor_action, name="contact_sponsor"),
+    path("accounts/<int:pk>/contacts/<int:contact_id>/departed/", views.contact_departed_action,
+         name="contact_departed"),
     path("api/accounts/", api.AccountListAPI.as_view(), name="api_accounts"),
     path("api/accounts/<int:pk>/report/", api.AccountReportAPI.as_view(), name="api_account_report"),
     path("api/alerts/", api.alert_list, name="api-alerts"),
@@ -27,4 +30,5 @@ urlpatterns = [
     path("api/org-changes/<int:pk>/confirm/", api.org_change_confirm_view, name="api-org-change-confirm"),
     path("api/org-changes/<int:pk>/dismiss/", api.org_change_dismiss_view, name="api-org-change-dismiss"),
     path("api/touchpoints/", api.touchpoint_create, name="api-touchpoints"),
+    path("api/contacts/<int:pk>/sponsor/", api.contact_sponsor, name="api-contact-sponsor"),
 ]

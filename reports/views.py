@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,14 +17,14 @@ from accounts.selectors import accounts_visible_to
 from reports.builder import build_sponsor_report
 from reports.exports import FORMATS, export_report
 from reports.forms import PortfolioFilterForm
-from reports.panels import alerts_panel, changes_panel, org_changes_panel
+from reports.panels import alerts_panel, changes_panel, org_changes_panel, sponsors_panel
 from reports.params import BadParameter, parse_as_of
 from reports.portfolio import load_portfolio
 from reports.render_html import html_context
 from sponsors.models import Alert, Contact, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.services.alerts import alert_acknowledge, evaluate_accounts
-from sponsors.services.sponsors import SponsorError, sponsor_accept_succession
+from sponsors.services.sponsors import SponsorError, contact_mark_departed, set_sponsor_role, sponsor_accept_succession
 
 DOWNLOADS = (("md", "Markdown"), ("pdf", "PDF"), ("json", "JSON"), ("ics", "Calendar (.ics)"))
 
@@ -68,6 +69,7 @@ def account_report(request, pk):
         **changes_panel(account=account, as_of=as_of),
         **alerts_panel(account=account, as_of=as_of),
         **org_changes_panel(account=account),
+        **sponsors_panel(account=account, user=request.user),
     }
     return render(request, "reports/account_report.html", context)
 
@@ -197,3 +199,47 @@ def org_change_confirm_action(request, pk, change_id):
 @login_required
 def org_change_dismiss_action(request, pk, change_id):
     return _review_org_change(request, pk, change_id, confirm=False)
+
+
+# --- sponsor roles (admins) ---------------------------------------------------------------------------------
+
+def _sponsors_response(request, account, *, notice="", error=""):
+    """The sponsors panel, and the alerts panel out of band (a role change can open or resolve alerts)."""
+    if not request.htmx:
+        return _back_to_report(request, account, None, notice=notice, error=error)
+    context = {"account": account, "as_of": timezone.localdate(),
+               **sponsors_panel(account=account, user=request.user, notice=notice, error=error),
+               **alerts_panel(account=account)}
+    return render(request, "reports/account_report.html#sponsors_response", context)
+
+
+def _admin_contact(request, pk, contact_id):
+    account = _visible_account(request, pk)
+    if not request.user.is_admin:
+        raise PermissionDenied("Only admins change sponsor roles.")
+    return account, get_object_or_404(Contact.objects.filter(account=account), pk=contact_id)
+
+
+@require_POST
+@login_required
+def contact_sponsor_action(request, pk, contact_id):
+    """``role`` = primary | backup | none; ``replace`` = 1 lets a new primary replace the current one."""
+    account, contact = _admin_contact(request, pk, contact_id)
+    try:
+        set_sponsor_role(contact=contact, role=request.POST.get("role", ""), by=request.user,
+                         replace_current=request.POST.get("replace") == "1")
+    except SponsorError as exc:
+        return _sponsors_response(request, account, error=f"Not changed: {exc}")
+    _evaluate_now(account)
+    contact.refresh_from_db()
+    role = contact.get_sponsor_display() if contact.sponsor else "no longer a sponsor"
+    return _sponsors_response(request, account, notice=f"{contact.name}: {role}.")
+
+
+@require_POST
+@login_required
+def contact_departed_action(request, pk, contact_id):
+    account, contact = _admin_contact(request, pk, contact_id)
+    contact_mark_departed(contact=contact, by=request.user, reason="marked departed on the account page")
+    _evaluate_now(account)
+    return _sponsors_response(request, account, notice=f"{contact.name} is marked departed.")

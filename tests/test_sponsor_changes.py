@@ -19,6 +19,7 @@ from sponsors.services.sponsors import (
     contact_create,
     contact_mark_departed,
     contact_update,
+    set_sponsor_role,
     sponsor_accept_succession,
     sponsor_assign_backup,
     sponsor_assign_primary,
@@ -164,3 +165,90 @@ def test_every_sponsor_change_is_in_the_audit_trail_with_who_and_why(northwind, 
     assert ("sponsor", "Primary sponsor", "Backup sponsor", cast["admin"].email) in priya
     assert ("status", "Active", "Departed", "a job-change webhook") in priya
     assert ("departed_on", "", "2026-11-21", "a job-change webhook") in priya
+
+
+# --- every path refuses the same forbidden changes the same way -------------------------------------------
+
+HTMX = {"HX-Request": "true"}
+
+# (change, contact ref, role, replace, the refusal's words); Northwind: c_1 Priya primary, c_2 Marcus backup (VP),
+# c_3 Lena Fischer director.
+FORBIDDEN = {
+    "a non-executive as backup": ("c_3", "backup", False, "Lena Fischer is not an executive"),
+    "a second primary": ("c_2", "primary", False, "Priya Natarajan is already the primary sponsor"),
+    "a departed person as primary": ("departed", "primary", True, "a departed person cannot be the primary sponsor"),
+}
+
+
+def _service(cast, client, acc, contact, role, replace):
+    try:
+        set_sponsor_role(contact=contact, role=role, by=cast["admin"], replace_current=replace)
+    except SponsorError as exc:
+        return str(exc)
+    return ""
+
+
+def _page(cast, client, acc, contact, role, replace):
+    client.force_login(cast["admin"])
+    response = client.post(f"/accounts/{acc.pk}/contacts/{contact.pk}/sponsor/",
+                           {"role": role, "replace": "1" if replace else ""}, headers=HTMX)
+    assert response.status_code == 200
+    return response.content.decode().replace("&#x27;", "'")
+
+
+def _api(cast, client, acc, contact, role, replace):
+    client.force_login(cast["admin"])
+    response = client.post(f"/api/contacts/{contact.pk}/sponsor/", {"role": role, "replace_current": replace},
+                           content_type="application/json")
+    assert response.status_code == 400
+    return response.json()["sponsor"][0]
+
+
+@pytest.mark.parametrize("path", [_service, _page, _api], ids=["service", "page", "api"])
+@pytest.mark.parametrize("change", list(FORBIDDEN))
+def test_every_path_refuses_the_same_forbidden_change_and_writes_nothing(northwind, cast, client, path, change):
+    ref, role, replace, words = FORBIDDEN[change]
+    if ref == "departed":
+        gone = contact_create(account=northwind, name="Omar Gone", title="CTO", roles=["c_level"], by=cast["admin"])
+        contact_mark_departed(contact=gone, on=AS_OF, by=cast["admin"])
+        ref = gone.pk
+    target = contact(ref) if isinstance(ref, str) else Contact.objects.get(pk=ref)
+    before = roles_of(northwind), Contact.history.count()
+    assert words in path(cast, client, northwind, target, role, replace)
+    assert (roles_of(northwind), Contact.history.count()) == before
+
+
+def test_only_admins_change_sponsor_roles_and_other_teams_see_nothing(northwind, cast, client):
+    marcus = contact("c_2")
+    client.force_login(cast["csm"])
+    assert client.post(f"/accounts/{northwind.pk}/contacts/{marcus.pk}/sponsor/", {"role": "none"}).status_code == 403
+    assert client.post(f"/api/contacts/{marcus.pk}/sponsor/", {"role": "none"},
+                       content_type="application/json").status_code == 403
+    client.force_login(cast["outsider"])
+    assert client.post(f"/accounts/{northwind.pk}/contacts/{marcus.pk}/sponsor/", {"role": "none"}).status_code == 404
+    assert client.post(f"/api/contacts/{marcus.pk}/sponsor/", {"role": "none"},
+                       content_type="application/json").status_code == 404
+    assert contact("c_2").sponsor == "backup"
+
+
+def test_an_admin_marks_a_sponsor_departed_on_the_page_and_sees_the_escalation_and_the_history(northwind, cast,
+                                                                                                client):
+    client.force_login(cast["admin"])
+    marcus = contact("c_2")
+    html = client.post(f"/accounts/{northwind.pk}/contacts/{marcus.pk}/departed/", headers=HTMX).content.decode()
+    assert "Marcus Holt is marked departed." in html
+    assert "Status: Active → Departed, by ada@vendor.example (marked departed on the account page)" in html
+    assert 'aria-labelledby="alerts-panel-title" hx-swap-oob="true"' in html     # the alerts panel, out of band
+    assert "Sponsor departed" in html                                       # escalated at once
+    page = client.get(f"/accounts/{northwind.pk}/report/").content.decode()
+    assert "Status: Active → Departed" in page
+
+
+def test_a_sponsor_action_needs_the_csrf_token(northwind, cast):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(cast["admin"])
+    response = strict.post(f"/accounts/{northwind.pk}/contacts/{contact('c_2').pk}/sponsor/", {"role": "none"})
+    assert response.status_code == 403
+    assert contact("c_2").sponsor == "backup"

@@ -118,6 +118,22 @@ def sponsor_clear(*, contact: Contact, by=None, source: str = "app", reason: str
     return _save(contact, ["sponsor"], by=by, source=source, reason=reason or "sponsor role removed")
 
 
+SPONSOR_ROLES_SETTABLE = ("primary", "backup", "none")
+
+
+def set_sponsor_role(*, contact: Contact, role: str, by=None, source: str = "app", replace_current: bool = False,
+                     reason: str = "") -> Contact:
+    """One entry for pages, the API and the admin: ``role`` = primary | backup | none."""
+    if role == "primary":
+        return sponsor_assign_primary(contact=contact, by=by, source=source, replace_current=replace_current,
+                                      reason=reason)
+    if role == "backup":
+        return sponsor_assign_backup(contact=contact, by=by, source=source, reason=reason)
+    if role == "none":
+        return sponsor_clear(contact=contact, by=by, source=source, reason=reason)
+    raise SponsorError(f"unknown role {role!r}; use one of {', '.join(SPONSOR_ROLES_SETTABLE)}", field="role")
+
+
 @transaction.atomic
 def contact_mark_departed(*, contact: Contact, on: date | None = None, by=None, source: str = "app",
                           reason: str = "") -> Contact:
