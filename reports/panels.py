@@ -184,10 +184,12 @@ SPONSOR_ORDER = {"primary": 0, "backup": 1, "": 2}
 class SponsorItem:
     contact: Contact
     history: tuple                      # sponsors.audit.Change, newest first
+    left_on: date | None = None         # a confirmed departure org change, before the CRM's status says so
+    confirmed_departure: bool = False
 
     @property
     def departed(self) -> bool:
-        return self.contact.status == Contact.Status.DEPARTED
+        return self.contact.status == Contact.Status.DEPARTED or self.confirmed_departure
 
     @property
     def can_be_sponsor(self) -> bool:
@@ -200,8 +202,11 @@ def sponsors_panel(*, account, user, notice: str = "", error: str = "") -> dict:
     people = sorted(Contact.objects.filter(account=account).filter(Q(is_executive=True) | ~Q(sponsor="")),
                     key=lambda c: (SPONSOR_ORDER.get(c.sponsor, 3), c.status != "active", c.name.casefold()))
     history = contact_changes([c.pk for c in people], limit_per_contact=3)
+    left = dict(OrgChange.objects.filter(account=account, kind="departure", state=OrgChange.State.CONFIRMED,
+                                         contact__isnull=False, occurred_on__lte=timezone.localdate())
+                .order_by("occurred_on").values_list("contact_id", "occurred_on"))
     return {
-        "sponsor_items": [SponsorItem(c, tuple(history.get(c.pk, ()))) for c in people],
+        "sponsor_items": [SponsorItem(c, tuple(history.get(c.pk, ())), left.get(c.pk), c.pk in left) for c in people],
         "sponsors_editable": bool(getattr(user, "is_admin", False)),
         "sponsors_notice": notice,
         "sponsors_error": error,
