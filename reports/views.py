@@ -167,8 +167,11 @@ def alert_accept_succession_action(request, pk, alert_id):
         error = str(exc) if isinstance(exc, SponsorError) else "The proposed backup sponsor no longer exists."
         return _alerts_response(request, account, error=f"Not changed: {error}")
     _evaluate_now(account)
-    return _alerts_response(request, account, notice=f"{contact.name} is now the primary sponsor "
-                                                     "(the report below shows it once the page is reloaded).")
+    notice = f"{contact.name} is now the primary sponsor."
+    if not request.htmx:
+        return _back_to_report(request, account, _posted_as_of(request), notice=notice)
+    return render(request, "reports/account_report.html#succession_response",
+                  _refreshed(request, account, alerts=alerts_panel(account=account, notice=notice)))
 
 
 def _review_org_change(request, pk, change_id, *, confirm: bool):
@@ -203,13 +206,23 @@ def org_change_dismiss_action(request, pk, change_id):
 
 # --- sponsor roles (admins) ---------------------------------------------------------------------------------
 
+def _refreshed(request, account, *, alerts=None, sponsors=None) -> dict:
+    """The context of a response that swaps the panels and the report below them (as of today), so the
+    page never shows a sponsor map the action has just changed."""
+    as_of = timezone.localdate()
+    return {"account": account, "as_of": as_of,
+            **(alerts if alerts is not None else alerts_panel(account=account)),
+            **(sponsors if sponsors is not None else sponsors_panel(account=account, user=request.user)),
+            **html_context(build_sponsor_report(account=account, as_of=as_of))}
+
+
 def _sponsors_response(request, account, *, notice="", error=""):
-    """The sponsors panel, and the alerts panel out of band (a role change can open or resolve alerts)."""
+    """The sponsors panel, and the alerts panel and the report out of band (a role change can open or
+    resolve alerts and changes the report)."""
     if not request.htmx:
         return _back_to_report(request, account, None, notice=notice, error=error)
-    context = {"account": account, "as_of": timezone.localdate(),
-               **sponsors_panel(account=account, user=request.user, notice=notice, error=error),
-               **alerts_panel(account=account)}
+    context = _refreshed(request, account, sponsors=sponsors_panel(account=account, user=request.user,
+                                                                   notice=notice, error=error))
     return render(request, "reports/account_report.html#sponsors_response", context)
 
 

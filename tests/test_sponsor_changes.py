@@ -252,3 +252,31 @@ def test_a_sponsor_action_needs_the_csrf_token(northwind, cast):
     response = strict.post(f"/accounts/{northwind.pk}/contacts/{contact('c_2').pk}/sponsor/", {"role": "none"})
     assert response.status_code == 403
     assert contact("c_2").sponsor == "backup"
+
+
+def test_a_primary_whose_departure_is_confirmed_before_the_crm_knows_is_not_demoted_to_backup(northwind, cast):
+    """The demo's shape: LinkedIn reported the departure (confirmed), the CRM still says active."""
+    OrgChange.objects.create(account=northwind, contact=contact("c_1"), kind="departure", occurred_on=AS_OF,
+                             source="linkedin", confidence=0.92, headline="Priya Natarajan joined Contoso")
+    with time_machine.travel(datetime(2026, 11, 21, 9, tzinfo=UTC)):
+        evaluate_accounts(account_ids=[northwind.pk], as_of=AS_OF)
+        alert = Alert.objects.get(account=northwind, code="sponsor_departed")
+        sponsor_accept_succession(alert=alert, by=cast["admin"])
+        evaluate_accounts(account_ids=[northwind.pk], as_of=AS_OF)
+        assert (contact("c_2").sponsor, contact("c_1").sponsor) == ("primary", "")
+        assert not Alert.objects.filter(account=northwind, code="sponsor_departed").exclude(status="resolved")
+        with pytest.raises(SponsorError, match="Priya Natarajan has left Northwind Health"):
+            sponsor_assign_backup(contact=contact("c_1"), by=cast["admin"])
+
+
+def test_accepting_a_succession_on_the_page_refreshes_the_sponsors_and_the_report_in_place(northwind, cast,
+                                                                                            client):
+    contact_mark_departed(contact=contact("c_1"), on=AS_OF, by=cast["csm"])
+    evaluate_accounts(account_ids=[northwind.pk], as_of=AS_OF)
+    alert = Alert.objects.get(account=northwind, code="sponsor_departed")
+    client.force_login(cast["admin"])
+    html = client.post(f"/accounts/{northwind.pk}/alerts/{alert.pk}/accept-succession/", headers=HTMX).content.decode()
+    assert "Marcus Holt is now the primary sponsor." in html
+    assert '<div id="report-body" hx-swap-oob="true">' in html           # the report below is no longer stale
+    assert "Primary Sponsor: Marcus Holt" in html
+    assert 'aria-labelledby="sponsors-panel-title" hx-swap-oob="true"' in html

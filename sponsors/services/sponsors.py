@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.vocabulary import CONTACT_ROLES, is_executive
 
 from ..audit import audited, ensure_baseline
-from ..models import Alert, Contact
+from ..models import Alert, Contact, OrgChange
 
 SPONSOR_ROLE_WORDS = {"primary": "the primary sponsor", "backup": "a backup sponsor"}
 
@@ -59,12 +59,20 @@ def _locked(contact: Contact | None) -> Contact | None:
     return contact
 
 
+def has_left(contact: Contact) -> bool:
+    """The one rule of who has left (``AccountFacts.departures``), as of today: CRM status departed, or a
+    confirmed departure org change (LinkedIn, the news, a webhook, a CSM) before the CRM catches up."""
+    return contact.status == Contact.Status.DEPARTED or OrgChange.objects.filter(
+        contact=contact, kind="departure", state=OrgChange.State.CONFIRMED,
+        occurred_on__lte=timezone.localdate()).exists()
+
+
 def check_sponsor_role(contact: Contact, role: str) -> None:
     """Refuse ``role`` ("primary" / "backup") for a contact who cannot hold it (not written, just checked)."""
     if role not in SPONSOR_ROLE_WORDS:
         return
     what = SPONSOR_ROLE_WORDS[role]
-    if contact.status != Contact.Status.ACTIVE:
+    if has_left(contact):
         raise SponsorError(f"{contact.name} has left {contact.account.name}; a departed person cannot be {what}")
     if not is_executive(contact.roles):
         raise SponsorError(f"{contact.name} is not an executive (roles: {', '.join(contact.roles) or 'none'}); "
@@ -90,7 +98,7 @@ def sponsor_assign_primary(*, contact: Contact, by=None, source: str = "app", re
             raise SponsorError(f"{previous.name} is already the primary sponsor of {contact.account.name}; "
                                f"make {previous.name} a backup or remove their role first, or use "
                                f"'make primary' to replace them")
-        keeps_backup = previous.status == Contact.Status.ACTIVE and is_executive(previous.roles)
+        keeps_backup = not has_left(previous) and is_executive(previous.roles)
         previous.sponsor = Contact.Sponsor.BACKUP if keeps_backup else Contact.Sponsor.NONE
         _save(previous, ["sponsor"], by=by, source=source, reason=f"{contact.name} became primary sponsor")
     contact.sponsor = Contact.Sponsor.PRIMARY
