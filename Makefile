@@ -38,6 +38,7 @@ test: venv services
 
 lint: venv
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: venv services

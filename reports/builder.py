@@ -16,7 +16,9 @@ and ``reports.calendar``.  The count does not depend on the size of the account'
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.db.models import Count, Q
 
@@ -43,11 +45,12 @@ from reports.report import (
 )
 from sponsors.config import rules_config
 from sponsors.models import Contact, Interaction, PlannedTouchpoint
+from sponsors.rules.activity import window_start
 from sponsors.rules.cadence import next_touchpoints
 from sponsors.rules.config import RulesConfig
-from sponsors.rules.facts import SponsorActivity
+from sponsors.rules.facts import AccountEngagement, AccountFacts, SponsorActivity
 from sponsors.rules.guardrails import evaluate_account
-from sponsors.rules.scoring import average_reply_days, score_account, window_start
+from sponsors.rules.scoring import average_reply_days, score_account
 from sponsors.selectors.facts import load_account_facts, local_date, start_of_day
 
 
@@ -59,164 +62,199 @@ def user_label(user) -> str:
     return user.get_full_name() or user.email or user.username
 
 
-def build_sponsor_report(
-    *,
-    account: Account,
-    as_of: date,
-    config: RulesConfig | None = None,
-) -> SponsorReport:
+@dataclass(frozen=True)
+class _Account:
+    """What every section reads: the account's facts, score and findings as of the report date."""
+
+    account: Account
+    as_of: date
+    rules: RulesConfig
+    facts: AccountFacts
+    engagement: AccountEngagement
+    findings: tuple
+    preferences: dict                   # contact id -> communication preference
+
+    @cached_property
+    def end(self):
+        return start_of_day(self.as_of + timedelta(days=1))      # exclusive: nothing after as_of
+
+    @cached_property
+    def gone(self) -> set:
+        return self.facts.departed_ids(self.as_of)
+
+    @cached_property
+    def breakdowns(self) -> dict:
+        return {b.contact_id: b for b in self.engagement.sponsors}
+
+    @cached_property
+    def active_primary(self):
+        primary = self.facts.primary_sponsor
+        return primary if primary is not None and primary.id not in self.gone else None
+
+    @cached_property
+    def active_backups(self) -> list:
+        return [c for c in self.facts.backup_sponsors if c.id not in self.gone]
+
+    def tenure(self, contact) -> int | None:
+        return months_between(contact.in_role_since, self.as_of) if contact and contact.in_role_since else None
+
+
+def build_sponsor_report(*, account: Account, as_of: date, config: RulesConfig | None = None) -> SponsorReport:
     rules = config or rules_config()
-    config = rules.scoring
     facts = load_account_facts([account.pk], as_of=as_of, config=rules)[account.pk]
-    engagement = score_account(facts, as_of=as_of, config=config)
-    findings = evaluate_account(facts, engagement, as_of=as_of, config=rules)
-
-    end = start_of_day(as_of + timedelta(days=1))
-    window_begins = start_of_day(window_start(as_of, config))
-    preferences = dict(
-        Contact.objects.filter(account_id=account.pk).values_list("pk", "communication_preference")
+    engagement = score_account(facts, as_of=as_of, config=rules.scoring)
+    a = _Account(
+        account=account, as_of=as_of, rules=rules, facts=facts, engagement=engagement,
+        findings=tuple(evaluate_account(facts, engagement, as_of=as_of, config=rules)),
+        preferences=dict(Contact.objects.filter(account_id=account.pk).values_list("pk", "communication_preference")),
     )
-    gone = facts.departed_ids(as_of)
-    breakdowns = {b.contact_id: b for b in engagement.sponsors}
-    by_id = {c.id: c for c in facts.contacts}
+    primary = facts.primary_sponsor
+    primary_breakdown = a.breakdowns.get(primary.id) if primary else None
+    last_review = _last_review(a)
+    return SponsorReport(
+        header=ReportHeader(
+            account_id=account.pk, account_name=facts.name, tier=facts.tier, as_of=as_of,
+            overall_score=engagement.score, overall_status=engagement.level, overall_risk=engagement.risk,
+        ),
+        sponsors=_sponsor_rows(a),
+        primary=_profile(a, primary) if primary else None,
+        timeline=_timeline(a, primary) if primary else (),
+        breakdown=primary_breakdown.factors if primary_breakdown else (),
+        health=EngagementHealth(strengths=_strengths(a), concerns=health.concerns(a.findings)),
+        org=OrgIntelligence(
+            recent_changes=health.recent_org_changes(facts.org_changes, facts.contacts, as_of=as_of,
+                                                     days=rules.report.recent_change_days),
+            succession=_succession(a)),
+        alignment=tuple(AlignmentRow(x.our_initiative, x.their_priority, x.alignment) for x in facts.alignment),
+        recommendations=_recommendations(a, last_review),
+        alerts=tuple(ReportAlert.from_finding(f) for f in a.findings),
+        calendar=_calendar(a, last_review),
+    )
 
-    # --- Executive Sponsors
+
+def _sponsor_rows(a: _Account) -> tuple[SponsorRow, ...]:
+    """The Executive Sponsors table: every scored contact, primary first."""
+    by_id = {c.id: c for c in a.facts.contacts}
     rows = []
-    for b in engagement.sponsors:
+    for b in a.engagement.sponsors:
         c = by_id[b.contact_id]
-        activity = facts.activity.get(c.id) or SponsorActivity()
+        activity = a.facts.activity.get(c.id) or SponsorActivity()
         rows.append(SponsorRow(
             id=c.id, name=c.name, title=c.title, score=b.total, engagement_level=b.level, risk=b.risk,
             last_touch=activity.last_touch, primary=c.sponsor == "primary", backup=c.sponsor == "backup",
-            departed=c.id in gone, breakdown=b.factors,
+            departed=c.id in a.gone, breakdown=b.factors,
         ))
+    return tuple(rows)
 
-    # --- Primary sponsor
-    primary_fact = facts.primary_sponsor
-    profile = None
-    primary_activity = None
-    timeline: tuple[TimelineEntry, ...] = ()
-    tenure = None
-    if primary_fact is not None:
-        tenure = months_between(primary_fact.in_role_since, as_of) if primary_fact.in_role_since else None
-        profile = SponsorProfile(
-            id=primary_fact.id, name=primary_fact.name, title=primary_fact.title, tenure_months=tenure,
-            priorities=primary_fact.priorities,
-            communication_preference=health.preference_label(preferences.get(primary_fact.id, "")),
-        )
-        primary_activity = facts.activity.get(primary_fact.id) or SponsorActivity()
-        timeline = tuple(
-            TimelineEntry(
-                date=local_date(i["occurred_at"]), interaction_type=i["type"],
-                topics=tuple(str(t) for t in (i["topics"] or ())),
-                outcome=health.timeline_outcome(
-                    direction=i["direction"], outcome=i["outcome"] or "",
-                    reply_days=(i["responded_at"] - i["occurred_at"]).total_seconds() / 86400
-                    if i["responded_at"] and i["responded_at"] < end else None,
-                ),
-            )
-            for i in Interaction.objects.filter(
-                account_id=account.pk, participant_links__contact_id=primary_fact.id,
-                occurred_at__gte=window_begins, occurred_at__lt=end,
-            ).order_by("-occurred_at", "-pk").values(
-                "occurred_at", "type", "direction", "topics", "outcome", "responded_at"
-            )[:rules.report.timeline_limit]
-        )
-    primary_breakdown = breakdowns.get(primary_fact.id) if primary_fact else None
-    active_primary = primary_fact if primary_fact is not None and primary_fact.id not in gone else None
 
-    # --- Engagement health
-    active_backups = [c for c in facts.backup_sponsors if c.id not in gone]
-    engaged_backups = [
-        (c.name, breakdowns[c.id].level) for c in active_backups
-        if c.id in breakdowns and breakdowns[c.id].level in ENGAGED_LEVELS
-    ]
-    engaged_execs = sum(
-        1 for b in engagement.sponsors
-        if b.level in ENGAGED_LEVELS and b.contact_id not in gone and by_id[b.contact_id].is_executive
-    )
-    strengths = health.strengths(
-        activity=primary_activity if active_primary else None,
-        qbrs_held=facts.qbrs_held,
-        meeting_target=config.meeting_targets.get(facts.tier),
-        average_reply_days=average_reply_days(primary_activity, config) if active_primary else None,
-        cadence=engagement.cadence,
-        alignment_levels=[a.alignment for a in facts.alignment],
-        engaged_backups=engaged_backups,
-        engaged_executives=engaged_execs,
-        config=rules.report,
+def _profile(a: _Account, primary) -> SponsorProfile:
+    return SponsorProfile(
+        id=primary.id, name=primary.name, title=primary.title, tenure_months=a.tenure(primary),
+        priorities=primary.priorities,
+        communication_preference=health.preference_label(a.preferences.get(primary.id, "")),
     )
 
-    # --- Organizational intelligence
-    succession = Succession(
-        primary_tenure_months=tenure if active_primary else None,
-        backups=tuple(backup_label(c.name, c.title) for c in active_backups),
+
+def _timeline(a: _Account, primary) -> tuple[TimelineEntry, ...]:
+    """The primary sponsor's latest interactions in the scoring window (one query, LIMIT timeline_limit)."""
+    window_begins = start_of_day(window_start(a.as_of, a.rules.scoring))
+    rows = (Interaction.objects.filter(account_id=a.account.pk, participant_links__contact_id=primary.id,
+                                       occurred_at__gte=window_begins, occurred_at__lt=a.end)
+            .order_by("-occurred_at", "-pk")
+            .values("occurred_at", "type", "direction", "topics", "outcome", "responded_at")
+            [:a.rules.report.timeline_limit])
+    return tuple(
+        TimelineEntry(
+            date=local_date(i["occurred_at"]), interaction_type=i["type"],
+            topics=tuple(str(t) for t in (i["topics"] or ())),
+            outcome=health.timeline_outcome(
+                direction=i["direction"], outcome=i["outcome"] or "",
+                reply_days=(i["responded_at"] - i["occurred_at"]).total_seconds() / 86400
+                if i["responded_at"] and i["responded_at"] < a.end else None,
+            ),
+        )
+        for i in rows
+    )
+
+
+def _strengths(a: _Account) -> tuple[str, ...]:
+    primary = a.active_primary
+    activity = (a.facts.activity.get(primary.id) or SponsorActivity()) if primary else None
+    by_id = {c.id: c for c in a.facts.contacts}
+    return health.strengths(
+        activity=activity,
+        qbrs_held=a.facts.qbrs_held,
+        meeting_target=a.rules.scoring.meeting_targets.get(a.facts.tier),
+        average_reply_days=average_reply_days(activity, a.rules.scoring) if primary else None,
+        cadence=a.engagement.cadence,
+        alignment_levels=[x.alignment for x in a.facts.alignment],
+        engaged_backups=[(c.name, a.breakdowns[c.id].level) for c in a.active_backups
+                         if c.id in a.breakdowns and a.breakdowns[c.id].level in ENGAGED_LEVELS],
+        engaged_executives=sum(1 for b in a.engagement.sponsors if b.level in ENGAGED_LEVELS
+                               and b.contact_id not in a.gone and by_id[b.contact_id].is_executive),
+        config=a.rules.report,
+    )
+
+
+def _succession(a: _Account) -> Succession:
+    tenure = a.tenure(a.active_primary)
+    return Succession(
+        primary_tenure_months=tenure,
+        backups=tuple(backup_label(c.name, c.title) for c in a.active_backups),
         risk_level=succession_risk_level(
-            has_primary=active_primary is not None,
-            primary_tenure_months=tenure if active_primary else None,
-            backup_levels=[breakdowns[c.id].level for c in active_backups if c.id in breakdowns],
-            new_sponsor_months=rules.report.new_sponsor_months,
+            has_primary=a.active_primary is not None,
+            primary_tenure_months=tenure,
+            backup_levels=[a.breakdowns[c.id].level for c in a.active_backups if c.id in a.breakdowns],
+            new_sponsor_months=a.rules.report.new_sponsor_months,
         ),
     )
-    recent = health.recent_org_changes(facts.org_changes, facts.contacts, as_of=as_of,
-                                       days=rules.report.recent_change_days)
 
-    # --- last QBR (for the cadence and the "no executive at the last QBR" rule)
-    last_review = (
-        Interaction.objects.filter(account_id=account.pk, direction="meeting",
-                                   type__in=sorted(config.review_types), occurred_at__lt=end)
+
+def _last_review(a: _Account) -> dict | None:
+    """The account's last QBR / business review and how many executives attended (one query)."""
+    return (
+        Interaction.objects.filter(account_id=a.account.pk, direction="meeting",
+                                   type__in=sorted(a.rules.scoring.review_types), occurred_at__lt=a.end)
         .annotate(execs=Count("participant_links", filter=Q(participant_links__contact__is_executive=True)))
         .order_by("-occurred_at", "-pk").values("occurred_at", "execs").first()
     )
-    last_qbr = local_date(last_review["occurred_at"]) if last_review else None
 
-    # --- Recommendations
-    channel = health.preference_channel(preferences.get(active_primary.id, "")) if active_primary else ""
-    recommendations = recommend(findings, RecommendationContext(
-        account_name=facts.name, tier=facts.tier,
-        primary_name=active_primary.name if active_primary else None,
+
+def _recommendations(a: _Account, last_review: dict | None):
+    primary = a.active_primary
+    channel = health.preference_channel(a.preferences.get(primary.id, "")) if primary else ""
+    return recommend(a.findings, RecommendationContext(
+        account_name=a.facts.name, tier=a.facts.tier,
+        primary_name=primary.name if primary else None,
         communication_preference=channel,
-        backup_names=tuple(c.name for c in active_backups),
-        alignment=facts.alignment,
+        backup_names=tuple(c.name for c in a.active_backups),
+        alignment=a.facts.alignment,
         last_qbr_without_exec=bool(last_review and last_review["execs"] == 0),
-    ), config=rules)
+    ), config=a.rules)
 
-    # --- Engagement calendar
+
+def _calendar(a: _Account, last_review: dict | None):
+    """Planned touchpoints from ``as_of`` on (3 queries) and the next ones the cadence calls for."""
     planned = [
         PlannedRow(
             date=t.planned_on, event=t.type,
             attendees=tuple(c.name for c in t.contacts.all()) + tuple(user_label(u) for u in t.team_attendees.all()),
             objective=t.objective,
         )
-        for t in PlannedTouchpoint.objects.filter(account_id=account.pk, status=PlannedTouchpoint.Status.PLANNED,
-                                                  planned_on__gte=as_of)
+        for t in PlannedTouchpoint.objects.filter(account_id=a.account.pk, status=PlannedTouchpoint.Status.PLANNED,
+                                                  planned_on__gte=a.as_of)
         .order_by("planned_on", "pk").prefetch_related("contacts", "team_attendees")
     ]
+    account, primary = a.account, a.active_primary
     csm = (AccountTeamMember.objects.filter(account_id=account.pk, role=AccountTeamMember.Role.CSM)
            .select_related("user").order_by("pk").first())
     csm_name = user_label(csm.user) if csm else (user_label(account.owner) if account.owner_id else None)
-    default_attendees = tuple(n for n in ((active_primary.name if active_primary else None), csm_name) if n)
-    priorities = active_primary.priorities if active_primary else ()
+    default_attendees = tuple(n for n in ((primary.name if primary else None), csm_name) if n)
+    priorities = primary.priorities if primary else ()
+    last_qbr = local_date(last_review["occurred_at"]) if last_review else None
     due = [
-        DueTouchpoint(due=tp.due, event_type=tp.event,
-                      reason=health.due_objective(tp.event, tp.reason, priorities))
-        for tp in next_touchpoints(facts.tier, facts.last_exec_touch, last_qbr, as_of=as_of, config=config)
+        DueTouchpoint(due=tp.due, event_type=tp.event, reason=health.due_objective(tp.event, tp.reason, priorities))
+        for tp in next_touchpoints(a.facts.tier, a.facts.last_exec_touch, last_qbr, as_of=a.as_of,
+                                   config=a.rules.scoring)
     ]
-    calendar = build_calendar(planned, due, default_attendees=default_attendees, as_of=as_of)
-
-    return SponsorReport(
-        header=ReportHeader(
-            account_id=account.pk, account_name=facts.name, tier=facts.tier, as_of=as_of,
-            overall_score=engagement.score, overall_status=engagement.level, overall_risk=engagement.risk,
-        ),
-        sponsors=tuple(rows),
-        primary=profile,
-        timeline=timeline,
-        breakdown=primary_breakdown.factors if primary_breakdown else (),
-        health=EngagementHealth(strengths=strengths, concerns=health.concerns(findings)),
-        org=OrgIntelligence(recent_changes=recent, succession=succession),
-        alignment=tuple(AlignmentRow(a.our_initiative, a.their_priority, a.alignment) for a in facts.alignment),
-        recommendations=recommendations,
-        alerts=tuple(ReportAlert.from_finding(f) for f in findings),
-        calendar=calendar,
-    )
+    return build_calendar(planned, due, default_attendees=default_attendees, as_of=a.as_of)

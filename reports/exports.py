@@ -49,7 +49,7 @@ def export_report(report: SponsorReport, fmt: str) -> Export:
     elif fmt == "html":
         content = to_html(report, full_page=True).encode()
     elif fmt == "pdf":
-        from reports.render_pdf import to_pdf  # WeasyPrint is heavy: load it only for PDFs
+        from reports.render_pdf import to_pdf  # noqa: PLC0415 - WeasyPrint is heavy: load it only for PDFs
 
         content = to_pdf(report)
     elif fmt == "json":

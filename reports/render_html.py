@@ -47,6 +47,7 @@ def _text(value) -> str:
     return value or UNKNOWN
 
 
+# Long by design: one dict literal with one entry per report section, in the spec's order.
 def html_context(report: SponsorReport) -> dict:
     h = report.header
     p = report.primary

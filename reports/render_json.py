@@ -40,6 +40,7 @@ def _breakdown(factors) -> dict | None:
     return {f.key: {"score": f.score, "note": f.note} for f in ordered_factors(factors)}
 
 
+# Long by design: one dict literal with one entry per report section, the shape of the JSON Schema.
 def to_json_dict(report: SponsorReport) -> dict:
     h = report.header
     p = report.primary

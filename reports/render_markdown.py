@@ -68,8 +68,18 @@ def to_markdown(report: SponsorReport) -> str:
         f"**Account Tier**: {md_inline(h.tier_label)}  ",
         f"**Overall Exec Engagement**: {md_inline(h.overall_status)} ({h.overall_score}/100)",
     ]
+    _executive_sponsors(out, report)
+    _primary_sponsor(out, report)
+    _engagement_health(out, report)
+    _organizational_intelligence(out, report)
+    _strategic_alignment(out, report)
+    _recommended_actions(out, report)
+    _engagement_calendar(out, report)
+    return "\n".join(out) + "\n"
 
-    # --- Executive Sponsors
+
+def _executive_sponsors(out: list[str], report: SponsorReport) -> None:
+    """Executive Sponsors."""
     _section(out, "### Executive Sponsors")
     if report.sponsors:
         rows = []
@@ -88,7 +98,9 @@ def to_markdown(report: SponsorReport) -> str:
     else:
         out.append(EMPTY["sponsors"])
 
-    # --- Primary Sponsor
+
+def _primary_sponsor(out: list[str], report: SponsorReport) -> None:
+    """Primary Sponsor."""
     p = report.primary
     _section(out, f"### Primary Sponsor: {md_inline(p.name) if p else 'Not identified'}")
     out += ["**Profile**", ""]
@@ -133,7 +145,9 @@ def to_markdown(report: SponsorReport) -> str:
     else:
         out.append(EMPTY["breakdown"])
 
-    # --- Engagement Health
+
+def _engagement_health(out: list[str], report: SponsorReport) -> None:
+    """Engagement Health."""
     _section(out, "### Engagement Health")
     out += ["**Strengths**", ""]
     out += [f"- {md_inline(s)}" for s in report.health.strengths] or [EMPTY["strengths"]]
@@ -143,7 +157,9 @@ def to_markdown(report: SponsorReport) -> str:
         for c in report.health.concerns
     ] or [EMPTY["concerns"]]
 
-    # --- Organizational Intelligence
+
+def _organizational_intelligence(out: list[str], report: SponsorReport) -> None:
+    """Organizational Intelligence."""
     _section(out, "### Organizational Intelligence")
     out += ["**Recent Changes**", ""]
     out += [
@@ -159,7 +175,9 @@ def to_markdown(report: SponsorReport) -> str:
         f"- Risk level: {succ.risk_level}",
     ]
 
-    # --- Strategic Alignment
+
+def _strategic_alignment(out: list[str], report: SponsorReport) -> None:
+    """Strategic Alignment."""
     _section(out, "### Strategic Alignment")
     if report.alignment:
         out += _table(
@@ -172,7 +190,9 @@ def to_markdown(report: SponsorReport) -> str:
     else:
         out.append(EMPTY["alignment"])
 
-    # --- Recommended Actions
+
+def _recommended_actions(out: list[str], report: SponsorReport) -> None:
+    """Recommended Actions."""
     _section(out, "### Recommended Actions")
     for i, (horizon, recs) in enumerate(report.recommendations.by_horizon()):
         if i:
@@ -182,7 +202,9 @@ def to_markdown(report: SponsorReport) -> str:
             f"{n}. {md_inline(r.action)}: {md_inline(r.reason)}" for n, r in enumerate(recs, 1)
         ] or [EMPTY[horizon]]
 
-    # --- Engagement Calendar
+
+def _engagement_calendar(out: list[str], report: SponsorReport) -> None:
+    """Engagement Calendar."""
     _section(out, "### Engagement Calendar")
     if report.calendar:
         out += _table(
@@ -195,4 +217,3 @@ def to_markdown(report: SponsorReport) -> str:
         )
     else:
         out.append(EMPTY["calendar"])
-    return "\n".join(out) + "\n"

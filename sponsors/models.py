@@ -1,3 +1,4 @@
+# Long module: the sponsors app's models, in the one module Django looks for (they are mostly fields).
 """Customer-side people and what happens with them: contacts (executives among them),
 interactions, org changes and planned touchpoints (the engagement calendar)."""
 

@@ -2,7 +2,7 @@
 of set-based queries (aggregates computed in the database, never a query per contact).
 
 ``load_account_facts(account_ids=None, as_of=...)`` returns ``{account_id: AccountFacts}``; the
-aggregates mirror ``sponsors.scoring.activity_from_interactions`` exactly (dates are calendar
+aggregates mirror ``sponsors.rules.activity.activity_from_interactions`` exactly (dates are calendar
 dates in the configured time zone; the scoring window is ``[as_of - (window_days - 1), as_of]``).
 """
 
@@ -23,8 +23,8 @@ from accounts.vocabulary import ADVOCACY_TYPES, MEETING_TYPES
 from ..config import rules_config
 from ..models import Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
 from ..rules import facts as f
+from ..rules.activity import window_start
 from ..rules.config import RulesConfig
-from ..rules.scoring import window_start
 
 
 def start_of_day(day: date) -> datetime:

@@ -8,12 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.vocabulary import RISK_BY_LEVEL
+from sponsors.rules.activity import account_qbr_counts, activity_from_interactions, last_exec_touch
 from sponsors.rules.config import ScoringConfig
 from sponsors.rules.facts import AccountFacts, AlignmentFact, ContactFact, GoalFact, InteractionFact, SponsorActivity
 from sponsors.rules.scoring import (
-    account_qbr_counts,
-    activity_from_interactions,
-    last_exec_touch,
     meeting_frequency,
     qbr_attendance,
     responsiveness,

@@ -1,29 +1,27 @@
-"""``manage.py import_snapshot PATH [PATH …]``: load CRM snapshot files (shared/spec/snapshot-format.md)."""
+"""``manage.py import_snapshot PATH [PATH …]``: load CRM snapshot files (docs/snapshot-format.md)."""
 
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from tqdm import tqdm
 
+from accounts.models import Account
 from sponsors.crm.snapshot import SnapshotError, load_snapshot
 from sponsors.crm.sync import sync_accounts
+from sponsors import signals
 
 
 def _queue_account_refresh(snapshot, source):
     """The sync writes in bulk (no model signals): queue the touched accounts' refresh (scores, then
     guardrails) for when the import commits."""
-    from django.conf import settings
-    from django.db import transaction
-
-    from accounts.models import Account
-    from sponsors.signals import queue_account_refresh
-
     if not (getattr(settings, "REDIS_URL", "") or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)):
         return
     ids = list(Account.objects.filter(source=source, external_id__in=[a.external_id for a in snapshot.accounts])
                .values_list("pk", flat=True))
-    transaction.on_commit(lambda: queue_account_refresh(ids), robust=True)
+    transaction.on_commit(lambda: signals.queue_account_refresh(ids), robust=True)
 
 
 class Command(BaseCommand):
