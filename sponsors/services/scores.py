@@ -29,6 +29,7 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..bulk import gc_paused
 from ..config import rules_config
 from ..models import ScoreSnapshot
 from ..rules import facts as f
@@ -179,7 +180,7 @@ def recompute_scores(*, account_ids=None, as_of: date, config: RulesConfig | Non
     config = config or rules_config()
     account_ids = None if account_ids is None else list(account_ids)
     result = RecomputeResult(as_of=as_of)
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():
         _tune_session()
         facts = load_account_facts(account_ids, as_of=as_of, config=config, scoring_only=True)
         loaded = time.perf_counter()
