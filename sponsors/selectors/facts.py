@@ -157,7 +157,8 @@ def _contacts(rows, *, raw: bool) -> _Contacts:
 
 
 # 3. per-contact activity: one pass over participants ⨝ interactions grouped by contact alone, like
-#    the bare aggregate (no join to contacts: rows of contacts outside the load are dropped when read).
+#    the bare aggregate (for the portfolio no join to contacts: rows of contacts outside the load are
+#    dropped when read; for some accounts, the participants of their contacts).
 #    Latest dates are taken as the latest instant, then turned into a local date once per contact.
 def _activity_query(scope: _Scope):
     config = scope.config.scoring
@@ -170,9 +171,11 @@ def _activity_query(scope: _Scope):
                          output_field=DurationField())
     review = Q(interaction__direction="meeting", interaction__type__in=sorted(config.review_types))
     meeting = Q(interaction__direction="meeting", interaction__type__in=sorted(MEETING_TYPES))
+    participants = InteractionParticipant.objects.filter(interaction__occurred_at__lt=scope.end)
+    if scope.ids is not None:       # the participants of the accounts' contacts (their index, not a scan)
+        participants = participants.filter(contact_id__in=Contact.objects.filter(scope.q()).values("pk"))
     return (
-        InteractionParticipant.objects
-        .filter(scope.q("interaction__account_id"), interaction__occurred_at__lt=scope.end)
+        participants
         .values("contact_id")
         .annotate(
             meetings=Count("pk", filter=in_window & meeting),
