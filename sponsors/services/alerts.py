@@ -80,6 +80,8 @@ def evaluate_accounts(*, account_ids=None, as_of: date, config: RulesConfig | No
     The accounts are taken ``batch_size`` at a time, each batch in its own transaction
     (``evaluate_batch``): memory and every statement stay bounded by the batch, and the lock a
     batch holds is released before the next, so per-account evaluations get in between."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
     config = config or rules_config()
     if account_ids is None:
         ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
