@@ -77,7 +77,7 @@ def test_batched_sweeps_leave_the_alerts_one_evaluation_of_everything_leaves(acc
 
     # ... and what they hold is what the rules say for the next day (due dates fixed at opening).
     expected = expected_findings(as_of=next_day)
-    for (account_id, code, subject), (severity, message, details, due_on, *_rest, seen) in whole.items():
+    for (account_id, code, subject), (severity, message, _details, due_on, *_rest, seen) in whole.items():
         finding = expected[account_id][(code, subject)]
         assert seen == next_day and severity == finding.severity
         if code != "sponsor_departed":
