@@ -78,6 +78,13 @@ class Generator:
         self.end = datetime.combine(as_of, datetime.min.time(), UTC) + timedelta(hours=18)
 
     def chunk(self, first: int, count: int) -> tuple[int, int, int]:
+        """Generate and COPY accounts first … first+count-1; returns (contacts, interactions, participants)."""
+        accounts, contacts, goals, alignment, plans = self._people(first, count)
+        interactions, participants = self._interactions(plans)
+        self._write(accounts, contacts, goals, alignment, interactions, participants)
+        return len(contacts), len(interactions), len(participants)
+
+    def _people(self, first: int, count: int):
         rng, now = self.rng, self.now
         account_ids = _ids("accounts_account", count)
         accounts, contacts, goals, alignment = [], [], [], []
@@ -125,6 +132,10 @@ class Generator:
             for p in rng.sample(PRIORITIES, 3):
                 alignment.append((aid, INITIATIVES[p], p, rng.choice(["high", "high", "medium", "low"])))
 
+        return accounts, contacts, goals, alignment, plans
+
+    def _interactions(self, plans):
+        rng, now = self.rng, self.now
         interactions, participants = [], []
         sizes = [rng.randint(*INTERACTIONS_PER_ACCOUNT) for _ in plans]
         reviews_at_most = HISTORY_DAYS // 91 + 1
@@ -166,6 +177,10 @@ class Generator:
                                      json.dumps(rng.sample(TOPICS, 1)), "", responded, "csm@bench.example", now))
                 participants.append((iid, rng.choices(ids, weights)[0]))
 
+        return interactions, participants
+
+    @staticmethod
+    def _write(accounts, contacts, goals, alignment, interactions, participants):
         _copy("accounts_account", ["id", "source", "external_id", "name", "tier", "industry", "owner_id", "currency",
                                    "arr", "contract_start", "created_at", "updated_at"], accounts)
         _copy("sponsors_contact", ["id", "account_id", "external_id", "name", "title", "email", "roles",
@@ -179,7 +194,6 @@ class Generator:
                                        "purpose", "topics", "outcome", "responded_at", "logged_by", "created_at"],
               interactions)
         _copy("sponsors_interactionparticipant", ["interaction_id", "contact_id"], participants)
-        return len(contacts), len(interactions), len(participants)
 
 
 class Command(BaseCommand):
