@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 
+from ..bulk import gc_paused
 from ..config import rules_config
 from ..models import Alert, Contact, OrgChange, OutboundEmail
 from ..outbox.email import outbox_email, queue_outbox
@@ -94,8 +95,9 @@ def evaluate_accounts(*, account_ids=None, as_of: date, config: RulesConfig | No
 
 
 def evaluate_batch(*, account_ids, as_of: date, config: RulesConfig) -> EvaluationResult:
-    """One batch: load its facts, run the rules (pure), ``sync_alerts``; one transaction."""
-    with transaction.atomic():
+    """One batch: load its facts, run the rules (pure), ``sync_alerts``; one transaction, with the
+    garbage collector paused (bulk work, ``sponsors/bulk.py``)."""
+    with gc_paused(), transaction.atomic():
         no_jit()
         facts_by_account = load_account_facts(account_ids, as_of=as_of, config=config)
         findings = {}
