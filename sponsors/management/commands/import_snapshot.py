@@ -9,9 +9,9 @@ from django.db import transaction
 from tqdm import tqdm
 
 from accounts.models import Account
+from sponsors import signals
 from sponsors.crm.snapshot import SnapshotError, load_snapshot
 from sponsors.crm.sync import sync_accounts
-from sponsors import signals
 
 
 def _queue_account_refresh(snapshot, source):
