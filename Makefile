@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/exec_sponsor
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test venv services lint bench clean
+.PHONY: demo test venv services lint bench workers clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON_313) -m venv $(VENV) || { echo "Python 3.13 is needed (pyenv install 3.13.0)"; exit 1; }
@@ -44,6 +44,19 @@ lint: venv
 bench: venv services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py bench_import
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py bench_scoring --accounts 5000
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py bench_guardrails
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py bench_escalation
+
+# The Celery processes next to the web process (needs REDIS_URL; without it tasks run in-process):
+# one worker for bulk work, one for what a person waits for (its own queue), and beat.  Ctrl-C stops all.
+workers: venv
+	@test -n "$(REDIS_URL)" || { echo "set REDIS_URL (and DATABASE_URL): without them Celery runs tasks in-process"; exit 1; }
+	trap 'kill 0' INT TERM; \
+	$(VENV)/bin/celery -A config worker -Q notify -c 1 -n notify@%h & \
+	$(VENV)/bin/celery -A config worker -Q default -c 2 -n default@%h & \
+	$(VENV)/bin/celery -A config beat & \
+	wait
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 log = logging.getLogger("config")
@@ -111,6 +112,17 @@ else:
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues, each consumed by its own worker (README, "Workers"): ``notify`` for what a person waits
+# for (e-mail sends, the one-account refresh that turns a departure into an escalation, job-change
+# webhooks), ``default`` for bulk work (portfolio recompute, sweep batches, import refreshes, feeds).
+# A worker started without -Q consumes both.  Queue names: sponsors/queue.py.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = (Queue("default"), Queue("notify"))
+CELERY_TASK_ROUTES = {
+    name: {"queue": "notify"}
+    for name in ("sponsors.tasks.send_outbox_email", "sponsors.tasks.flush_outbox",
+                 "sponsors.tasks.refresh_account", "sponsors.tasks.process_webhook_delivery")
+}
 # Every periodic job, in one place (times in CELERY_TIMEZONE); the tasks are in sponsors/tasks.py.
 CELERY_BEAT_SCHEDULE = {
     # Score every executive and account as of today; a snapshot per contact and account per day.

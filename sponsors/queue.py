@@ -14,17 +14,28 @@ from __future__ import annotations
 from celery import current_app
 from django.db import transaction
 
-REFRESH_ACCOUNT = "sponsors.tasks.refresh_account"
-RECOMPUTE_PORTFOLIO = "sponsors.tasks.recompute_portfolio"
-SWEEP_GUARDRAILS = "sponsors.tasks.sweep_guardrails"
-SEND_OUTBOX_EMAIL = "sponsors.tasks.send_outbox_email"
-PROCESS_WEBHOOK_DELIVERY = "sponsors.tasks.process_webhook_delivery"
+# Queues (``CELERY_TASK_ROUTES`` in config/settings.py): ``notify`` carries what a person is waiting
+# for — the e-mail sends and the one-account refresh that turns a departure into an escalation —
+# and is consumed by its own worker; everything else (bulk work) goes to ``default``.
+DEFAULT_QUEUE = "default"
+NOTIFY_QUEUE = "notify"
 
-TASK_NAMES = (REFRESH_ACCOUNT, RECOMPUTE_PORTFOLIO, SWEEP_GUARDRAILS, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY)
+REFRESH_ACCOUNT = "sponsors.tasks.refresh_account"                      # notify
+RECOMPUTE_ACCOUNT = "sponsors.tasks.recompute_account"                  # default
+REFRESH_ACCOUNTS = "sponsors.tasks.refresh_accounts"                    # default: a batch of accounts
+RECOMPUTE_PORTFOLIO = "sponsors.tasks.recompute_portfolio"              # default
+SWEEP_GUARDRAILS = "sponsors.tasks.sweep_guardrails"                    # default: queues the batches
+EVALUATE_GUARDRAILS_BATCH = "sponsors.tasks.evaluate_guardrails_batch"  # default
+SEND_OUTBOX_EMAIL = "sponsors.tasks.send_outbox_email"                  # notify
+PROCESS_WEBHOOK_DELIVERY = "sponsors.tasks.process_webhook_delivery"    # notify
+
+TASK_NAMES = (REFRESH_ACCOUNT, RECOMPUTE_ACCOUNT, REFRESH_ACCOUNTS, RECOMPUTE_PORTFOLIO, SWEEP_GUARDRAILS,
+              EVALUATE_GUARDRAILS_BATCH, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY)
 
 
 def send_now(task_name: str, *args) -> None:
-    """Queue ``task_name(*args)`` now (eagerly run in-process when Celery is eager)."""
+    """Queue ``task_name(*args)`` now (eagerly run in-process when Celery is eager), on the queue
+    its route names."""
     current_app.tasks[task_name].delay(*args)
 
 

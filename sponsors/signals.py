@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 # Above this many accounts, ``queue_account_refresh`` queues the two portfolio jobs instead.
 PORTFOLIO_THRESHOLD = 500
+# Up to this many accounts changed together, each is refreshed on its own (notify queue); above it,
+# in batches of REFRESH_BATCH_SIZE accounts (default queue).
+INTERACTIVE_LIMIT = 20
+REFRESH_BATCH_SIZE = 100
 _BATCH_ATTR = "_exec_sponsor_score_batch"
 _paused: ContextVar[bool] = ContextVar("exec_sponsor_scores_paused", default=False)
 
@@ -86,12 +90,19 @@ def refresh_on_commit(account_id, *, using=DEFAULT_DB_ALIAS) -> None:
 
 
 def queue_account_refresh(account_ids) -> None:
-    """Queue the refresh of these accounts now: one task each, or — when many — the portfolio
-    recompute and the guardrail sweep."""
+    """Queue the refresh of these accounts now.
+
+    A few (a person's change, a webhook): ``refresh_account`` each, on the ``notify`` queue, so a
+    departure is escalated at once.  More (an import): ``refresh_accounts`` per ``REFRESH_BATCH_SIZE``
+    accounts on the ``default`` queue.  Very many: the portfolio recompute and the guardrail sweep."""
     account_ids = sorted({a for a in account_ids if a is not None})
     if len(account_ids) > PORTFOLIO_THRESHOLD:
         queue.send_now(queue.RECOMPUTE_PORTFOLIO)
         queue.send_now(queue.SWEEP_GUARDRAILS)
+        return
+    if len(account_ids) > INTERACTIVE_LIMIT:
+        for start in range(0, len(account_ids), REFRESH_BATCH_SIZE):
+            queue.send_now(queue.REFRESH_ACCOUNTS, account_ids[start:start + REFRESH_BATCH_SIZE])
         return
     for account_id in account_ids:
         queue.send_now(queue.REFRESH_ACCOUNT, account_id)

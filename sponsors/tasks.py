@@ -2,7 +2,9 @@
 
 Tasks take ids and ISO dates (their arguments travel as JSON), call one service and own their retry
 policy.  Services queue them by name through ``sponsors.queue`` (the constants there are these
-tasks' names).  The periodic ones are listed in ``CELERY_BEAT_SCHEDULE`` (config/settings.py).
+tasks' names).  Their queue — ``notify`` for what a person waits for, ``default`` for bulk work —
+is set by ``CELERY_TASK_ROUTES``, and the periodic ones are listed in ``CELERY_BEAT_SCHEDULE``
+(both in config/settings.py).
 """
 
 from __future__ import annotations
@@ -20,12 +22,11 @@ from . import queue
 from .config import rules_config
 from .orgchanges import news, webhook
 from .outbox import email
-from .services.alerts import evaluate_accounts
+from .services.alerts import EVALUATION_BATCH_SIZE, evaluate_accounts
 from .services.scores import recompute_scores
 
 log = logging.getLogger(__name__)
 
-SWEEP_BATCH_SIZE = 500          # accounts per evaluation transaction in the daily sweep
 RETRY_POLICY = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 5,          # 5 s, 10 s, 20 s, … (with jitter)
@@ -48,11 +49,14 @@ def task_date(value) -> date:
 
 @shared_task(name=queue.RECOMPUTE_PORTFOLIO, **RETRY_POLICY)
 def recompute_portfolio(as_of=None) -> dict:
-    """Recompute every account's scores as of ``as_of`` (ISO date; default today)."""
+    """Recompute every account's scores as of ``as_of`` (ISO date; default today).
+
+    One set-based pass (a fixed number of queries, seconds at 5,000 accounts): splitting it would
+    read the interactions once per batch instead of once."""
     return recompute_scores(as_of=task_date(as_of)).summary()
 
 
-@shared_task(name="sponsors.tasks.recompute_account", **RETRY_POLICY)
+@shared_task(name=queue.RECOMPUTE_ACCOUNT, **RETRY_POLICY)
 def recompute_account(account_id, as_of=None) -> dict:
     """Recompute one account's scores as of ``as_of`` (ISO date; default today)."""
     return recompute_scores(account_ids=[int(account_id)], as_of=task_date(as_of)).summary()
@@ -60,12 +64,25 @@ def recompute_account(account_id, as_of=None) -> dict:
 
 @shared_task(name=queue.REFRESH_ACCOUNT, **RETRY_POLICY)
 def refresh_account(account_id, as_of=None) -> dict:
-    """Recompute one account's scores, then evaluate its guardrails, as of ``as_of`` (default today).
+    """After a change to one account: evaluate its guardrails now, then queue its score recompute.
 
-    Scores first, so the alerts and the score history describe the same facts."""
+    This task runs on the ``notify`` queue, so a departure becomes an escalation e-mail without
+    waiting behind bulk work; the recompute goes to the ``default`` queue, because it waits for the
+    day's snapshot lock that a running portfolio recompute holds.  The order does not change what
+    the alerts say: the guardrails score the account from the same facts themselves (today's
+    snapshots are not among their inputs)."""
     day = task_date(as_of)
-    scores = recompute_scores(account_ids=[int(account_id)], as_of=day).summary()
     guardrails = evaluate_accounts(account_ids=[int(account_id)], as_of=day).summary()
+    queue.send_now(queue.RECOMPUTE_ACCOUNT, int(account_id), day.isoformat())
+    return {"guardrails": guardrails, "scores": "queued"}
+
+
+@shared_task(name=queue.REFRESH_ACCOUNTS, acks_late=True, **RETRY_POLICY)
+def refresh_accounts(account_ids, as_of=None) -> dict:
+    """A batch of accounts changed in bulk (an import): their scores, then their guardrails, set-based."""
+    day, ids = task_date(as_of), [int(pk) for pk in account_ids]
+    scores = recompute_scores(account_ids=ids, as_of=day).summary()
+    guardrails = evaluate_accounts(account_ids=ids, as_of=day).summary()
     return {"scores": scores, "guardrails": guardrails}
 
 
@@ -80,18 +97,30 @@ def evaluate_guardrails(account_id=None, as_of=None) -> str:
 
 @shared_task(name=queue.SWEEP_GUARDRAILS, acks_late=True)
 def sweep_guardrails(as_of=None) -> str:
-    """The daily sweep: every account, in batches (each batch is one transaction)."""
+    """The daily sweep over every account, ``EVALUATION_BATCH_SIZE`` accounts a task.
+
+    A portfolio of one batch is evaluated here; a larger one is handed out as one
+    ``evaluate_guardrails_batch`` task per batch, so no worker is held for the whole portfolio and
+    other work gets in between the batches."""
     day = task_date(as_of)
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
-    opened = kept = resolved = emails = 0
-    for start in range(0, len(ids), SWEEP_BATCH_SIZE):
-        result = evaluate_accounts(account_ids=ids[start:start + SWEEP_BATCH_SIZE], as_of=day)
-        opened, kept, resolved = opened + len(result.opened), kept + result.kept, resolved + result.resolved
-        emails += len(result.emails)
-    summary = (f"{len(ids)} account(s) as of {day.isoformat()}: {opened} opened, {kept} kept, "
-               f"{resolved} resolved, {emails} e-mail(s) queued")
+    if len(ids) <= EVALUATION_BATCH_SIZE:
+        result = evaluate_accounts(account_ids=ids, as_of=day)
+        summary = (f"{len(ids)} account(s) as of {day.isoformat()}: {len(result.opened)} opened, {result.kept} "
+                   f"kept, {result.resolved} resolved, {len(result.emails)} e-mail(s) queued")
+    else:
+        batches = [ids[start:start + EVALUATION_BATCH_SIZE] for start in range(0, len(ids), EVALUATION_BATCH_SIZE)]
+        for batch in batches:
+            queue.send_now(queue.EVALUATE_GUARDRAILS_BATCH, batch, day.isoformat())
+        summary = f"{len(ids)} account(s) as of {day.isoformat()}: {len(batches)} batch task(s) queued"
     log.info("guardrail sweep: %s", summary)
     return summary
+
+
+@shared_task(name=queue.EVALUATE_GUARDRAILS_BATCH, acks_late=True, **RETRY_POLICY)
+def evaluate_guardrails_batch(account_ids, as_of=None) -> str:
+    """One batch of the sweep (one transaction)."""
+    return evaluate_accounts(account_ids=[int(pk) for pk in account_ids], as_of=task_date(as_of)).summary()
 
 
 # --- the e-mail outbox ------------------------------------------------------------------------

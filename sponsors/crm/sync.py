@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
 from accounts.vocabulary import is_executive
 
+from ..bulk import gc_paused
 from ..models import Contact, Interaction, InteractionParticipant, OrgChange
 from ..orgchanges.crm_diff import crm_contact_state, record_crm_contact_changes
 from ..orgchanges.review import state_for
@@ -203,7 +204,7 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
     summary = SyncSummary()
     records = snapshot.accounts
     metrics_default_date = as_of or (snapshot.exported_at.date() if snapshot.exported_at else timezone.localdate())
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():      # bulk work: no garbage collection walks (sponsors/bulk.py)
         users = _sync_users(records, summary)
 
         # Accounts

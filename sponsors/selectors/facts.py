@@ -41,16 +41,45 @@ def _later(*days):
     return max(days) if days else None
 
 
-def _fetch(qs):
-    """``(rows, raw)``: the tuples of a ``values_list`` queryset.  On PostgreSQL they come straight
-    from the cursor (``raw``: dates, numbers and durations need no conversion there, jsonb is text),
-    which spares the ORM's per-value converters on large reads; elsewhere through the ORM."""
-    if connection.vendor != "postgresql":
-        return list(qs), False
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
+class _Reads:
+    """The loader's read queries, sent as they are declared and read back in the same order.
+
+    On PostgreSQL they go through one pipeline (psycopg's pipeline mode): the server runs the next
+    query — the activity aggregate above all — while Python turns the rows of the previous one into
+    facts, and the rows come straight from the cursor (dates, numbers and durations need no
+    conversion; jsonb comes as text), sparing the ORM's per-value converters.  Elsewhere (the demo's
+    SQLite) each queryset is simply evaluated when read."""
+
+    def __init__(self):
+        self.raw = connection.vendor == "postgresql"
+        self._pipeline = self._cursors = None
+
+    def __enter__(self):
+        if self.raw:
+            connection.ensure_connection()
+            self._pipeline = connection.connection.pipeline()
+            self._pipeline.__enter__()
+            self._cursors = []
+        return self
+
+    def __exit__(self, *exc):
+        if self.raw:
+            for cursor in self._cursors:
+                cursor.close()
+            self._pipeline.__exit__(*exc)
+
+    def send(self, qs):
+        """Send ``qs`` (a ``values_list`` queryset); ``read(handle)`` gives its rows."""
+        if not self.raw:
+            return qs
+        sql, params = qs.query.sql_with_params()
+        cursor = connection.cursor()
         cursor.execute(sql, params)
-        return cursor.fetchall(), True
+        self._cursors.append(cursor)
+        return cursor
+
+    def read(self, handle) -> list:
+        return handle.fetchall() if self.raw else list(handle)
 
 
 def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | None = None,
@@ -59,63 +88,97 @@ def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | N
 
     ``scoring_only=True`` reads just what ``score_account`` uses, for the bulk recompute: the
     contacts it scores (executives and named sponsors) and their activity; no org changes,
-    operational contacts or earlier scores (the guardrails' facts)."""
-    config = config or rules_config()
-    return _load(account_ids, as_of=as_of, config=config, scoring_only=scoring_only)
-
-
-def _load(account_ids, *, as_of: date, config: RulesConfig, scoring_only: bool) -> dict:
-    guardrails, config = config.guardrails, config.scoring
-    end = start_of_day(as_of + timedelta(days=1))              # exclusive: nothing after as_of counts
-    start = start_of_day(window_start(as_of, config))          # inclusive window start
-    accounts = Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=list(account_ids))
-    scope = Q() if account_ids is None else Q(account_id__in=list(account_ids))
-
-    # 1. accounts
-    rows = {a["pk"]: a for a in accounts.order_by().values("pk", "name", "tier")}
-    if not rows:
+    operational contacts or earlier scores (the guardrails' facts).  A fixed number of queries."""
+    scope = _Scope(account_ids, as_of=as_of, config=config or rules_config(), scoring_only=scoring_only)
+    with _Reads() as reads:
+        sent = [reads.send(qs) for qs in (_accounts_query(scope), _contacts_query(scope), _activity_query(scope),
+                                          _qbrs_query(scope), _alignment_query(scope), _goals_query(scope))]
+        accounts = reads.read(sent[0])
+        contacts = _contacts(reads.read(sent[1]), raw=reads.raw)
+        activity = _activity(reads.read(sent[2]), contacts)
+        qbrs = {account_id: (held, with_exec) for account_id, held, with_exec in reads.read(sent[3])}
+        alignment = _grouped(reads.read(sent[4]), f.AlignmentFact)
+        goals = _grouped(reads.read(sent[5]), f.GoalFact)
+    if not accounts:
         return {}
+    guardrail_facts = ({}, {}, {}) if scoring_only else (_org_changes(scope), _operational(scope),
+                                                          _previous_scores(scope))
+    return _assemble(accounts, contacts, activity, qbrs, alignment, goals, *guardrail_facts)
 
-    # 2. contacts (scoring only: those it scores, executives and named sponsors)
-    contacts = defaultdict(list)
-    executives = defaultdict(set)
-    account_of = {}
-    scored = Q(is_executive=True) | ~Q(sponsor="")
-    contact_scope = (scope & scored) if scoring_only else scope
-    contact_rows, raw = _fetch(Contact.objects.filter(contact_scope).order_by("pk").values_list(
-        "pk", "account_id", "name", "title", "roles", "sponsor", "status", "in_role_since", "priorities"))
-    for pk, account_id, name, title, roles, sponsor, status, in_role_since, priorities in contact_rows:
+
+class _Scope:
+    """What one load covers: the accounts (None: all), the dates and the rules' settings."""
+
+    def __init__(self, account_ids, *, as_of: date, config: RulesConfig, scoring_only: bool):
+        self.ids = None if account_ids is None else list(account_ids)
+        self.as_of, self.config, self.scoring_only = as_of, config, scoring_only
+        self.end = start_of_day(as_of + timedelta(days=1))                 # exclusive: nothing after as_of
+        self.start = start_of_day(window_start(as_of, config.scoring))     # inclusive window start
+
+    def q(self, field="account_id") -> Q:
+        return Q() if self.ids is None else Q(**{f"{field}__in": self.ids})
+
+
+# 1. accounts
+def _accounts_query(scope: _Scope):
+    return Account.objects.filter(scope.q("pk")).order_by().values_list("pk", "name", "tier")
+
+
+# 2. contacts (scoring only: those it scores, executives and named sponsors)
+def _contacts_query(scope: _Scope):
+    contacts = Contact.objects.filter(scope.q())
+    if scope.scoring_only:
+        contacts = contacts.filter(Q(is_executive=True) | ~Q(sponsor=""))
+    return contacts.order_by("pk").values_list(
+        "pk", "account_id", "name", "title", "roles", "sponsor", "status", "in_role_since", "priorities")
+
+
+class _Contacts:
+    def __init__(self):
+        self.by_account = defaultdict(list)       # account id -> [ContactFact]
+        self.executives = defaultdict(set)        # account id -> {contact id}
+        self.account_of = {}                      # contact id -> account id
+
+
+def _contacts(rows, *, raw: bool) -> _Contacts:
+    out = _Contacts()
+    for pk, account_id, name, title, roles, sponsor, status, in_role_since, priorities in rows:
         if raw:                         # jsonb comes as text from a bare cursor
             roles, priorities = orjson.loads(roles), orjson.loads(priorities)
         fact = f.ContactFact(
             id=pk, name=name, title=title, roles=tuple(roles or ()), sponsor=sponsor or None, status=status,
             in_role_since=in_role_since, priorities=tuple(priorities or ()),
         )
-        contacts[account_id].append(fact)
-        account_of[pk] = account_id
+        out.by_account[account_id].append(fact)
+        out.account_of[pk] = account_id
         if fact.is_executive:
-            executives[account_id].add(pk)
+            out.executives[account_id].add(pk)
+    return out
 
-    # 3. per-contact activity: one grouped aggregate over participants ⨝ interactions, grouped by
-    #    contact alone (its account is known from step 2).  Latest dates are taken as the latest
-    #    instant, then turned into a local date once per contact (the same day: dates are monotonic).
-    in_window = Q(interaction__occurred_at__gte=start)
+
+# 3. per-contact activity: one pass over participants ⨝ interactions grouped by contact alone, like
+#    the bare aggregate (for the portfolio no join to contacts: rows of contacts outside the load are
+#    dropped when read; for some accounts, the participants of their contacts).
+#    Latest dates are taken as the latest instant, then turned into a local date once per contact.
+def _activity_query(scope: _Scope):
+    config = scope.config.scoring
+    in_window = Q(interaction__occurred_at__gte=scope.start)
     outbound = Q(interaction__direction="outbound")
-    replied = outbound & Q(interaction__responded_at__isnull=False, interaction__responded_at__lt=end)
+    replied = outbound & Q(interaction__responded_at__isnull=False, interaction__responded_at__lt=scope.end)
     reply_delay = ExpressionWrapper(F("interaction__responded_at") - F("interaction__occurred_at"),
                                     output_field=DurationField())
     capped_delay = Least(Greatest(reply_delay, Value(timedelta(0))), Value(timedelta(days=config.reply_cap_days)),
                          output_field=DurationField())
     review = Q(interaction__direction="meeting", interaction__type__in=sorted(config.review_types))
-    activity_rows = (
-        InteractionParticipant.objects
-        .filter(Q(interaction__occurred_at__lt=end), **({} if account_ids is None else
-                                                        {"interaction__account_id__in": list(account_ids)}))
-        .filter(**({"contact__in": Contact.objects.filter(contact_scope).values("pk")} if scoring_only else {}))
+    meeting = Q(interaction__direction="meeting", interaction__type__in=sorted(MEETING_TYPES))
+    participants = InteractionParticipant.objects.filter(interaction__occurred_at__lt=scope.end)
+    if scope.ids is not None:       # the participants of the accounts' contacts (their index, not a scan)
+        participants = participants.filter(contact_id__in=Contact.objects.filter(scope.q()).values("pk"))
+    return (
+        participants
         .values("contact_id")
         .annotate(
-            meetings=Count("pk", filter=in_window & Q(interaction__direction="meeting",
-                                                      interaction__type__in=sorted(MEETING_TYPES))),
+            meetings=Count("pk", filter=in_window & meeting),
             outbound=Count("pk", filter=in_window & outbound),
             answered=Count("pk", filter=in_window & replied),
             reply_total=Sum(capped_delay, filter=in_window & replied),
@@ -130,71 +193,99 @@ def _load(account_ids, *, as_of: date, config: RulesConfig, scoring_only: bool) 
         .values_list("contact_id", "meetings", "outbound", "answered", "reply_total", "qbrs", "advocacy",
                      "last_occurred", "last_reply", "last_met")
     )
+
+
+def _activity(rows, contacts: _Contacts) -> dict:
+    """{account id: {contact id: SponsorActivity}} for the contacts loaded."""
     activity = defaultdict(dict)
-    zero = timedelta(0)
+    account_of, zero = contacts.account_of, timedelta(0)
     for cid, meetings, out, answered, reply_total, qbrs_attended, advocacy, last_occurred, last_reply, last_met \
-            in _fetch(activity_rows)[0]:
-        activity[account_of.get(cid)][cid] = f.SponsorActivity(
+            in rows:
+        account_id = account_of.get(cid)
+        if account_id is None:
+            continue
+        activity[account_id][cid] = f.SponsorActivity(
             meetings=meetings, outbound=out, answered=answered,
             reply_days_total=(reply_total or zero).total_seconds() / 86400,
             qbrs_attended=qbrs_attended, advocacy_signals=advocacy,
             last_touch=_later(last_occurred, last_reply),
             last_direct_contact=_later(last_met, last_reply),
         )
+    return activity
 
-    # 4. account QBRs held in the window, and how many had an executive in the room
+
+# 4. account QBRs held in the window, and how many had an executive in the room
+def _qbrs_query(scope: _Scope):
     exec_present = Exists(InteractionParticipant.objects.filter(interaction_id=OuterRef("pk"),
                                                                 contact__is_executive=True))
-    qbrs = {
-        r["account_id"]: (r["held"], r["with_exec"])
-        for r in Interaction.objects.filter(scope, direction="meeting", type__in=sorted(config.review_types),
-                                            occurred_at__gte=start, occurred_at__lt=end)
-        .values("account_id")
-        .annotate(held=Count("pk"), with_exec=Count("pk", filter=exec_present))
-        .order_by()
-    }
+    return (Interaction.objects
+            .filter(scope.q(), direction="meeting", type__in=sorted(scope.config.scoring.review_types),
+                    occurred_at__gte=scope.start, occurred_at__lt=scope.end)
+            .values("account_id")
+            .annotate(held=Count("pk"), with_exec=Count("pk", filter=exec_present))
+            .order_by()
+            .values_list("account_id", "held", "with_exec"))
 
-    # 5. alignment and goals
-    alignment = defaultdict(list)
-    for a in StrategicAlignment.objects.filter(scope).order_by("pk").values(
-            "account_id", "our_initiative", "their_priority", "alignment"):
-        alignment[a["account_id"]].append(f.AlignmentFact(a["our_initiative"], a["their_priority"], a["alignment"]))
-    goals = defaultdict(list)
-    for g in Goal.objects.filter(scope).order_by("pk").values("account_id", "name", "status", "progress"):
-        goals[g["account_id"]].append(f.GoalFact(g["name"], g["status"], g["progress"]))
 
+# 5. alignment and goals
+def _alignment_query(scope: _Scope):
+    return StrategicAlignment.objects.filter(scope.q()).order_by("pk").values_list(
+        "account_id", "our_initiative", "their_priority", "alignment")
+
+
+def _goals_query(scope: _Scope):
+    return Goal.objects.filter(scope.q()).order_by("pk").values_list("account_id", "name", "status", "progress")
+
+
+def _grouped(rows, fact) -> dict:
+    out = defaultdict(list)
+    for account_id, *values in rows:
+        out[account_id].append(fact(*values))
+    return out
+
+
+# 6. org changes up to as_of (the guardrails' facts, as are 7 and 8)
+def _org_changes(scope: _Scope) -> dict:
     changes = defaultdict(list)
+    for oc in OrgChange.objects.filter(scope.q(), occurred_on__lte=scope.as_of).order_by("occurred_on", "pk"):
+        changes[oc.account_id].append(oc.as_fact())
+    return changes
+
+
+# 7. outbound operational contacts to executives in the last year
+def _operational(scope: _Scope) -> dict:
+    since = start_of_day(scope.as_of - timedelta(days=scope.config.guardrails.operational_lookback_days))
     operational = defaultdict(list)
+    for account_id, interaction_id, contact_id, occurred_at in (
+            InteractionParticipant.objects
+            .filter(scope.q("interaction__account_id"), contact__is_executive=True,
+                    interaction__direction="outbound", interaction__purpose="operational",
+                    interaction__occurred_at__lt=scope.end, interaction__occurred_at__gte=since)
+            .values_list("interaction__account_id", "interaction_id", "contact_id", "interaction__occurred_at")
+            .order_by("interaction__occurred_at")):
+        operational[account_id].append((interaction_id, contact_id, local_date(occurred_at)))
+    return operational
+
+
+# 8. scores score_drop_days (30) before, for "fell 15 points in 30 days"
+def _previous_scores(scope: _Scope) -> dict:
     previous = defaultdict(dict)
-    if not scoring_only:
-        # 6. org changes up to as_of
-        for oc in OrgChange.objects.filter(scope, occurred_on__lte=as_of).order_by("occurred_on", "pk"):
-            changes[oc.account_id].append(oc.as_fact())
+    day = scope.as_of - timedelta(days=scope.config.guardrails.score_drop_days)
+    for account_id, contact_id, score in ScoreSnapshot.objects.filter(
+            scope.q(), contact__isnull=False, as_of=day).values_list("account_id", "contact_id", "score"):
+        previous[account_id][contact_id] = score
+    return previous
 
-        # 7. outbound operational contacts to executives in the last year
-        for r in (InteractionParticipant.objects
-                  .filter(contact__is_executive=True, interaction__direction="outbound",
-                          interaction__purpose="operational", interaction__occurred_at__lt=end,
-                          interaction__occurred_at__gte=start_of_day(
-                              as_of - timedelta(days=guardrails.operational_lookback_days)),
-                          **({} if account_ids is None else {"interaction__account_id__in": list(account_ids)}))
-                  .values_list("interaction__account_id", "interaction_id", "contact_id", "interaction__occurred_at")
-                  .order_by("interaction__occurred_at")):
-            operational[r[0]].append((r[1], r[2], local_date(r[3])))
 
-        # 8. scores score_drop_days (30) before, for "fell 15 points in 30 days"
-        for r in ScoreSnapshot.objects.filter(scope, contact__isnull=False,
-                                              as_of=as_of - timedelta(days=guardrails.score_drop_days)).values(
-                "account_id", "contact_id", "score"):
-            previous[r["account_id"]][r["contact_id"]] = r["score"]
-
+def _assemble(accounts, contacts: _Contacts, activity, qbrs, alignment, goals, changes, operational,
+              previous) -> dict:
     result = {}
-    for pk, a in rows.items():
+    for pk, name, tier in accounts:
         acts = activity.get(pk, {})
-        execs = executives.get(pk, set())
+        execs = contacts.executives.get(pk, ())
         held, with_exec = qbrs.get(pk, (0, 0))
         result[pk] = f.AccountFacts(
-            id=pk, name=a["name"], tier=a["tier"], contacts=tuple(contacts.get(pk, ())), activity=acts,
+            id=pk, name=name, tier=tier, contacts=tuple(contacts.by_account.get(pk, ())), activity=acts,
             qbrs_held=held, qbrs_with_exec=with_exec,
             last_exec_touch=_later(*(acts[c].last_touch for c in execs if c in acts)),
             alignment=tuple(alignment.get(pk, ())), goals=tuple(goals.get(pk, ())),

@@ -6,7 +6,8 @@ then measures, in the same run and on the same tables:
 
 * the full ``recompute_scores(as_of)`` — facts loader, scoring, snapshot write — and its query count;
 * one bare SQL aggregate over interactions ⨝ participants (count and latest per contact);
-* their ratio (target ≤ 3).
+* alternated ``--runs`` times (after a warm-up pair): min / median / max of each and of the ratio
+  per pair (target: median ≤ 3).
 
 Bench accounts have ``source="bench"``; a portfolio of exactly N of them is reused, any other
 number is dropped and rebuilt.  PostgreSQL only.
@@ -15,11 +16,10 @@ number is dropped and rebuilt.  PostgreSQL only.
 from __future__ import annotations
 
 import json
-import os
 import random
-import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -33,12 +33,13 @@ from sponsors.crm.demo import EXEC_TITLES, FIRST, GOALS, INITIATIVES, LAST, OTHE
 from sponsors.models import Contact, Interaction, InteractionParticipant, ScoreSnapshot
 from sponsors.services.scores import recompute_scores
 
+from ._bench import alternate, machine_line, spread, spread_line
+
 SOURCE = "bench"
 CHUNK_ACCOUNTS = 500
 EXECUTIVES_PER_ACCOUNT = 5
 INTERACTIONS_PER_ACCOUNT = (160, 240)     # uniform: 200 on average
 HISTORY_DAYS = 540                        # a third of the history falls outside the 365-day window
-BARE_RUNS = 3
 
 BARE_SQL = (
     "SELECT p.contact_id, count(*), max(i.occurred_at) "
@@ -77,6 +78,13 @@ class Generator:
         self.end = datetime.combine(as_of, datetime.min.time(), UTC) + timedelta(hours=18)
 
     def chunk(self, first: int, count: int) -> tuple[int, int, int]:
+        """Generate and COPY accounts first … first+count-1; returns (contacts, interactions, participants)."""
+        accounts, contacts, goals, alignment, plans = self._people(first, count)
+        interactions, participants = self._interactions(plans)
+        self._write(accounts, contacts, goals, alignment, interactions, participants)
+        return len(contacts), len(interactions), len(participants)
+
+    def _people(self, first: int, count: int):
         rng, now = self.rng, self.now
         account_ids = _ids("accounts_account", count)
         accounts, contacts, goals, alignment = [], [], [], []
@@ -124,6 +132,10 @@ class Generator:
             for p in rng.sample(PRIORITIES, 3):
                 alignment.append((aid, INITIATIVES[p], p, rng.choice(["high", "high", "medium", "low"])))
 
+        return accounts, contacts, goals, alignment, plans
+
+    def _interactions(self, plans):
+        rng, now = self.rng, self.now
         interactions, participants = [], []
         sizes = [rng.randint(*INTERACTIONS_PER_ACCOUNT) for _ in plans]
         reviews_at_most = HISTORY_DAYS // 91 + 1
@@ -165,6 +177,10 @@ class Generator:
                                      json.dumps(rng.sample(TOPICS, 1)), "", responded, "csm@bench.example", now))
                 participants.append((iid, rng.choices(ids, weights)[0]))
 
+        return interactions, participants
+
+    @staticmethod
+    def _write(accounts, contacts, goals, alignment, interactions, participants):
         _copy("accounts_account", ["id", "source", "external_id", "name", "tier", "industry", "owner_id", "currency",
                                    "arr", "contract_start", "created_at", "updated_at"], accounts)
         _copy("sponsors_contact", ["id", "account_id", "external_id", "name", "title", "email", "roles",
@@ -178,7 +194,6 @@ class Generator:
                                        "purpose", "topics", "outcome", "responded_at", "logged_by", "created_at"],
               interactions)
         _copy("sponsors_interactionparticipant", ["interaction_id", "contact_id"], participants)
-        return len(contacts), len(interactions), len(participants)
 
 
 class Command(BaseCommand):
@@ -189,12 +204,16 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=as_of_date, default=None, help="Score as of this date (default today).")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--rebuild", action="store_true", help="Drop and rebuild the bench portfolio.")
+        parser.add_argument("--runs", type=int, default=9,
+                            help="Pairs of (bare aggregate, full recompute) to time, alternated (default 9).")
 
-    def handle(self, *args, accounts, as_of, seed, rebuild, **options):
+    def handle(self, *args, accounts, as_of, seed, rebuild, runs, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_scoring needs PostgreSQL (set DATABASE_URL)")
         if accounts < 1:
             raise CommandError("--accounts must be at least 1")
+        if runs < 1:
+            raise CommandError("--runs must be at least 1")
         as_of = as_of or timezone.localdate()
         existing = Account.objects.filter(source=SOURCE).count()
         if existing == accounts and not rebuild:
@@ -203,7 +222,7 @@ class Command(BaseCommand):
             if existing:
                 self._drop(existing)
             self._build(accounts, as_of=as_of, seed=seed)
-        self._measure(as_of)
+        self._measure(as_of, runs)
 
     # --- build -------------------------------------------------------------------------------
 
@@ -250,10 +269,24 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             started = time.perf_counter()
             cursor.execute(BARE_SQL)
-            rows = cursor.fetchall()
-            return time.perf_counter() - started, len(rows)
+            cursor.fetchall()
+            return time.perf_counter() - started
 
-    def _measure(self, as_of):
+    def _recompute(self, days):
+        """One nightly run: a day with no snapshots yet (the nightly recompute writes a new day; running
+        the same day again would also delete, and bloat the table run after run)."""
+        result = recompute_scores(as_of=next(days))
+        self.results.append(result)
+        return result.elapsed
+
+    def _drop_days(self, days):
+        """Untimed: remove the snapshots the runs wrote, and vacuum them away."""
+        ScoreSnapshot.objects.filter(as_of__in=days).delete()
+        if not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE sponsors_scoresnapshot")
+
+    def _measure(self, as_of, runs):
         self._analyze()
         accounts = Account.objects.count()
         contacts = Contact.objects.count()
@@ -262,22 +295,33 @@ class Command(BaseCommand):
         participants = InteractionParticipant.objects.count()
         self.stdout.write(f"Portfolio: {accounts:,} accounts, {contacts:,} contacts ({executives:,} executives), "
                           f"{interactions:,} interactions, {participants:,} participants")
-
-        self._bare()                                           # warm the cache for both measurements
+        days = [as_of - timedelta(days=k) for k in range(1, runs + 2)]      # one per run, and the warm-up
+        self._drop_days(days)
         with CaptureQueriesContext(connection) as queries:
-            result = recompute_scores(as_of=as_of)
-        bare = [self._bare() for _ in range(BARE_RUNS)]
-        bare_time = statistics.median(t for t, _ in bare)
-        t = result.timings
+            recompute_scores(as_of=as_of)                      # also warms the cache for both sides
+        with connection.cursor() as cursor:
+            cursor.execute(BARE_SQL)
+            self.stdout.write(f"Bare SQL aggregate: {len(cursor.fetchall()):,} groups (count and latest "
+                              f"interaction per contact)")
+        self.results = []
+        try:
+            bare, full, ratios = alternate(self._bare, partial(self._recompute, iter(days)), runs=runs,
+                                           log=self.stdout.write)
+        finally:
+            self._drop_days(days)
+        last = self.results[-1]
         self.stdout.write(
-            f"Full recompute as of {as_of}: {result.elapsed:.2f}s, {len(queries)} queries "
-            f"(reading the facts {t['load']:.2f}s, scoring and writing {t['score_and_write']:.2f}s); "
-            f"{result.accounts:,} accounts, {result.contacts:,} executives, {result.snapshots:,} snapshots")
-        self.stdout.write(f"Bare SQL aggregate: {bare_time:.2f}s (median of {BARE_RUNS}; {bare[0][1]:,} groups)")
-        ratio = result.elapsed / bare_time if bare_time else float("inf")
-        self.stdout.write(f"Ratio recompute / bare aggregate: {ratio:.2f} (target <= 3)")
-        self.stdout.write(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work "
-                          f"on the machine slows both measurements)")
+            f"Full recompute: {len(queries)} queries; {last.accounts:,} accounts, {last.contacts:,} executives, "
+            f"{last.snapshots:,} snapshots a day ({runs} runs, one day each before {as_of}, alternated with the "
+            f"bare aggregate)")
+        self.stdout.write(spread_line("bare SQL aggregate", bare))
+        self.stdout.write(spread_line("full recompute", full))
+        self.stdout.write(spread_line("  reading the facts", [r.timings["load"] for r in self.results]))
+        self.stdout.write(spread_line("  scoring and writing", [r.timings["score_and_write"] for r in self.results]))
+        self.stdout.write(spread_line("ratio recompute / bare aggregate", ratios, unit=""))
+        median = spread(ratios)[1]
+        self.stdout.write(f"median ratio {median:.2f} (target <= 3: {'meets' if median <= 3 else 'misses'})")
+        self.stdout.write(machine_line())
         stored = ScoreSnapshot.objects.filter(as_of=as_of).count()
-        if stored != result.snapshots:
-            raise CommandError(f"{result.snapshots} snapshots written but {stored} stored for {as_of}")
+        if stored != last.snapshots:
+            raise CommandError(f"{last.snapshots} snapshots a day written but {stored} stored for {as_of}")
