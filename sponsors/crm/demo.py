@@ -164,7 +164,8 @@ class _Account:
 
 
 def demo_snapshot(*, accounts: int = 60, as_of: date, seed: int = 7, interactions_scale: float = 1.0) -> dict:
-    """A snapshot document of ``accounts`` accounts as of ``as_of`` (deterministic for a seed)."""
+    """A snapshot document of ``accounts`` accounts as of ``as_of`` (deterministic for a seed: the steps
+    below draw from one random generator in a fixed order)."""
     rng = random.Random(seed)
     entries, used_names = [], set()
     archetypes = [_pick(rng, ARCHETYPES) for _ in range(accounts)]
@@ -174,83 +175,104 @@ def demo_snapshot(*, accounts: int = 60, as_of: date, seed: int = 7, interaction
     for index in range(accounts):
         tier = "enterprise" if index < 3 else _pick(rng, TIER_MIX)
         industry = rng.choice(list(KINDS))
-        name = f"{rng.choice(PREFIXES)}{rng.choice(SUFFIXES)} {rng.choice(KINDS[industry])}"
-        while name in used_names:
-            name = f"{name} {rng.choice(['Group', 'Holdings', 'International', 'Partners'])}"
-            if name in used_names:
-                name = f"{name} {index}"
-        used_names.add(name)
+        name = _unique_name(rng, industry, index, used_names)
         a = _Account(rng, index, tier, archetypes[index], as_of, interactions_scale)
         a.domain = name.split()[0].lower() + ".example"
-        arch = a.archetype
-        delegates = [a.contact(rng.choice(OTHER_TITLES)) for _ in range(rng.randint(1, 2))]
-        primary = None
-        if arch != "no_sponsor":
-            primary = a.contact(rng.choice(EXEC_TITLES), sponsor="primary", years=rng.uniform(0.2, 6))
-        has_backup = arch != "no_sponsor" and rng.random() < 0.62
-        backup = a.contact(rng.choice(EXEC_TITLES), sponsor="backup") if has_backup else None
-        other_exec = a.contact(rng.choice(EXEC_TITLES)) if rng.random() < 0.4 else None
-        attendance = {}
-        if primary:
-            a.exec_activity(primary, arch)
-            attendance[primary] = {"champion": 1.0, "engaged": 0.8, "passive": 0.3, "disengaged": 0.0,
-                                   "departed": 0.7}[arch]
-        if backup:
-            a.exec_activity(backup, rng.choice(["engaged", "passive", "champion"]), share=0.5)
-            attendance[backup] = 0.4
-        if other_exec:
-            a.exec_activity(other_exec, rng.choice(["engaged", "passive", "disengaged"]), share=0.4)
-            attendance[other_exec] = 0.2
-        a.qbrs(attendance, delegates)
-        for _ in range(round(rng.randint(2, 6) * interactions_scale)):
-            a.interaction(rng.choice(["call", "email", "other"]), a.days_ago(1, 360), [rng.choice(delegates)],
-                          rng.choice(["meeting", "outbound", "inbound"]), purpose="operational")
-        if primary and rng.random() < 0.08:
-            a.interaction("email", a.days_ago(5, 60), [primary], "outbound", purpose="operational", reply_days=2)
-        if arch == "departed" and primary:
-            sponsor = next(c for c in a.contacts if c["id"] == primary)
-            a.org_changes.append({
-                "id": "oc_1", "contact_id": primary, "kind": "departure", "occurred_on":
-                (as_of - timedelta(days=3)).isoformat(), "source": "linkedin",
-                "headline": f"{sponsor['name']} joined Contoso as Chief Executive Officer", "url": None,
-                "confidence": 0.92})
-        if rng.random() < 0.1 and (backup or other_exec):
-            who = next(c for c in a.contacts if c["id"] == (other_exec or backup))
-            a.org_changes.append({
-                "id": f"oc_{len(a.org_changes) + 1}", "contact_id": who["id"], "kind": "promotion",
-                "occurred_on": (as_of - timedelta(days=rng.randint(5, 60))).isoformat(), "source": "news",
-                "headline": f"{who['name']} named Executive Vice President", "url": None,
-                "confidence": rng.choice([0.5, 0.95])})
-        priorities = sorted({p for c in a.contacts if c.get("sponsor") for p in c["priorities"]}) or \
-            rng.sample(PRIORITIES, 2)
-        alignment = [{"our_initiative": INITIATIVES[p], "their_priority": p,
-                      "alignment": rng.choice(["high", "high", "medium", "low"])} for p in priorities[:3]]
-        arr = rng.randint(*ARR[tier]) // 1000 * 1000
-        start = as_of - timedelta(days=rng.randint(200, 1500))
-        team = [{"email": a.csm[0], "name": a.csm[1], "role": "csm"},
-                {"email": AES[index % len(AES)][0], "name": AES[index % len(AES)][1], "role": "account_executive"},
-                {"email": MANAGERS[index % 2][0], "name": MANAGERS[index % 2][1], "role": "manager"}]
-        entries.append({
-            "account": {
-                "id": f"acc_{index + 1:05d}", "name": name, "tier": tier, "industry": industry,
-                "owner": {"email": a.csm[0], "name": a.csm[1]}, "team": team,
-                "contract": {"arr": arr, "currency": "USD", "start_date": start.isoformat(),
-                             "renewal_date": (start + timedelta(days=365 * ((as_of - start).days // 365 + 1)))
-                             .isoformat()},
-                "goals": [{"name": g, "status": rng.choice(["on_track", "on_track", "at_risk", "off_track", "done"]),
-                           "progress": round(rng.uniform(0.1, 1.0), 2)} for g in rng.sample(GOALS, 2)],
-                "alignment": alignment,
-            },
-            "contacts": a.contacts,
-            "interactions": a.interactions,
-            "metrics": {"as_of": as_of.replace(day=1).isoformat(), "roi": round(rng.uniform(0.8, 4.5), 1),
-                        "strategic_goals_progress": round(rng.uniform(0.1, 0.95), 2),
-                        "executive_dashboard_views": rng.randint(0, 40)},
-            "org_changes": a.org_changes,
-        })
+        primary, backup, other_exec = _people_and_activity(a, rng)
+        _org_changes(a, rng, as_of, primary=primary, backup=backup, other_exec=other_exec)
+        entries.append(_entry(a, rng, index=index, name=name, tier=tier, industry=industry, as_of=as_of))
     _add_operational_email_to_an_executive(entries, as_of, seed)
     return {"format": FORMAT, "exported_at": datetime.combine(as_of, time(6, 0), UTC).isoformat()
             .replace("+00:00", "Z"), "accounts": entries}
+
+
+def _unique_name(rng, industry, index, used_names) -> str:
+    name = f"{rng.choice(PREFIXES)}{rng.choice(SUFFIXES)} {rng.choice(KINDS[industry])}"
+    while name in used_names:
+        name = f"{name} {rng.choice(['Group', 'Holdings', 'International', 'Partners'])}"
+        if name in used_names:
+            name = f"{name} {index}"
+    used_names.add(name)
+    return name
+
+
+def _people_and_activity(a, rng):
+    """The account's delegates and executives, their interactions and QBRs; ``(primary, backup, other_exec)``."""
+    arch = a.archetype
+    delegates = [a.contact(rng.choice(OTHER_TITLES)) for _ in range(rng.randint(1, 2))]
+    primary = None
+    if arch != "no_sponsor":
+        primary = a.contact(rng.choice(EXEC_TITLES), sponsor="primary", years=rng.uniform(0.2, 6))
+    has_backup = arch != "no_sponsor" and rng.random() < 0.62
+    backup = a.contact(rng.choice(EXEC_TITLES), sponsor="backup") if has_backup else None
+    other_exec = a.contact(rng.choice(EXEC_TITLES)) if rng.random() < 0.4 else None
+    attendance = {}
+    if primary:
+        a.exec_activity(primary, arch)
+        attendance[primary] = {"champion": 1.0, "engaged": 0.8, "passive": 0.3, "disengaged": 0.0,
+                               "departed": 0.7}[arch]
+    if backup:
+        a.exec_activity(backup, rng.choice(["engaged", "passive", "champion"]), share=0.5)
+        attendance[backup] = 0.4
+    if other_exec:
+        a.exec_activity(other_exec, rng.choice(["engaged", "passive", "disengaged"]), share=0.4)
+        attendance[other_exec] = 0.2
+    a.qbrs(attendance, delegates)
+    for _ in range(round(rng.randint(2, 6) * a.scale)):
+        a.interaction(rng.choice(["call", "email", "other"]), a.days_ago(1, 360), [rng.choice(delegates)],
+                      rng.choice(["meeting", "outbound", "inbound"]), purpose="operational")
+    if primary and rng.random() < 0.08:
+        a.interaction("email", a.days_ago(5, 60), [primary], "outbound", purpose="operational", reply_days=2)
+    return primary, backup, other_exec
+
+
+def _org_changes(a, rng, as_of, *, primary, backup, other_exec) -> None:
+    """A departed sponsor's LinkedIn departure; now and then a promotion in the news."""
+    if a.archetype == "departed" and primary:
+        sponsor = next(c for c in a.contacts if c["id"] == primary)
+        a.org_changes.append({
+            "id": "oc_1", "contact_id": primary, "kind": "departure", "occurred_on":
+            (as_of - timedelta(days=3)).isoformat(), "source": "linkedin",
+            "headline": f"{sponsor['name']} joined Contoso as Chief Executive Officer", "url": None,
+            "confidence": 0.92})
+    if rng.random() < 0.1 and (backup or other_exec):
+        who = next(c for c in a.contacts if c["id"] == (other_exec or backup))
+        a.org_changes.append({
+            "id": f"oc_{len(a.org_changes) + 1}", "contact_id": who["id"], "kind": "promotion",
+            "occurred_on": (as_of - timedelta(days=rng.randint(5, 60))).isoformat(), "source": "news",
+            "headline": f"{who['name']} named Executive Vice President", "url": None,
+            "confidence": rng.choice([0.5, 0.95])})
+
+
+def _entry(a, rng, *, index, name, tier, industry, as_of) -> dict:
+    """The account's snapshot entry: the account with its contract, goals and alignment, and its people."""
+    priorities = sorted({p for c in a.contacts if c.get("sponsor") for p in c["priorities"]}) or \
+        rng.sample(PRIORITIES, 2)
+    alignment = [{"our_initiative": INITIATIVES[p], "their_priority": p,
+                  "alignment": rng.choice(["high", "high", "medium", "low"])} for p in priorities[:3]]
+    arr = rng.randint(*ARR[tier]) // 1000 * 1000
+    start = as_of - timedelta(days=rng.randint(200, 1500))
+    team = [{"email": a.csm[0], "name": a.csm[1], "role": "csm"},
+            {"email": AES[index % len(AES)][0], "name": AES[index % len(AES)][1], "role": "account_executive"},
+            {"email": MANAGERS[index % 2][0], "name": MANAGERS[index % 2][1], "role": "manager"}]
+    return {
+        "account": {
+            "id": f"acc_{index + 1:05d}", "name": name, "tier": tier, "industry": industry,
+            "owner": {"email": a.csm[0], "name": a.csm[1]}, "team": team,
+            "contract": {"arr": arr, "currency": "USD", "start_date": start.isoformat(),
+                         "renewal_date": (start + timedelta(days=365 * ((as_of - start).days // 365 + 1)))
+                         .isoformat()},
+            "goals": [{"name": g, "status": rng.choice(["on_track", "on_track", "at_risk", "off_track", "done"]),
+                       "progress": round(rng.uniform(0.1, 1.0), 2)} for g in rng.sample(GOALS, 2)],
+            "alignment": alignment,
+        },
+        "contacts": a.contacts,
+        "interactions": a.interactions,
+        "metrics": {"as_of": as_of.replace(day=1).isoformat(), "roi": round(rng.uniform(0.8, 4.5), 1),
+                    "strategic_goals_progress": round(rng.uniform(0.1, 0.95), 2),
+                    "executive_dashboard_views": rng.randint(0, 40)},
+        "org_changes": a.org_changes,
+    }
 
 
 def _add_operational_email_to_an_executive(entries, as_of, seed):

@@ -84,47 +84,57 @@ def poll_news_feed(*, feed: NewsFeed, today: date | None = None) -> FeedPoll:
     account = feed.account
     executives = list(Contact.objects.filter(account=account, status=Contact.Status.ACTIVE)
                       .filter(Q(is_executive=True) | ~Q(sponsor="")).order_by("pk"))
-    confidence = rules_config().triage.news_confidence
     dismissed = dismissed_fingerprints([account.pk])
-    company = normalize_company(account.name)
     result = FeedPoll(status="fetched", entries=len(parsed.entries))
     for entry in parsed.entries:
-        title = strip_tags(entry.get("title", ""))
-        summary = strip_tags(entry.get("summary", ""))
-        text = f"{title}. {summary}"
-        sentences = SENTENCE_END.split(text)
-        found = []
-        for contact in executives:
-            said = " ".join(s for s in sentences if mentions(contact.name, s))
-            kind = classify_news(said, about_person=True) if said else None
-            if kind:
-                found.append((contact, kind))
-        if not found and company and mentions(company, normalize_company(text) + " " + text):
-            kind = classify_news(text, about_person=False)
-            if kind:
-                found.append((None, kind))
-        ref = entry.get("id") or entry.get("link") or title
-        for contact, kind in found:
-            contact_id = contact.pk if contact else None
-            fp = change_fingerprint(kind, contact_id, "", title)
-            change, created = OrgChange.objects.get_or_create(
-                account=account,
-                external_id=f"news:{hashlib.sha256(ref.encode()).hexdigest()[:40]}:{contact_id or 'account'}",
-                defaults=dict(
-                    contact=contact, kind=kind, occurred_on=_entry_date(entry) or today, source="news",
-                    headline=title[:500], url=(entry.get("link") or "")[:1000], confidence=confidence,
-                    state=state_for(confidence, dismissed=(account.pk, fp) in dismissed), new_value=title[:500],
-                    fingerprint=fp,
-                    evidence={"feed": feed.url, "entry_id": entry.get("id", ""), "title": title,
-                              "summary": summary[:2000], "link": entry.get("link", ""),
-                              "published": dict.get(entry, "published") or dict.get(entry, "updated", ""),
-                              "matched": contact.name if contact else account.name},
-                ),
-            )
-            result.created += created
-            if created and change.kind == "departure" and change.state == OrgChange.State.CONFIRMED:
-                apply_departure(change)     # as a webhook's: a departure confirmed on arrival marks the contact
+        for contact, kind in _what_the_entry_says(entry, executives, account):
+            result.created += _store(entry, feed=feed, contact=contact, kind=kind, dismissed=dismissed, today=today)
     return result
+
+
+def _what_the_entry_says(entry, executives, account) -> list:
+    """``[(contact or None, kind)]``: the executives an entry names with what it says of them, else what it
+    says of the whole account."""
+    text = f"{strip_tags(entry.get('title', ''))}. {strip_tags(entry.get('summary', ''))}"
+    sentences = SENTENCE_END.split(text)
+    found = []
+    for contact in executives:
+        said = " ".join(s for s in sentences if mentions(contact.name, s))
+        kind = classify_news(said, about_person=True) if said else None
+        if kind:
+            found.append((contact, kind))
+    company = normalize_company(account.name)
+    if not found and company and mentions(company, normalize_company(text) + " " + text):
+        kind = classify_news(text, about_person=False)
+        if kind:
+            found.append((None, kind))
+    return found
+
+
+def _store(entry, *, feed, contact, kind, dismissed, today) -> bool:
+    """Store one org change from a news entry (once: keyed by the entry and the contact); True when new."""
+    account, confidence = feed.account, rules_config().triage.news_confidence
+    title, summary = strip_tags(entry.get("title", "")), strip_tags(entry.get("summary", ""))
+    ref = entry.get("id") or entry.get("link") or title
+    contact_id = contact.pk if contact else None
+    fp = change_fingerprint(kind, contact_id, "", title)
+    change, created = OrgChange.objects.get_or_create(
+        account=account,
+        external_id=f"news:{hashlib.sha256(ref.encode()).hexdigest()[:40]}:{contact_id or 'account'}",
+        defaults=dict(
+            contact=contact, kind=kind, occurred_on=_entry_date(entry) or today, source="news",
+            headline=title[:500], url=(entry.get("link") or "")[:1000], confidence=confidence,
+            state=state_for(confidence, dismissed=(account.pk, fp) in dismissed), new_value=title[:500],
+            fingerprint=fp,
+            evidence={"feed": feed.url, "entry_id": entry.get("id", ""), "title": title,
+                      "summary": summary[:2000], "link": entry.get("link", ""),
+                      "published": dict.get(entry, "published") or dict.get(entry, "updated", ""),
+                      "matched": contact.name if contact else account.name},
+        ),
+    )
+    if created and change.kind == "departure" and change.state == OrgChange.State.CONFIRMED:
+        apply_departure(change)     # as a webhook's: a departure confirmed on arrival marks the contact
+    return created
 
 
 def poll_news_feeds(*, today: date | None = None) -> str:
