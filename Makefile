@@ -8,6 +8,7 @@ PYTHON_313 := $(shell pyenv which python3.13 2>/dev/null || command -v python3.1
 VENV := .venv
 PY := $(VENV)/bin/python
 
+PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/exec_sponsor
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
@@ -25,10 +26,10 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py recompute_scores
+	$(PY) manage.py recompute_scores --weeks 12
 	$(PY) manage.py check_guardrails
-	$(PY) manage.py demo_admin
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py demo_logins --port $(PORT)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 services:
 	@./.ci/services

@@ -38,6 +38,15 @@ def test_it_recomputes_the_portfolio_and_prints_a_summary(portfolio):
     assert ScoreSnapshot.objects.filter(as_of=date(2026, 11, 20)).count() == 6
 
 
+def test_weeks_builds_a_weekly_history_for_trends_and_what_changed(portfolio):
+    out = run("recompute_scores", "--as-of", "2026-11-20", "--weeks", "2")
+    assert "History as of 2026-11-06" in out and "History as of 2026-11-13" in out
+    days = sorted(set(ScoreSnapshot.objects.filter(contact__isnull=True).values_list("as_of", flat=True)))
+    assert days == [date(2026, 11, 6), date(2026, 11, 13), date(2026, 11, 20)]
+    with pytest.raises(CommandError, match="--weeks must be between 0 and 104"):
+        run("recompute_scores", "--weeks", "-1")
+
+
 @pytest.mark.parametrize("how", ["external id", "pk:", "plain pk"])
 def test_it_recomputes_one_account_by_external_id_or_pk(portfolio, how):
     southwind = portfolio.get(external_id="acc_456")

@@ -1,7 +1,9 @@
 """``manage.py recompute_scores [--account ID] [--as-of DATE]``: what the Celery tasks do, from the shell."""
 
 
-from django.core.management.base import BaseCommand
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.cli import as_of_date, resolve_account
@@ -20,10 +22,18 @@ class Command(BaseCommand):
         parser.add_argument("--account", default=None,
                             help="Only this account: its external (CRM) id, or its pk (pk:12).")
         parser.add_argument("--as-of", type=as_of_date, default=None, help="Score as of this date (default today).")
+        parser.add_argument("--weeks", type=int, default=0,
+                            help="Also score the N weeks before, one day a week (builds history for trends).")
 
-    def handle(self, *args, account, as_of, **options):
+    def handle(self, *args, account, as_of, weeks, **options):
+        if not 0 <= weeks <= 104:
+            raise CommandError("--weeks must be between 0 and 104")
         as_of = as_of or timezone.localdate()
         target = resolve_account(account) if account else None
+        for back in range(weeks, 0, -1):
+            day = as_of - timedelta(weeks=back)
+            earlier = recompute_scores(account_ids=None if target is None else [target.pk], as_of=day)
+            self.stdout.write(f"History as of {day}: {earlier.snapshots} snapshot(s)")
         result = recompute_scores(account_ids=None if target is None else [target.pk], as_of=as_of)
         scope = f"account {target.name} ({target.source}/{target.external_id}, pk:{target.pk})" if target \
             else "the whole portfolio"
