@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, Goal
 from sponsors import signals, tasks
+from sponsors.config import rules_config
 from sponsors.models import Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
 from sponsors.rules.scoring import score_account
-from sponsors.config import rules_config
 from sponsors.selectors.facts import load_account_facts
 from sponsors.selectors.history import score_changes, score_history
 from sponsors.services.scores import recompute_scores

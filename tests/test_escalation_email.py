@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from sponsors.config import rules_config
+from sponsors.models import Alert, Contact, OutboundEmail
 from sponsors.outbox import email as notify
 from sponsors.outbox.recipients import account_team_recipients
-from sponsors.models import Alert, Contact, OutboundEmail
 from sponsors.services.alerts import escalation_key, evaluate_accounts
 
 from .guardrails_support import AS_OF, account, fast_password_hashing, import_document

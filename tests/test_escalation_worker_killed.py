@@ -27,8 +27,6 @@ from django.db import connection
 from django.utils import timezone
 
 from sponsors.config import rules_config
-from sponsors.outbox import email as notify
-from sponsors.outbox.recipients import account_team_recipients
 from sponsors.models import Alert, OutboundEmail
 from sponsors.services.alerts import escalation_key, evaluate_accounts
 
@@ -105,9 +103,8 @@ def stop(process):
 @pytest.mark.celery_worker
 def test_a_worker_killed_mid_send_leaves_the_escalation_to_be_sent_exactly_once(document, stalling_smtp,
                                                                                   settings):
-    from sponsors.tasks import flush_outbox
-
     from config.celery import app
+    from sponsors.tasks import flush_outbox
 
     fast_password_hashing(settings)
     inbox, port = stalling_smtp

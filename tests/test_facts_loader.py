@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
-from sponsors.rules.scoring import account_qbr_counts, activity_from_interactions, last_exec_touch
 from sponsors.config import rules_config
+from sponsors.rules.scoring import account_qbr_counts, activity_from_interactions, last_exec_touch
 from sponsors.selectors.facts import interaction_facts, load_account_facts
 
 pytestmark = pytest.mark.django_db

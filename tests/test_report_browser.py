@@ -80,10 +80,9 @@ def pending_departure(transactional_db, tmp_path, settings):
     confirmation) saying the primary sponsor of an account that has a backup left."""
     from datetime import UTC, datetime, timedelta
 
+    from sponsors.models import Interaction, InteractionParticipant, OrgChange
     from sponsors.services.alerts import evaluate_accounts
     from sponsors.services.scores import recompute_scores
-
-    from sponsors.models import Interaction, InteractionParticipant, OrgChange
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     seed_demo(tmp_path)

@@ -28,8 +28,6 @@ from sponsors.rules.facts import (
     ScoreBreakdown,
 )
 from sponsors.rules.guardrails import ORG_CHANGE_SEVERITY, evaluate_account, sort_findings
-
-DEFAULT_CONFIG = GuardrailConfig()
 from sponsors.rules.outreach import PlannedOutreach, check_touchpoint, conflict_message, outreach_conflicts
 from sponsors.rules.triage import (
     change_fingerprint,
@@ -37,6 +35,8 @@ from sponsors.rules.triage import (
     is_trivial_title_change,
     needs_confirmation,
 )
+
+DEFAULT_CONFIG = GuardrailConfig()
 
 AS_OF = date(2025, 6, 30)
 
