@@ -296,14 +296,20 @@ def validate_schema(data) -> list[Problem]:
             return []
     except fastjsonschema.JsonSchemaException:
         pass
-    validator = jsonschema.Draft202012Validator(schema())
+    return schema_problems(jsonschema.Draft202012Validator(schema()), data) or [
+        Problem("", "the document does not match the snapshot schema")]
+
+
+def schema_problems(validator: jsonschema.protocols.Validator, data, limit: int = MAX_REPORTED_PROBLEMS):
+    """Every way ``data`` breaks ``validator``'s schema (up to ``limit``), as problems in words, each
+    naming its JSON path, sorted by path (the job-change webhook uses it too)."""
     problems = []
     for error in validator.iter_errors(data):
         problems.append(Problem(*_schema_message(error)))
-        if len(problems) >= MAX_REPORTED_PROBLEMS:
+        if len(problems) >= limit:
             break
     problems.sort(key=lambda p: p.path)
-    return problems or [Problem("", "the document does not match the snapshot schema")]
+    return problems
 
 
 # --- parsing ---------------------------------------------------------------------------
