@@ -31,7 +31,16 @@ class ProductDateField(forms.DateField):
 
 class SafeJSONField(forms.JSONField):
     """``forms.JSONField`` that refuses what PostgreSQL or Python cannot hold (NaN, deep nesting, NUL
-    characters, huge numbers) with a message instead of a server error."""
+    characters, huge numbers) with a message instead of a server error.  ``empty`` (a callable) gives
+    the value of an empty input (the model field's default: ``[]`` or ``{}``, not SQL NULL)."""
+
+    def __init__(self, *, empty=None, **kwargs):
+        self.empty = empty
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.empty() if value is None and self.empty is not None else value
 
     def _decode(self, value):
         return decode_json(value.encode("utf-8", "surrogatepass"), max_bytes=MAX_FORM_JSON_BYTES)
@@ -58,3 +67,17 @@ class SafeJSONField(forms.JSONField):
             return self._decode(data)
         except InputError:
             return InvalidJSONInput(data)
+
+
+class TextListField(SafeJSONField):
+    """A JSON list of texts (a contact's priorities, an interaction's topics), ``[]`` when empty."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty", list)
+        kwargs.setdefault("help_text", 'A JSON list of texts, e.g. ["Operational efficiency"].')
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise ValidationError('Enter a JSON list of texts, e.g. ["Renewal scope"].', code="invalid")
