@@ -3,11 +3,13 @@ safe JSON.  The pages' filter forms and every admin form use them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput, JSONString
 
-from .inputs import DATE_RANGE_TEXT, InputError, date_in_range, decode_json
+from .inputs import DATE_RANGE_TEXT, InputError, date_in_range, decode_json, parse_date
 
 MAX_FORM_JSON_BYTES = 64 * 1024
 
@@ -20,13 +22,20 @@ def validate_product_date(value) -> None:
 
 
 class ProductDateField(forms.DateField):
-    """``YYYY-MM-DD`` inside the product's date range."""
+    """``YYYY-MM-DD`` (ASCII digits) inside the product's date range: THE date parser of
+    ``accounts.inputs`` behind a form field."""
 
     default_validators = [validate_product_date]
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        super().__init__(**kwargs)
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(str(value), field="")
+        except InputError as exc:
+            raise ValidationError(exc.message[:1].upper() + exc.message[1:] + ".", code="invalid") from None
 
 
 class SafeJSONField(forms.JSONField):

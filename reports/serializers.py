@@ -3,7 +3,7 @@ column is, enums are choices, and dates stay inside THE product range (``account
 
 from rest_framework import serializers
 
-from accounts.forms import validate_product_date
+from accounts.inputs import InputError, parse_date
 from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
 from sponsors.models import Alert, OrgChange, PlannedTouchpoint
 
@@ -33,12 +33,14 @@ class OrgChangeSerializer(serializers.ModelSerializer):
 
 
 class ProductDateField(serializers.DateField):
-    """An ISO date (YYYY-MM-DD) inside the product's date range."""
+    """An ISO date (YYYY-MM-DD, ASCII digits) inside the product's date range: THE date parser of
+    ``accounts.inputs``."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        super().__init__(**kwargs)
-        self.validators.append(validate_product_date)
+    def to_internal_value(self, value):
+        try:
+            return parse_date(value, field="")
+        except InputError as exc:
+            raise serializers.ValidationError(exc.message) from None
 
 
 def _id_field(**kwargs):
