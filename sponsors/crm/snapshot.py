@@ -199,7 +199,9 @@ def interaction_is_valid(it) -> bool:
     """True exactly when ``it`` matches ``$defs/interaction`` of the shipped schema."""
     if type(it) is not dict or not _REQUIRED <= it.keys():
         return False
-    if not _is_id(it["id"]) or it["type"] not in _INTERACTION_TYPES or it["direction"] not in _DIRECTIONS:
+    kind, direction = it["type"], it["direction"]   # enums: only strings can be members (a list is unhashable)
+    if not _is_id(it["id"]) or type(kind) is not str or kind not in _INTERACTION_TYPES or (
+            type(direction) is not str or direction not in _DIRECTIONS):
         return False
     occurred = it["occurred_at"]
     if type(occurred) is not str or not _DATETIME.match(occurred):
@@ -207,7 +209,7 @@ def interaction_is_valid(it) -> bool:
     contact_ids = it["contact_ids"]
     if type(contact_ids) is not list or not all(map(_is_id, contact_ids)):
         return False
-    if "purpose" in it and it["purpose"] not in _PURPOSES:
+    if "purpose" in it and not (it["purpose"] is None or (type(it["purpose"]) is str and it["purpose"] in _PURPOSES)):
         return False
     if "topics" in it:
         topics = it["topics"]
@@ -555,6 +557,8 @@ def decode_snapshot(raw: bytes, *, source: str = ""):
             [Problem("", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")], source) from None
     except RecursionError:
         raise SnapshotError([Problem("", "nested too deeply; a snapshot is a few levels deep")], source) from None
+    except ValueError:   # e.g. an integer of thousands of digits
+        pass
     raise SnapshotError([Problem("", f"malformed JSON: {reason}")], source)
 
 
