@@ -21,10 +21,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, User
 from sponsors.crm.demo import demo_snapshot
 from sponsors.crm.snapshot import parse_snapshot
-from sponsors.crm.sync import SYNC_LOCK_CLASS, SyncBusy, sync_accounts
+from sponsors.crm.sync import SYNC_LOCK_CLASS, SyncBusy, SyncConflict, sync_accounts
 from sponsors.models import Alert, Interaction, InteractionParticipant, OrgChange
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.scores import recompute_scores
@@ -90,22 +90,24 @@ def analyze_count(table):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_importing_the_same_changed_file_leave_the_rows_and_alerts_of_one(tmp_path):
+@pytest.mark.parametrize("case", ["changed file", "new file"])
+def test_two_processes_importing_the_same_file_leave_the_rows_and_alerts_of_one(tmp_path, case):
     first = demo_snapshot(accounts=24, as_of=AS_OF, seed=11)
-    sync_accounts(parse_snapshot(first))
+    if case == "changed file":
+        sync_accounts(parse_snapshot(first))
     second = changed(first)
     path = tmp_path / "changed.json"
     path.write_text(json.dumps(second))
     today = timezone.localdate()
-    ids = list(Account.objects.values_list("pk", flat=True))
 
     with transaction.atomic():                                  # the reference: one import, then rolled back
         sync_accounts(parse_snapshot(second))
+        ids = list(Account.objects.values_list("pk", flat=True))
         recompute_scores(account_ids=ids, as_of=today)
         evaluate_accounts(account_ids=ids, as_of=today)
         reference = outcome()
         transaction.set_rollback(True)
-    assert reference["crm org changes"] and reference["alerts"], "the change gives the imports something to do"
+    assert reference["alerts"] and (reference["crm org changes"] or case == "new file"), "something to do"
     analyzed_before = analyze_count("sponsors_interaction")
 
     command = [sys.executable, "manage.py", "import_snapshot", str(path), "--no-progress"]
@@ -141,3 +143,36 @@ def test_a_second_sync_of_the_same_source_waits_or_is_refused(document):
     assert not Account.objects.exists()
     sync_accounts(parse_snapshot(document), wait=False)        # the lock is free again
     assert Account.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sources_creating_the_same_colleagues_at_once_both_succeed(tmp_path):
+    """Users are shared by every source's sync: a colleague both create at the same moment is one user."""
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps(demo_snapshot(accounts=12, as_of=AS_OF, seed=5)))
+    runs = [subprocess.Popen([sys.executable, "manage.py", "import_snapshot", str(path), "--no-progress", "--source",
+                              source], cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for source in ("hubspot", "salesforce")]
+    results = [(*run.communicate(timeout=300), run.returncode) for run in runs]
+
+    for out, err, code in results:
+        assert code == 0 and "Traceback" not in err and "imported" in out, err
+    assert Account.objects.filter(source="hubspot").count() == Account.objects.filter(source="salesforce").count() == 12
+    emails = list(User.objects.values_list("email", flat=True))
+    assert len(emails) == len(set(emails))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spoil,words", [
+    (lambda snap: snap.accounts[0].goals.__setitem__(0, ("Goal", "on_track", 5.0)), "(goal_progress_0_1)"),
+    (lambda snap: setattr(snap.accounts[0], "currency", "EURO"), "the database refused a value"),
+], ids=["a check constraint", "a value too long"])
+def test_a_row_the_database_refuses_is_a_problem_not_a_traceback(document, spoil, words):
+    """Records that bypassed the file checks (another connector's bug, a race): the sync reports the
+    refusal as a problem and writes nothing."""
+    snapshot = parse_snapshot(document)
+    spoil(snapshot)
+    with pytest.raises(SyncConflict) as refused:
+        sync_accounts(snapshot)
+    assert words in str(refused.value.problems[0]) and "nothing" in str(refused.value.problems[0])
+    assert not Account.objects.exists()
