@@ -75,7 +75,7 @@ def parse_date(value, *, field: str) -> date:
     try:
         parsed = date.fromisoformat(text)
     except ValueError:
-        raise InputError(field, f"{shown(value)} is not a real calendar date") from None
+        raise InputError(field, f"{shown(value)} is not a date (YYYY-MM-DD): not a real calendar date") from None
     if not date_in_range(parsed):
         raise InputError(field, out_of_range_message(text))
     return parsed
