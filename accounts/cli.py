@@ -5,15 +5,16 @@ from datetime import date
 
 from django.core.management.base import CommandError
 
+from .inputs import InputError, parse_date
 from .models import Account
 
 
 def as_of_date(value: str) -> date:
-    """argparse type of ``--as-of``: a calendar date, YYYY-MM-DD."""
+    """argparse type of ``--as-of``: a calendar date, YYYY-MM-DD, inside the product's date range."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(value, field="--as-of")
+    except InputError as exc:
+        raise ArgumentTypeError(exc.message) from None
 
 
 def resolve_account(value: str, *, label: str = "--account") -> Account:

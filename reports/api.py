@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.inputs import shown
 from accounts.selectors import accounts_visible_to
 from accounts.vocabulary import severity_rank
 from reports.builder import build_sponsor_report
@@ -83,6 +84,9 @@ def _visible_alerts(user):
 def alert_list(request):
     """``GET /api/alerts/?status=open|acknowledged|resolved|all`` (default: unresolved), most severe first."""
     wanted = request.query_params.get("status", "")
+    if wanted not in (*Alert.Status.values, "all", ""):
+        allowed = ", ".join((*Alert.Status.values, "all"))
+        raise ValidationError({"status": [f"{shown(wanted)} is not one of: {allowed}"]})
     qs = _visible_alerts(request.user)
     if wanted in Alert.Status.values:
         qs = qs.filter(status=wanted)

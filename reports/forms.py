@@ -1,7 +1,8 @@
-"""Filters of the portfolio page (bad input -> an error naming the field)."""
+"""Filters of the portfolio page (bad input -> an error naming the field; dates inside the product range)."""
 
 from django import forms
 
+from accounts.forms import ProductDateField
 from accounts.vocabulary import ENGAGEMENT_LEVELS, TIER_LABELS, TIERS
 
 
@@ -12,5 +13,5 @@ class PortfolioFilterForm(forms.Form):
                              choices=[("", "All tiers"), *((t, TIER_LABELS[t]) for t in TIERS)])
     level = forms.ChoiceField(required=False, label="Engagement",
                               choices=[("", "All levels"), *((lv, lv) for lv in ENGAGEMENT_LEVELS)])
-    as_of = forms.DateField(required=False, label="As of", input_formats=["%Y-%m-%d"],
-                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    as_of = ProductDateField(required=False, label="As of",
+                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

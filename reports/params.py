@@ -1,4 +1,7 @@
-"""Parsing request and command-line parameters into domain values, with errors naming the field."""
+"""Parsing request and command-line parameters into domain values, with errors naming the field.
+
+Dates go through THE product date range (``accounts.inputs``): ``?as_of=0001-01-01`` is a 400
+naming ``as_of``, never an ``OverflowError`` in the rules."""
 
 from __future__ import annotations
 
@@ -6,19 +9,18 @@ from datetime import date
 
 from django.utils import timezone
 
+from accounts.inputs import InputError, parse_date
 
-class BadParameter(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+
+class BadParameter(InputError):
+    """A bad request or command-line parameter (``field``: its name)."""
 
 
 def parse_as_of(value: str | None, *, field: str = "as_of") -> date:
-    """``YYYY-MM-DD`` -> date; empty -> today in the configured time zone."""
+    """``YYYY-MM-DD`` inside the product's date range -> date; empty -> today in the configured time zone."""
     if value is None or not str(value).strip():
         return timezone.localdate()
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise BadParameter(field, f"{str(value)[:40]!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(str(value), field=field)
+    except InputError as exc:
+        raise BadParameter(field, exc.message) from None

@@ -1,8 +1,14 @@
-"""DRF serializers of the REST API (``reports/api.py``)."""
+"""DRF serializers of the REST API (``reports/api.py``).  Every input field is bounded the way its
+column is, enums are choices, and dates stay inside THE product range (``accounts.inputs``)."""
 
 from rest_framework import serializers
 
-from sponsors.models import Alert, OrgChange
+from accounts.inputs import InputError, parse_date
+from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
+from sponsors.models import Alert, OrgChange, PlannedTouchpoint
+
+MAX_ID = 2**63 - 1          # a bigint primary key
+MAX_TOUCHPOINT_CONTACTS = 100
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -26,15 +32,30 @@ class OrgChangeSerializer(serializers.ModelSerializer):
                   "headline", "url", "confidence", "state", "old_value", "new_value", "evidence"]
 
 
-class TouchpointRequest(serializers.Serializer):
-    account = serializers.IntegerField()
-    contacts = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    planned_on = serializers.DateField()
-    type = serializers.CharField()
-    direction = serializers.CharField(default="meeting")
-    purpose = serializers.CharField(default="strategic")
-    objective = serializers.CharField(default="", allow_blank=True, max_length=500)
+class ProductDateField(serializers.DateField):
+    """An ISO date (YYYY-MM-DD, ASCII digits) inside the product's date range: THE date parser of
+    ``accounts.inputs``."""
 
+    def to_internal_value(self, value):
+        try:
+            return parse_date(value, field="")
+        except InputError as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+
+def _id_field(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class TouchpointRequest(serializers.Serializer):
+    account = _id_field()
+    contacts = serializers.ListField(child=_id_field(), allow_empty=False, max_length=MAX_TOUCHPOINT_CONTACTS)
+    planned_on = ProductDateField()
+    type = serializers.ChoiceField(choices=INTERACTION_TYPES)
+    direction = serializers.ChoiceField(choices=DIRECTIONS, default="meeting")
+    purpose = serializers.ChoiceField(choices=PURPOSES, default="strategic")
+    objective = serializers.CharField(default="", allow_blank=True,
+                                      max_length=PlannedTouchpoint._meta.get_field("objective").max_length)
 
 
 class SponsorRoleRequest(serializers.Serializer):

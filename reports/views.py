@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import accounts_visible_to
@@ -26,6 +27,8 @@ from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.services.alerts import alert_acknowledge, evaluate_accounts
 from sponsors.services.sponsors import SponsorError, contact_mark_departed, set_sponsor_role, sponsor_accept_succession
 
+PRINT_PAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "img-src": ["data:"],
+                  "base-uri": [CSP.NONE], "form-action": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
 DOWNLOADS = (("md", "Markdown"), ("pdf", "PDF"), ("json", "JSON"), ("ics", "Calendar (.ics)"))
 
 
@@ -85,6 +88,10 @@ def account_report_download(request, pk, fmt):
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     export = export_report(build_sponsor_report(account=account, as_of=as_of), fmt)
     response = HttpResponse(export.content, content_type=export.content_type)
+    if fmt == "html":
+        # The printable page is self-contained (its print CSS is inline, for the PDF renderer too) and
+        # has no script at all: allow exactly its inline style, nothing else.
+        response._csp_config = PRINT_PAGE_CSP
     disposition = "inline" if fmt == "html" else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{export.filename}"'
     return response

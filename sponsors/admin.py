@@ -1,15 +1,20 @@
 """Admin: customer accounts with their people and history, contacts, interactions, org changes,
-touchpoints, alerts, the outbox, webhook deliveries and news feeds.  Every list is scoped by
-``accounts_visible_to``; every change goes through the sponsors services."""
+touchpoints, alerts, the outbox, webhook deliveries and news feeds.  Every list, select, autocomplete
+and list filter is scoped by ``accounts_visible_to`` and every write re-checked on save
+(``accounts.admin.ScopedAdminMixin``); sponsor and review actions go through the sponsors services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q
 
+from accounts.admin import ScopedAdminMixin
+from accounts.forms import TextListField
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, ValueMetric
 from accounts.selectors import accounts_visible_to
 
 from .models import (
+    CONTACT_ROLE_CHOICES,
     Alert,
     Contact,
     Interaction,
@@ -25,8 +30,8 @@ from .services.alerts import alert_acknowledge
 from .services.sponsors import SponsorError, sponsor_assign_backup, sponsor_clear
 
 
-class VisibleAccountsMixin:
-    """Admin lists only show what ``accounts_visible_to`` allows."""
+class VisibleAccountsMixin(ScopedAdminMixin):
+    """Admin lists only show what ``accounts_visible_to`` allows; selects and writes are scoped too."""
 
     account_path = "account"
 
@@ -35,7 +40,37 @@ class VisibleAccountsMixin:
         return qs.filter(**{f"{self.account_path}__in": accounts_visible_to(request.user)})
 
 
-class ParticipantInline(admin.TabularInline):
+class SameAccountForm(forms.ModelForm):
+    """The contacts an alert, org change or touchpoint names are contacts of its account."""
+
+    CONTACT_FIELDS = ("contact", "contacts", "proposed_primary")
+
+    def clean(self):
+        data = super().clean()
+        account = data.get("account") or (self.instance.account if self.instance.account_id else None)
+        for name in self.CONTACT_FIELDS:
+            if account is None or name not in self.fields or not data.get(name):
+                continue
+            value = data[name]
+            strangers = [c for c in ([value] if isinstance(value, Contact) else value) if c.account_id != account.pk]
+            if strangers:
+                self.add_error(name, f"{', '.join(c.name for c in strangers)}: not a contact of {account}.")
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    """Roles are picked from the vocabulary (never a typed ``5`` or ``"vp"`` read as ``['v', 'p']``)."""
+
+    roles = forms.MultipleChoiceField(choices=CONTACT_ROLE_CHOICES, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    priorities = TextListField(required=False)
+
+
+class InteractionForm(forms.ModelForm):
+    topics = TextListField(required=False)
+
+
+class ParticipantInline(ScopedAdminMixin, admin.TabularInline):
     model = InteractionParticipant
     extra = 0
     autocomplete_fields = ["contact"]
@@ -43,6 +78,7 @@ class ParticipantInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    form = ContactForm
     list_display = ["name", "title", "account", "sponsor", "is_executive", "status", "in_role_since",
                     "communication_preference"]
     list_filter = ["sponsor", "is_executive", "status", "account__tier"]
@@ -74,6 +110,7 @@ class ContactAdmin(VisibleAccountsMixin, admin.ModelAdmin):
 
 @admin.register(Interaction)
 class InteractionAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    form = InteractionForm
     list_display = ["occurred_at", "type", "account", "direction", "purpose", "responded_at", "logged_by"]
     list_filter = ["type", "direction", "purpose", "account__tier"]
     search_fields = ["account__name", "outcome", "external_id", "participants__name"]
@@ -85,6 +122,7 @@ class InteractionAdmin(VisibleAccountsMixin, admin.ModelAdmin):
 
 @admin.register(OrgChange)
 class OrgChangeAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    form = SameAccountForm
     list_display = ["occurred_on", "kind", "account", "contact", "source", "confidence", "state", "headline"]
     list_filter = ["state", "kind", "source"]
     search_fields = ["headline", "account__name", "contact__name"]
@@ -94,6 +132,7 @@ class OrgChangeAdmin(VisibleAccountsMixin, admin.ModelAdmin):
 
 @admin.register(PlannedTouchpoint)
 class PlannedTouchpointAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    form = SameAccountForm
     list_display = ["planned_on", "type", "account", "purpose", "status", "planned_by", "objective"]
     list_filter = ["status", "type", "purpose"]
     search_fields = ["account__name", "objective"]
@@ -107,6 +146,7 @@ class PlannedTouchpointAdmin(VisibleAccountsMixin, admin.ModelAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(VisibleAccountsMixin, admin.ModelAdmin):
+    form = SameAccountForm
     list_display = ["opened_at", "severity", "code", "account", "contact", "status", "due_on", "last_seen_on",
                     "message"]
     list_filter = ["status", "severity", "code"]
@@ -134,7 +174,7 @@ class OutboundEmailAdmin(VisibleAccountsMixin, admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "provider", "delivery_id", "processed_at", "error"]
     list_filter = ["provider"]
     search_fields = ["delivery_id"]
@@ -172,30 +212,31 @@ OrgChangeAdmin.actions = [*(OrgChangeAdmin.actions or ()), confirm_org_changes, 
 
 # --- customer accounts, with their team, people and history inline ----------------------------------
 
-class TeamMemberInline(admin.TabularInline):
+class TeamMemberInline(ScopedAdminMixin, admin.TabularInline):
     model = AccountTeamMember
     extra = 0
     autocomplete_fields = ["user"]
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(ScopedAdminMixin, admin.TabularInline):
     model = Goal
     extra = 0
 
 
-class AlignmentInline(admin.TabularInline):
+class AlignmentInline(ScopedAdminMixin, admin.TabularInline):
     model = StrategicAlignment
     extra = 0
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(ScopedAdminMixin, admin.TabularInline):
     model = Contact
+    form = ContactForm
     extra = 0
     fields = ["name", "title", "roles", "sponsor", "status", "in_role_since", "communication_preference"]
     show_change_link = True
 
 
-class InteractionInline(admin.TabularInline):
+class InteractionInline(ScopedAdminMixin, admin.TabularInline):
     model = Interaction
     extra = 0
     fields = ["occurred_at", "type", "direction", "purpose", "outcome", "responded_at", "logged_by"]
@@ -211,23 +252,23 @@ class InteractionInline(admin.TabularInline):
         return qs.filter(pk__in=latest)
 
 
-class ValueMetricInline(admin.TabularInline):
+class ValueMetricInline(ScopedAdminMixin, admin.TabularInline):
     model = ValueMetric
     extra = 0
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "tier", "industry", "owner", "arr", "renewal_date", "executives", "has_backup",
                     "source", "external_id"]
-    list_filter = ["tier", "industry", "source", "owner"]
+    list_filter = ["tier", "industry", "source", ("owner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "external_id", "industry", "contacts__name"]
     autocomplete_fields = ["owner"]
     inlines = [TeamMemberInline, ContactInline, InteractionInline, GoalInline, AlignmentInline, ValueMetricInline]
     readonly_fields = ["created_at", "updated_at"]
 
     def get_queryset(self, request):
-        qs = accounts_visible_to(request.user).select_related("owner")
+        qs = accounts_visible_to(request.user).select_related("owner").order_by("name")
         return qs.annotate(
             executive_count=Count("contacts", filter=Q(contacts__is_executive=True, contacts__status="active"),
                                   distinct=True),

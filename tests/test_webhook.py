@@ -176,15 +176,16 @@ def test_it_matches_by_name_at_the_previous_company_and_tells_promotions_from_ro
                      "c_3": ("role_change", "Director of IT", "Director of Procurement")}
 
 
-def test_an_unmatched_person_or_bad_payload_is_kept_with_its_error(client):
+def test_an_unmatched_person_is_kept_with_its_error_and_a_bad_payload_is_refused_before_storing(client):
     post(client, payload(id="evt_5", person={"name": "Nobody Known", "email": "nobody@elsewhere.example"}))
-    post(client, payload(id="evt_6", confidence=7))
+    refused = post(client, payload(id="evt_6", confidence=7))
     outcomes = process_all()
 
     errors = dict(WebhookDelivery.objects.values_list("delivery_id", "error"))
     assert outcomes[0].startswith("refused: no contact matches")
     assert "no contact matches" in errors["evt_5"]
-    assert errors["evt_6"] == "confidence must be a number from 0 to 1"
+    assert refused.status_code == 400 and refused.json()["error"].startswith("confidence: 7 is out of range")
+    assert "evt_6" not in errors
     assert not OrgChange.objects.filter(source="webhook").exists()
 
 

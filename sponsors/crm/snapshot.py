@@ -1,9 +1,12 @@
-"""The snapshot file format (``shared/spec/snapshot-format.md``): validate, then turn into records.
+"""The snapshot file format (``docs/snapshot-format.md``): validate, then turn into records.
 
 ``parse_snapshot(data)`` checks a decoded document against the JSON Schema this project ships
-(``schemas/snapshot-v1.schema.json``) and then the rules a schema cannot express (unique ids,
-one primary sponsor, references to contacts, real calendar dates).  Every problem names its JSON
-path, e.g. ``accounts[3].interactions[17].occurred_at``.  Nothing here touches the database:
+(``schemas/snapshot-v1.schema.json``: every text carries its column's ``maxLength``, numbers their
+column's bounds, no NUL characters, dates inside THE product range of ``accounts.inputs``) and then
+the rules a schema cannot express (unique ids, one primary sponsor, references to contacts, real
+calendar dates, org-change evidence PostgreSQL can store).  Every problem names its JSON path, e.g.
+``accounts[3].interactions[17].occurred_at``; so does any decode problem of ``load_snapshot`` (size,
+depth, encoding).  Nothing here touches the database:
 the records it returns go to ``accounts.crm.sync.sync_accounts``, the one upsert path that every
 connector (file, HubSpot, Salesforce) feeds.
 """
@@ -21,11 +24,22 @@ import fastjsonschema
 import jsonschema
 import orjson
 
+from accounts.inputs import (
+    DATE_PATTERN,
+    DATETIME_PATTERN,
+    MAX_JSON_DEPTH,
+    InputError,
+    json_problems,
+    parse_date,
+    parse_datetime,
+    shown,
+)
 from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
 
 FORMAT = "exec-sponsor-snapshot/1"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "snapshot-v1.schema.json"
 MAX_REPORTED_PROBLEMS = 50
+MAX_SNAPSHOT_BYTES = 1024 ** 3          # 1 GiB: a 100,000-interaction export is about 30 MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,23 +175,33 @@ _INTERACTION_TYPES = frozenset(INTERACTION_TYPES)
 _DIRECTIONS = frozenset(DIRECTIONS)
 _PURPOSES = frozenset((*PURPOSES, None))
 _REQUIRED = frozenset(schema()["$defs"]["interaction"]["required"])
+# The hand check's limits, read from the shipped schema (one source of truth).
+_ID = schema()["$defs"]["id"]
+_ID_MAX_LENGTH, _ID_MIN, _ID_MAX = _ID["maxLength"], _ID["minimum"], _ID["maximum"]
+_LOGGED_BY_MAX_LENGTH = schema()["$defs"]["interaction"]["properties"]["logged_by"]["maxLength"]
+_PERSON_EMAIL_MAX_LENGTH = schema()["$defs"]["person"]["properties"]["email"]["maxLength"]
+_NUL = "\x00"
 
 
 def _is_id(value) -> bool:
     # JSON Schema's "integer" includes 3.0 but not true/false.
-    return (type(value) is str and value != "") or type(value) is int or (
-        type(value) is float and value.is_integer())
+    if type(value) is str:
+        return 0 < len(value) <= _ID_MAX_LENGTH and _NUL not in value
+    return (type(value) is int or (type(value) is float and value.is_integer())) and _ID_MIN <= value <= _ID_MAX
 
 
-def _is_opt_text(value) -> bool:
-    return value is None or type(value) is str
+def _is_opt_text(value, max_length=None) -> bool:
+    return value is None or (type(value) is str and _NUL not in value and (
+        max_length is None or len(value) <= max_length))
 
 
 def interaction_is_valid(it) -> bool:
     """True exactly when ``it`` matches ``$defs/interaction`` of the shipped schema."""
     if type(it) is not dict or not _REQUIRED <= it.keys():
         return False
-    if not _is_id(it["id"]) or it["type"] not in _INTERACTION_TYPES or it["direction"] not in _DIRECTIONS:
+    kind, direction = it["type"], it["direction"]   # enums: only strings can be members (a list is unhashable)
+    if not _is_id(it["id"]) or type(kind) is not str or kind not in _INTERACTION_TYPES or (
+            type(direction) is not str or direction not in _DIRECTIONS):
         return False
     occurred = it["occurred_at"]
     if type(occurred) is not str or not _DATETIME.match(occurred):
@@ -185,15 +209,16 @@ def interaction_is_valid(it) -> bool:
     contact_ids = it["contact_ids"]
     if type(contact_ids) is not list or not all(map(_is_id, contact_ids)):
         return False
-    if "purpose" in it and it["purpose"] not in _PURPOSES:
+    if "purpose" in it and not (it["purpose"] is None or (type(it["purpose"]) is str and it["purpose"] in _PURPOSES)):
         return False
     if "topics" in it:
         topics = it["topics"]
-        if topics is not None and (type(topics) is not list or not all(type(t) is str for t in topics)):
+        if topics is not None and (type(topics) is not list or not all(
+                type(t) is str and _NUL not in t for t in topics)):
             return False
     if "outcome" in it and not _is_opt_text(it["outcome"]):
         return False
-    if "logged_by" in it and not _is_opt_text(it["logged_by"]):
+    if "logged_by" in it and not _is_opt_text(it["logged_by"], _LOGGED_BY_MAX_LENGTH):
         return False
     if "responded_at" in it:
         responded = it["responded_at"]
@@ -209,9 +234,38 @@ def json_path(parts) -> str:
     return out
 
 
+_NO_NUL = "^[^\\u0000]*$"
+
+
+def _pattern_message(pattern: str, value) -> str:
+    """Why ``value`` does not match one of the schema's patterns, in words."""
+    if isinstance(value, str) and _NUL in value:
+        return "contains a NUL character (\\u0000)"
+    if pattern == DATE_PATTERN:
+        try:
+            parse_date(value, field="")
+        except InputError as exc:
+            return exc.message
+    if pattern == DATETIME_PATTERN:
+        try:
+            parse_datetime(value, field="")
+        except InputError as exc:
+            return exc.message
+    if "@" in pattern:
+        return f"{shown(value)} is not an e-mail address"
+    if "[Hh][Tt][Tt][Pp]" in pattern:
+        return f"{shown(value)} is not an http(s) URL"
+    return f"{shown(value)} is not in the right form"
+
+
 def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     path = list(error.absolute_path)
     v = error.validator
+    if v == "maxLength":
+        return json_path(path), (f"is {len(error.instance):,} characters long; "
+                                 f"at most {error.validator_value} fit (the column's size)")
+    if v in ("maximum", "minimum"):
+        return json_path(path), f"{shown(error.instance)} is out of range (the {v} is {error.validator_value})"
     if v == "required":
         missing = next((k for k in error.validator_value if k not in error.instance), "?")
         return json_path(path + [missing]), "required field is missing"
@@ -221,9 +275,7 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     if v == "const":
         return json_path(path), f"must be {error.validator_value!r}, got {error.instance!r}"
     if v == "pattern":
-        what = "an ISO 8601 date-time with a zone" if "T" in error.validator_value else (
-            "an ISO date YYYY-MM-DD" if r"\d{4}-\d{2}-\d{2}$" in error.validator_value else "in the right form")
-        return json_path(path), f"{error.instance!r} is not {what}"
+        return json_path(path), _pattern_message(error.validator_value, error.instance)
     if v == "type":
         expected = error.validator_value if isinstance(error.validator_value, str) else " or ".join(
             error.validator_value)
@@ -246,14 +298,20 @@ def validate_schema(data) -> list[Problem]:
             return []
     except fastjsonschema.JsonSchemaException:
         pass
-    validator = jsonschema.Draft202012Validator(schema())
+    return schema_problems(jsonschema.Draft202012Validator(schema()), data) or [
+        Problem("", "the document does not match the snapshot schema")]
+
+
+def schema_problems(validator: jsonschema.protocols.Validator, data, limit: int = MAX_REPORTED_PROBLEMS):
+    """Every way ``data`` breaks ``validator``'s schema (up to ``limit``), as problems in words, each
+    naming its JSON path, sorted by path (the job-change webhook uses it too)."""
     problems = []
     for error in validator.iter_errors(data):
         problems.append(Problem(*_schema_message(error)))
-        if len(problems) >= MAX_REPORTED_PROBLEMS:
+        if len(problems) >= limit:
             break
     problems.sort(key=lambda p: p.path)
-    return problems or [Problem("", "the document does not match the snapshot schema")]
+    return problems
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -270,23 +328,24 @@ class _Collector:
         if value is None:
             return None
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.add(path, f"{value!r} is not a real calendar date")
+            return parse_date(value, field=path)
+        except InputError as exc:
+            self.add(path, exc.message)
             return None
 
     def datetime(self, value, path):
         if value is None:
             return None
         try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            self.add(path, f"{value!r} is not a real date-time")
+            return parse_datetime(value, field=path)
+        except InputError as exc:
+            self.add(path, exc.message)
             return None
-        if parsed.tzinfo is None:  # the schema's pattern demands a zone; keep the rule here too
-            self.add(path, f"{value!r} has no time zone")
-            return None
-        return parsed
+
+    def storable(self, value, path):
+        """Raw JSON kept as evidence: no NUL characters, no nesting deeper than the product allows."""
+        for where, message in json_problems(value, path=path, max_depth=MAX_JSON_DEPTH):
+            self.add(where, message)
 
 
 def _sid(value) -> str:
@@ -297,12 +356,158 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _lowered(value: str, path: str, c: _Collector, max_length: int) -> str:
+    """An e-mail address as stored (trimmed, lower case); lower-casing can lengthen a text ("İ" → "i̇")."""
+    lowered = value.strip().lower()
+    if len(lowered) > max_length:
+        c.add(path, f"is {len(lowered):,} characters long in lower case; at most {max_length} fit (the column's size)")
+    return lowered
+
+
+def _parse_person(person: dict, path: str, c: _Collector, role: str = "") -> PersonRecord:
+    email = _lowered(person["email"], f"{path}.email", c, _PERSON_EMAIL_MAX_LENGTH)
+    return PersonRecord(email, _text(person.get("name")), role)
+
+
+def _parse_account(entry: dict, base: str, c: _Collector) -> AccountRecord:
+    """The ``account`` part: the account row, its owner and team, goals and alignment rows."""
+    a = entry["account"]
+    contract = a.get("contract") or {}
+    owner = a.get("owner")
+    rec = AccountRecord(
+        external_id=_sid(a["id"]), name=a["name"], tier=a["tier"], industry=_text(a.get("industry")),
+        owner=_parse_person(owner, f"{base}.account.owner", c) if owner else None,
+        arr=contract.get("arr"), currency=_text(contract.get("currency")).upper(),
+        contract_start=c.date(contract.get("start_date"), f"{base}.account.contract.start_date"),
+        renewal_date=c.date(contract.get("renewal_date"), f"{base}.account.contract.renewal_date"),
+        path=base,
+    )
+    seen_team = {}
+    for j, m in enumerate(a.get("team") or []):
+        person = _parse_person(m, f"{base}.account.team[{j}]", c, m.get("role") or "other")
+        if person.email in seen_team:
+            c.add(f"{base}.account.team[{j}].email",
+                  f"{person.email!r} is listed twice (first at team[{seen_team[person.email]}])")
+        seen_team.setdefault(person.email, j)
+        rec.team.append(person)
+    seen_goals = set()
+    for j, g in enumerate(a.get("goals") or []):
+        if g["name"] in seen_goals:
+            c.add(f"{base}.account.goals[{j}].name", f"duplicate goal {g['name']!r}")
+        seen_goals.add(g["name"])
+        rec.goals.append((g["name"], g.get("status") or "on_track", g.get("progress")))
+    seen_alignment = set()
+    for j, al in enumerate(a.get("alignment") or []):
+        key = (al["our_initiative"], al["their_priority"])
+        if key in seen_alignment:
+            c.add(f"{base}.account.alignment[{j}]", f"duplicate alignment row {key[0]!r} ↔ {key[1]!r}")
+        seen_alignment.add(key)
+        rec.alignment.append((al["our_initiative"], al["their_priority"], al["alignment"]))
+    return rec
+
+
+def _parse_contacts(entry: dict, base: str, rec: AccountRecord, c: _Collector) -> dict[str, str]:
+    """The contacts; returns ``{contact id: JSON path}`` for the references that follow."""
+    contact_paths: dict[str, str] = {}
+    primary_path = None
+    for j, ct in enumerate(entry.get("contacts") or []):
+        path = f"{base}.contacts[{j}]"
+        cid = _sid(ct["id"])
+        if cid in contact_paths:
+            c.add(f"{path}.id", f"duplicate contact id {cid!r} (first at {contact_paths[cid]})")
+        contact_paths.setdefault(cid, path)
+        sponsor = ct.get("sponsor") or ""
+        if sponsor == "primary":
+            if primary_path:
+                c.add(f"{path}.sponsor", f"a second primary sponsor (the first is {primary_path}); "
+                                         "an account has at most one")
+            primary_path = primary_path or path
+        rec.contacts.append(ContactRecord(
+            external_id=cid, name=ct["name"], title=_text(ct.get("title")), email=_text(ct.get("email")),
+            roles=list(dict.fromkeys(ct["roles"])), sponsor=sponsor,
+            in_role_since=c.date(ct.get("in_role_since"), f"{path}.in_role_since"),
+            priorities=list(ct.get("priorities") or []),
+            communication_preference=_text(ct.get("communication_preference")),
+            linkedin_url=_text(ct.get("linkedin_url")), status=ct.get("status") or "active",
+        ))
+    return contact_paths
+
+
+def _contact_refs(refs, contact_keys, contact_paths, path, c: _Collector) -> list:
+    if (len(refs) == 1 and refs[0] in contact_keys) or (
+            contact_keys.issuperset(refs) and len(set(refs)) == len(refs)):
+        return refs  # the common case: known string ids, no repeats
+    contact_ids = []
+    for k, ref in enumerate(refs):
+        ref = _sid(ref)
+        if ref not in contact_paths:
+            c.add(f"{path}.contact_ids[{k}]", f"unknown contact {ref!r}: not among this account's contacts")
+        elif ref not in contact_ids:
+            contact_ids.append(ref)
+    return contact_ids
+
+
+def _parse_interactions(entry: dict, base: str, rec: AccountRecord, contact_paths: dict, c: _Collector) -> None:
+    """The hot loop of a large file: no per-row strings; paths are built only for a problem."""
+    seen_interactions: dict[str, int] = {}
+    contact_keys = frozenset(contact_paths)  # string ids; an int reference takes the slow path
+    interactions = rec.interactions
+    fromiso = datetime.fromisoformat
+    for j, it in enumerate(entry.get("interactions") or ()):
+        iid = _sid(it["id"])
+        first = seen_interactions.setdefault(iid, j)
+        if first != j:
+            c.add(f"{base}.interactions[{j}].id",
+                  f"duplicate interaction id {iid!r} (first at {base}.interactions[{first}])")
+        contact_ids = _contact_refs(it["contact_ids"], contact_keys, contact_paths, f"{base}.interactions[{j}]", c)
+        try:
+            occurred_at = fromiso(it["occurred_at"])
+        except ValueError:
+            occurred_at = c.datetime(it["occurred_at"], f"{base}.interactions[{j}].occurred_at")
+        responded_at = it.get("responded_at")
+        if responded_at is not None:
+            try:
+                responded_at = fromiso(responded_at)
+            except ValueError:
+                responded_at = c.datetime(responded_at, f"{base}.interactions[{j}].responded_at")
+        logged_by = it.get("logged_by")
+        if logged_by:
+            logged_by = logged_by.strip().lower()
+            if len(logged_by) > _LOGGED_BY_MAX_LENGTH:
+                _lowered(logged_by, f"{base}.interactions[{j}].logged_by", c, _LOGGED_BY_MAX_LENGTH)
+        interactions.append(InteractionRecord(
+            iid, it["type"], occurred_at, contact_ids, it["direction"], it.get("purpose") or "strategic",
+            list(it.get("topics") or ()), it.get("outcome") or "", responded_at, logged_by or "",
+        ))
+
+
+def _parse_org_changes(entry: dict, base: str, rec: AccountRecord, contact_paths: dict, c: _Collector) -> None:
+    seen_changes: dict[str, str] = {}
+    for j, oc in enumerate(entry.get("org_changes") or []):
+        path = f"{base}.org_changes[{j}]"
+        oid = _sid(oc["id"])
+        if oid in seen_changes:
+            c.add(f"{path}.id", f"duplicate org change id {oid!r} (first at {seen_changes[oid]})")
+        seen_changes.setdefault(oid, path)
+        ref = oc.get("contact_id")
+        if ref is not None and _sid(ref) not in contact_paths:
+            c.add(f"{path}.contact_id", f"unknown contact {_sid(ref)!r}: not among this account's contacts")
+        c.storable(oc, path)  # the whole record is kept as evidence, unknown keys included
+        confidence = oc.get("confidence")
+        rec.org_changes.append(OrgChangeRecord(
+            external_id=oid, contact_id=None if ref is None else _sid(ref), kind=oc["kind"],
+            occurred_on=c.date(oc["occurred_on"], f"{path}.occurred_on"), source=oc["source"],
+            headline=_text(oc.get("headline")), url=_text(oc.get("url")),
+            confidence=1.0 if confidence is None else float(confidence), evidence=oc,
+        ))
+
+
 def parse_snapshot(data, *, source: str = "") -> Snapshot:
     """Validate a decoded snapshot document and return its records, or raise SnapshotError."""
     if not isinstance(data, dict):
         raise SnapshotError([Problem("", "a snapshot is one JSON object")], source)
     if data.get("format") != FORMAT:
-        raise SnapshotError([Problem("format", f"must be {FORMAT!r}, got {data.get('format')!r}")], source)
+        raise SnapshotError([Problem("format", f"must be {FORMAT!r}, got {shown(data.get('format'))}")], source)
     problems = validate_schema(data)
     if problems:
         raise SnapshotError(problems, source)
@@ -312,107 +517,13 @@ def parse_snapshot(data, *, source: str = "") -> Snapshot:
     seen_accounts: dict[str, str] = {}
     for i, entry in enumerate(data["accounts"]):
         base = f"accounts[{i}]"
-        a = entry["account"]
-        account_id = _sid(a["id"])
-        if account_id in seen_accounts:
-            c.add(f"{base}.account.id", f"duplicate account id {account_id!r} (first at {seen_accounts[account_id]})")
-        seen_accounts.setdefault(account_id, base)
-        contract = a.get("contract") or {}
-        owner = a.get("owner")
-        rec = AccountRecord(
-            external_id=account_id, name=a["name"], tier=a["tier"], industry=_text(a.get("industry")),
-            owner=PersonRecord(owner["email"].strip().lower(), _text(owner.get("name"))) if owner else None,
-            arr=contract.get("arr"), currency=_text(contract.get("currency")).upper(),
-            contract_start=c.date(contract.get("start_date"), f"{base}.account.contract.start_date"),
-            renewal_date=c.date(contract.get("renewal_date"), f"{base}.account.contract.renewal_date"),
-            path=base,
-        )
-        seen_team = {}
-        for j, m in enumerate(a.get("team") or []):
-            email = m["email"].strip().lower()
-            if email in seen_team:
-                c.add(f"{base}.account.team[{j}].email",
-                      f"{email!r} is listed twice (first at team[{seen_team[email]}])")
-            seen_team.setdefault(email, j)
-            rec.team.append(PersonRecord(email, _text(m.get("name")), m.get("role") or "other"))
-        seen_goals = set()
-        for j, g in enumerate(a.get("goals") or []):
-            if g["name"] in seen_goals:
-                c.add(f"{base}.account.goals[{j}].name", f"duplicate goal {g['name']!r}")
-            seen_goals.add(g["name"])
-            rec.goals.append((g["name"], g.get("status") or "on_track", g.get("progress")))
-        seen_alignment = set()
-        for j, al in enumerate(a.get("alignment") or []):
-            key = (al["our_initiative"], al["their_priority"])
-            if key in seen_alignment:
-                c.add(f"{base}.account.alignment[{j}]", f"duplicate alignment row {key[0]!r} ↔ {key[1]!r}")
-            seen_alignment.add(key)
-            rec.alignment.append((al["our_initiative"], al["their_priority"], al["alignment"]))
-
-        contact_paths: dict[str, str] = {}
-        primary_path = None
-        for j, ct in enumerate(entry.get("contacts") or []):
-            path = f"{base}.contacts[{j}]"
-            cid = _sid(ct["id"])
-            if cid in contact_paths:
-                c.add(f"{path}.id", f"duplicate contact id {cid!r} (first at {contact_paths[cid]})")
-            contact_paths.setdefault(cid, path)
-            sponsor = ct.get("sponsor") or ""
-            if sponsor == "primary":
-                if primary_path:
-                    c.add(f"{path}.sponsor", f"a second primary sponsor (the first is {primary_path}); "
-                                             "an account has at most one")
-                primary_path = primary_path or path
-            rec.contacts.append(ContactRecord(
-                external_id=cid, name=ct["name"], title=_text(ct.get("title")), email=_text(ct.get("email")),
-                roles=list(dict.fromkeys(ct["roles"])), sponsor=sponsor,
-                in_role_since=c.date(ct.get("in_role_since"), f"{path}.in_role_since"),
-                priorities=list(ct.get("priorities") or []),
-                communication_preference=_text(ct.get("communication_preference")),
-                linkedin_url=_text(ct.get("linkedin_url")), status=ct.get("status") or "active",
-            ))
-
-        # The hot loop of a large file: no per-row strings; paths are built only for a problem.
-        seen_interactions: dict[str, int] = {}
-        contact_keys = frozenset(contact_paths)  # string ids; an int reference takes the slow path
-        interactions = rec.interactions
-        fromiso = datetime.fromisoformat
-        for j, it in enumerate(entry.get("interactions") or ()):
-            iid = _sid(it["id"])
-            first = seen_interactions.setdefault(iid, j)
-            if first != j:
-                c.add(f"{base}.interactions[{j}].id",
-                      f"duplicate interaction id {iid!r} (first at {base}.interactions[{first}])")
-            refs = it["contact_ids"]
-            if (len(refs) == 1 and refs[0] in contact_keys) or (
-                    contact_keys.issuperset(refs) and len(set(refs)) == len(refs)):
-                contact_ids = refs  # the common case: known string ids, no repeats
-            else:
-                contact_ids = []
-                for k, ref in enumerate(refs):
-                    ref = _sid(ref)
-                    if ref not in contact_paths:
-                        c.add(f"{base}.interactions[{j}].contact_ids[{k}]",
-                              f"unknown contact {ref!r}: not among this account's contacts")
-                    elif ref not in contact_ids:
-                        contact_ids.append(ref)
-            try:
-                occurred_at = fromiso(it["occurred_at"])
-            except ValueError:
-                occurred_at = c.datetime(it["occurred_at"], f"{base}.interactions[{j}].occurred_at")
-            responded_at = it.get("responded_at")
-            if responded_at is not None:
-                try:
-                    responded_at = fromiso(responded_at)
-                except ValueError:
-                    responded_at = c.datetime(responded_at, f"{base}.interactions[{j}].responded_at")
-            logged_by = it.get("logged_by")
-            interactions.append(InteractionRecord(
-                iid, it["type"], occurred_at, contact_ids, it["direction"], it.get("purpose") or "strategic",
-                list(it.get("topics") or ()), it.get("outcome") or "", responded_at,
-                logged_by.strip().lower() if logged_by else "",
-            ))
-
+        rec = _parse_account(entry, base, c)
+        if rec.external_id in seen_accounts:
+            c.add(f"{base}.account.id",
+                  f"duplicate account id {rec.external_id!r} (first at {seen_accounts[rec.external_id]})")
+        seen_accounts.setdefault(rec.external_id, base)
+        contact_paths = _parse_contacts(entry, base, rec, c)
+        _parse_interactions(entry, base, rec, contact_paths, c)
         m = entry.get("metrics")
         if m:
             rec.metrics = MetricRecord(
@@ -420,52 +531,46 @@ def parse_snapshot(data, *, source: str = "") -> Snapshot:
                 strategic_goals_progress=m.get("strategic_goals_progress"),
                 executive_dashboard_views=m.get("executive_dashboard_views"),
             )
-
-        seen_changes: dict[str, str] = {}
-        for j, oc in enumerate(entry.get("org_changes") or []):
-            path = f"{base}.org_changes[{j}]"
-            oid = _sid(oc["id"])
-            if oid in seen_changes:
-                c.add(f"{path}.id", f"duplicate org change id {oid!r} (first at {seen_changes[oid]})")
-            seen_changes.setdefault(oid, path)
-            ref = oc.get("contact_id")
-            if ref is not None and _sid(ref) not in contact_paths:
-                c.add(f"{path}.contact_id", f"unknown contact {_sid(ref)!r}: not among this account's contacts")
-            confidence = oc.get("confidence")
-            rec.org_changes.append(OrgChangeRecord(
-                external_id=oid, contact_id=None if ref is None else _sid(ref), kind=oc["kind"],
-                occurred_on=c.date(oc["occurred_on"], f"{path}.occurred_on"), source=oc["source"],
-                headline=_text(oc.get("headline")), url=_text(oc.get("url")),
-                confidence=1.0 if confidence is None else float(confidence), evidence=oc,
-            ))
+        _parse_org_changes(entry, base, rec, contact_paths, c)
         accounts.append(rec)
-
+    exported_at = c.datetime(data.get("exported_at"), "exported_at")
     if c.problems:
         raise SnapshotError(c.problems, source)
-    return Snapshot(
-        exported_at=datetime.fromisoformat(data["exported_at"]) if data.get("exported_at") else None,
-        accounts=accounts,
-    )
+    return Snapshot(exported_at=exported_at, accounts=accounts)
+
+
+def decode_snapshot(raw: bytes, *, source: str = ""):
+    """The decoded JSON document, or SnapshotError with the decode problem (encoding, syntax, depth)."""
+    try:
+        return orjson.loads(raw)  # 4x faster than json on a large file
+    except orjson.JSONDecodeError as exc:
+        reason = exc.msg
+    if "depth" in reason:
+        raise SnapshotError([Problem("", f"nested too deeply ({reason}); a snapshot is a few levels deep")], source)
+    # orjson's message has no line/column; the standard library says where the fault is.
+    try:
+        json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise SnapshotError([Problem("", f"the file is not UTF-8 text ({exc.reason})")], source) from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(
+            [Problem("", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")], source) from None
+    except RecursionError:
+        raise SnapshotError([Problem("", "nested too deeply; a snapshot is a few levels deep")], source) from None
+    except ValueError:   # e.g. an integer of thousands of digits
+        pass
+    raise SnapshotError([Problem("", f"malformed JSON: {reason}")], source)
 
 
 def load_snapshot(path) -> Snapshot:
     """Read, decode and parse one snapshot file."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_SNAPSHOT_BYTES:
+            raise SnapshotError([Problem("", f"the file is {size:,} bytes; at most {MAX_SNAPSHOT_BYTES:,} are "
+                                             "imported at once (split the export)")], str(path))
         raw = path.read_bytes()
     except OSError as exc:
         raise SnapshotError([Problem("", f"cannot read the file: {exc.strerror or exc}")], str(path)) from exc
-    try:
-        data = orjson.loads(raw)  # 4x faster than json on a large file
-    except orjson.JSONDecodeError:
-        # orjson's message has no line/column; the standard library says where the fault is.
-        try:
-            json.loads(raw)
-        except UnicodeDecodeError as exc:
-            raise SnapshotError([Problem("", f"the file is not UTF-8 text ({exc.reason})")], str(path)) from exc
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(
-                [Problem("", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")], str(path)
-            ) from exc
-        raise SnapshotError([Problem("", "malformed JSON")], str(path)) from None
-    return parse_snapshot(data, source=str(path))
+    return parse_snapshot(decode_snapshot(raw, source=str(path)), source=str(path))

@@ -20,7 +20,8 @@ from datetime import date
 from decimal import Decimal
 
 import orjson
-from django.db import connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
@@ -30,7 +31,7 @@ from ..bulk import gc_paused
 from ..models import Contact, Interaction, InteractionParticipant, OrgChange
 from ..orgchanges.crm_diff import crm_contact_state, record_crm_contact_changes
 from ..orgchanges.review import state_for
-from .snapshot import Snapshot
+from .snapshot import Problem, Snapshot, SnapshotError
 
 COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
 UPSERT_BATCH_SIZE = 2000
@@ -87,6 +88,38 @@ def _json_positions(model, names):
     return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
 
 
+def _insert_new(model, *, names, new, extra, auto_now, now, ids, existing_qs, key_fields, progress):
+    """Insert ``new`` ([(key, values)]) and record their primary keys in ``ids``: COPY above
+    ``COPY_THRESHOLD`` rows on PostgreSQL, ``bulk_create`` otherwise."""
+    if _is_postgres() and len(new) > COPY_THRESHOLD:
+        columns = [*_attnames(model, names), *_attnames(model, extra), *auto_now]
+        tail = [*extra.values(), *([now] * len(auto_now))]
+        json_at = _json_positions(model, names)  # JSON columns go in as text
+
+        def rows():
+            for n, (key, values) in enumerate(new, 1):
+                row = [*key, *values, *tail]
+                for i in json_at:
+                    row[i] = orjson.dumps(row[i]).decode()
+                yield row
+                if n % PROGRESS_EVERY == 0:
+                    progress(PROGRESS_EVERY)
+            progress(len(new) % PROGRESS_EVERY)
+
+        _copy_new(model, columns, rows())
+        # The database numbered the new rows; read the numbers back in one query.
+        for row in existing_qs.values_list("pk", *key_fields).iterator(chunk_size=20000):
+            key = tuple(row[1:])
+            if key not in ids:
+                ids[key] = row[0]
+        return
+    objs = [model(**dict(zip(_attnames(model, names), (*key, *values))), **extra) for key, values in new]
+    for start in range(0, len(objs), UPSERT_BATCH_SIZE):
+        model.objects.bulk_create(objs[start:start + UPSERT_BATCH_SIZE])
+        progress(len(objs[start:start + UPSERT_BATCH_SIZE]))
+    ids.update((key, obj.pk) for (key, _v), obj in zip(new, objs))
+
+
 def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=None, extra_on_create=None,
            update_fields=None):
     """Write ``desired`` ({key tuple: value tuple}) into ``model``; return ({key: pk}, counts).
@@ -113,38 +146,13 @@ def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=No
                 changed.append((key, values))
             else:
                 unchanged += 1
-    extra = extra_on_create or {}
     now = timezone.now()
     auto_now = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)
                 or getattr(f, "auto_now_add", False)]
     names = [*key_fields, *value_fields]
-    if new and _is_postgres() and len(new) > COPY_THRESHOLD:
-        columns = [*_attnames(model, names), *_attnames(model, extra), *auto_now]
-        tail = [*extra.values(), *([now] * len(auto_now))]
-        json_at = _json_positions(model, names)  # JSON columns go in as text
-
-        def rows():
-            for n, (key, values) in enumerate(new, 1):
-                row = [*key, *values, *tail]
-                for i in json_at:
-                    row[i] = orjson.dumps(row[i]).decode()
-                yield row
-                if n % PROGRESS_EVERY == 0:
-                    progress(PROGRESS_EVERY)
-            progress(len(new) % PROGRESS_EVERY)
-
-        _copy_new(model, columns, rows())
-        # The database numbered the new rows; read the numbers back in one query.
-        for row in existing_qs.values_list("pk", *key_fields).iterator(chunk_size=20000):
-            key = tuple(row[1:])
-            if key not in ids:
-                ids[key] = row[0]
-    elif new:
-        objs = [model(**dict(zip(_attnames(model, names), (*key, *values))), **extra) for key, values in new]
-        for start in range(0, len(objs), UPSERT_BATCH_SIZE):
-            model.objects.bulk_create(objs[start:start + UPSERT_BATCH_SIZE])
-            progress(len(objs[start:start + UPSERT_BATCH_SIZE]))
-        ids.update((key, obj.pk) for (key, _v), obj in zip(new, objs))
+    if new:
+        _insert_new(model, names=names, new=new, extra=extra_on_create or {}, auto_now=auto_now, now=now,
+                    ids=ids, existing_qs=existing_qs, key_fields=key_fields, progress=progress)
     if changed:
         objs = [model(pk=ids[key], **dict(zip(_attnames(model, names), (*key, *values)))) for key, values in changed]
         for obj in objs:
@@ -169,6 +177,67 @@ def replace_set(model, *, scope_qs, key_fields, value_fields, desired):
     return counts
 
 
+# --- one sync per source at a time ---------------------------------------------------------
+
+SYNC_LOCK_CLASS = 0x53594E43   # "SYNC": the advisory-lock namespace of CRM syncs (the key is the source)
+
+
+class SyncBusy(SnapshotError):
+    """Another import or sync of the same source holds the lock and we were told not to wait."""
+
+
+class SyncConflict(SnapshotError):
+    """The database refused a write (a concurrent writer got there first, or a value it cannot hold);
+    nothing of the file was written."""
+
+
+def take_sync_lock(source: str, *, wait: bool = True, on_wait=None) -> None:
+    """Hold the per-source advisory lock until the current transaction ends (PostgreSQL; SQLite
+    serialises writers anyway).  Busy: call ``on_wait(message)`` and wait, or raise ``SyncBusy``."""
+    if not _is_postgres():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [SYNC_LOCK_CLASS, source])
+        if cursor.fetchone()[0]:
+            return
+        busy = f"another import or sync of source {source!r} is running"
+        if not wait:
+            raise SyncBusy([Problem("", f"{busy}; not imported, try again when it has finished")])
+        if on_wait:
+            on_wait(f"{busy}; waiting for it to finish …")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [SYNC_LOCK_CLASS, source])
+
+
+def _conflict(exc: DatabaseError) -> SyncConflict:
+    diag = getattr(exc.__cause__, "diag", None)
+    where = getattr(diag, "constraint_name", None) or getattr(diag, "table_name", None) or ""
+    what = f" ({where})" if where else ""
+    if isinstance(exc, IntegrityError):
+        message = (f"another process wrote the same rows at the same time{what}; nothing of this file was "
+                   "written — import it again")
+    else:
+        message = f"the database refused a value{what}: {str(exc).splitlines()[0][:200]}; nothing was written"
+    return SyncConflict([Problem("", message)])
+
+
+# --- ANALYZE after large imports ----------------------------------------------------------------
+
+ANALYZE_MIN_ROWS = 1000     # a table that got at least this many new rows is analysed after the commit
+
+
+def _analyze_on_commit(model, counts) -> None:
+    """PostgreSQL plans with table statistics; autovacuum may be late or off, so fresh bulk rows get
+    ``ANALYZE`` right after the commit (otherwise the portfolio query can take minutes)."""
+    if _is_postgres() and counts.get("created", 0) >= ANALYZE_MIN_ROWS:
+        table = connection.ops.quote_name(model._meta.db_table)
+
+        def analyze():
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {table}")
+
+        transaction.on_commit(analyze, robust=True)
+
+
 # --- the sync ----------------------------------------------------------------------------
 
 def _sync_users(records, summary):
@@ -180,7 +249,7 @@ def _sync_users(records, summary):
                 people[person.email] = person
             if person.role == "manager":
                 people[person.email].role = "manager"
-    users = {u.email.lower(): u for u in User.objects.filter(email__in=list(people))}
+    users = _users_by_email(people)
     missing = []
     for email, person in people.items():
         if email in users:
@@ -192,126 +261,175 @@ def _sync_users(records, summary):
         )
         user.set_unusable_password()
         missing.append(user)
-    User.objects.bulk_create(missing)
-    for user in User.objects.filter(email__in=[u.email for u in missing]):
-        users[user.email.lower()] = user
+    # Another source's sync may create the same colleague at the same moment: skip, then read back.
+    User.objects.bulk_create(missing, ignore_conflicts=True)
+    users.update(_users_by_email([u.email for u in missing]))
     summary.add("users", created=len(missing), unchanged=len(people) - len(missing))
     return users
 
 
-def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None, as_of: date | None = None):
-    """Upsert every account of ``snapshot`` in one transaction; return a SyncSummary."""
+def _users_by_email(emails) -> dict:
+    """``{lower-case e-mail: User}`` (e-mails are unique whatever their case)."""
+    emails = [e.lower() for e in emails]
+    found = User.objects.annotate(email_ci=Lower("email")).filter(email_ci__in=emails) if emails else []
+    return {u.email.lower(): u for u in found}
+
+
+def _sync_account_rows(records, users, source, summary, progress) -> dict:
+    """The account rows; returns ``{account pk: AccountRecord}``."""
+    desired = {}
+    for rec in records:
+        desired[(source, rec.external_id)] = (
+            rec.name, rec.tier, rec.industry, users[rec.owner.email].pk if rec.owner else None,
+            None if rec.arr is None else _decimal(rec.arr), rec.currency, rec.contract_start, rec.renewal_date,
+        )
+    account_ids, counts = upsert(
+        Account, key_fields=["source", "external_id"],
+        value_fields=["name", "tier", "industry", "owner", "arr", "currency", "contract_start", "renewal_date"],
+        desired=desired, existing_qs=Account.objects.filter(source=source, external_id__in=[k[1] for k in desired]),
+    )
+    summary.add("accounts", **counts)
+    _analyze_on_commit(Account, counts)
+    progress and progress(len(records))
+    return {account_ids[(source, rec.external_id)]: rec for rec in records}
+
+
+def _sync_crm_lists(by_account, users, summary) -> None:
+    """Account team, goals, alignment: the CRM's current lists replace what is stored."""
+    scope = list(by_account)
+    team = {(aid, users[m.email].pk): (m.role,) for aid, rec in by_account.items() for m in rec.team}
+    summary.add("team members", **replace_set(
+        AccountTeamMember, scope_qs=AccountTeamMember.objects.filter(account_id__in=scope),
+        key_fields=["account", "user"], value_fields=["role"], desired=team))
+    goals = {(aid, g[0]): (g[1], g[2]) for aid, rec in by_account.items() for g in rec.goals}
+    summary.add("goals", **replace_set(
+        Goal, scope_qs=Goal.objects.filter(account_id__in=scope), key_fields=["account", "name"],
+        value_fields=["status", "progress"], desired=goals))
+    alignment = {(aid, a[0], a[1]): (a[2],) for aid, rec in by_account.items() for a in rec.alignment}
+    summary.add("alignment rows", **replace_set(
+        StrategicAlignment, scope_qs=StrategicAlignment.objects.filter(account_id__in=scope),
+        key_fields=["account", "our_initiative", "their_priority"], value_fields=["alignment"],
+        desired=alignment))
+
+
+def _sync_metrics(by_account, default_date, summary) -> None:
+    """Metrics: history, one row per account and date."""
+    metrics = {}
+    for aid, rec in by_account.items():
+        if rec.metrics:
+            m = rec.metrics
+            metrics[(aid, m.as_of or default_date)] = (m.roi, m.strategic_goals_progress, m.executive_dashboard_views)
+    _ids, counts = upsert(
+        ValueMetric, key_fields=["account", "as_of"],
+        value_fields=["roi", "strategic_goals_progress", "executive_dashboard_views"], desired=metrics,
+        existing_qs=ValueMetric.objects.filter(account_id__in=list(by_account)))
+    summary.add("metrics", **counts)
+
+
+def _free_primary_slots(by_account) -> None:
+    """A new primary named by the CRM takes over from the stored one, so free the slot first (the
+    database allows one primary per account)."""
+    primaries = {aid: c.external_id for aid, rec in by_account.items() for c in rec.contacts
+                 if c.sponsor == "primary"}
+    listed = {aid: {c.external_id for c in rec.contacts} for aid, rec in by_account.items()}
+    demote = [pk for pk, aid, ext in Contact.objects.filter(account_id__in=list(by_account), sponsor="primary")
+              .values_list("pk", "account_id", "external_id")
+              if (aid in primaries and primaries[aid] != ext) or (ext in listed.get(aid, ()) and
+                                                                 primaries.get(aid) != ext)]
+    if demote:
+        Contact.objects.filter(pk__in=demote).update(sponsor="", updated_at=timezone.now())
+
+
+CONTACT_FIELDS = ["name", "title", "email", "roles", "is_executive", "sponsor", "in_role_since", "priorities",
+                  "communication_preference", "linkedin_url", "status"]
+
+
+def _sync_contacts(by_account, occurred_on, summary) -> dict:
+    """Contacts, and the org changes their new titles and statuses imply; returns ``{(account pk,
+    external id): contact pk}``."""
+    scope = list(by_account)
+    _free_primary_slots(by_account)
+    stored_contacts = crm_contact_state(scope)   # to see title/status changes (org changes)
+    desired = {}
+    for aid, rec in by_account.items():
+        for c in rec.contacts:
+            desired[(aid, c.external_id)] = (
+                c.name, c.title, c.email, c.roles, is_executive(c.roles), c.sponsor, c.in_role_since,
+                c.priorities, c.communication_preference, c.linkedin_url, c.status,
+            )
+    contact_ids, counts = upsert(
+        Contact, key_fields=["account", "external_id"], value_fields=CONTACT_FIELDS,
+        desired=desired, existing_qs=Contact.objects.filter(account_id__in=scope, external_id__isnull=False),
+    )
+    summary.add("contacts", **counts)
+    _analyze_on_commit(Contact, counts)
+    summary.add("org changes from contact changes", **record_crm_contact_changes(
+        before=stored_contacts, after={k: (v[0], v[1], v[10]) for k, v in desired.items()},
+        occurred_on=occurred_on))
+    return contact_ids
+
+
+INTERACTION_FIELDS = ["type", "occurred_at", "direction", "purpose", "topics", "outcome", "responded_at",
+                      "logged_by"]
+
+
+def _sync_interactions(by_account, summary, progress) -> dict:
+    """Interactions (history: added or updated, never deleted); returns ``{(account pk, external id): pk}``."""
+    desired = {}
+    for aid, rec in by_account.items():
+        for it in rec.interactions:
+            desired[(aid, it.external_id)] = (
+                it.type, it.occurred_at, it.direction, it.purpose, it.topics, it.outcome, it.responded_at,
+                it.logged_by,
+            )
+    interaction_ids, counts = upsert(
+        Interaction, key_fields=["account", "external_id"], value_fields=INTERACTION_FIELDS, desired=desired,
+        existing_qs=Interaction.objects.filter(account_id__in=list(by_account), external_id__isnull=False),
+        progress=progress,
+    )
+    summary.add("interactions", **counts)
+    _analyze_on_commit(Interaction, counts)
+    return interaction_ids
+
+
+def _sync_org_changes(by_account, contact_ids, summary) -> None:
+    """Org changes (the review state of a stored one is the CSM's, never overwritten)."""
+    desired, states = {}, {}
+    for aid, rec in by_account.items():
+        for oc in rec.org_changes:
+            key = (aid, oc.external_id)
+            desired[key] = (
+                contact_ids.get((aid, oc.contact_id)) if oc.contact_id else None, oc.kind, oc.occurred_on,
+                oc.source, oc.headline, oc.url, oc.confidence, oc.evidence,
+            )
+            states[key] = state_for(oc.confidence)
+    _ids, counts = _upsert_org_changes(desired, states, list(by_account))
+    summary.add("org changes", **counts)
+
+
+def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None, as_of: date | None = None,
+                  wait: bool = True, on_wait=None):
+    """Upsert every account of ``snapshot`` in one transaction; return a SyncSummary.
+
+    One sync per ``source`` at a time (``take_sync_lock``): a second one waits (``on_wait`` hears
+    why) or, with ``wait=False``, raises ``SyncBusy``.  A row the database refuses (a concurrent
+    writer, a value out of bounds) raises ``SyncConflict`` with the problem; nothing is written."""
     summary = SyncSummary()
     records = snapshot.accounts
-    metrics_default_date = as_of or (snapshot.exported_at.date() if snapshot.exported_at else timezone.localdate())
-    with gc_paused(), transaction.atomic():      # bulk work: no garbage collection walks (sponsors/bulk.py)
-        users = _sync_users(records, summary)
-
-        # Accounts
-        desired = {}
-        for rec in records:
-            desired[(source, rec.external_id)] = (
-                rec.name, rec.tier, rec.industry, users[rec.owner.email].pk if rec.owner else None,
-                None if rec.arr is None else _decimal(rec.arr), rec.currency, rec.contract_start, rec.renewal_date,
-            )
-        account_ids, counts = upsert(
-            Account, key_fields=["source", "external_id"],
-            value_fields=["name", "tier", "industry", "owner", "arr", "currency", "contract_start", "renewal_date"],
-            desired=desired, existing_qs=Account.objects.filter(source=source, external_id__in=[k[1] for k in desired]),
-        )
-        summary.add("accounts", **counts)
-        progress and progress(len(records))
-        by_account = {account_ids[(source, rec.external_id)]: rec for rec in records}
-        scope = list(by_account)
-
-        # Account team, goals, alignment: the CRM's current lists
-        team = {(aid, users[m.email].pk): (m.role,) for aid, rec in by_account.items() for m in rec.team}
-        summary.add("team members", **replace_set(
-            AccountTeamMember, scope_qs=AccountTeamMember.objects.filter(account_id__in=scope),
-            key_fields=["account", "user"], value_fields=["role"], desired=team))
-        goals = {(aid, g[0]): (g[1], g[2]) for aid, rec in by_account.items() for g in rec.goals}
-        summary.add("goals", **replace_set(
-            Goal, scope_qs=Goal.objects.filter(account_id__in=scope), key_fields=["account", "name"],
-            value_fields=["status", "progress"], desired=goals))
-        alignment = {(aid, a[0], a[1]): (a[2],) for aid, rec in by_account.items() for a in rec.alignment}
-        summary.add("alignment rows", **replace_set(
-            StrategicAlignment, scope_qs=StrategicAlignment.objects.filter(account_id__in=scope),
-            key_fields=["account", "our_initiative", "their_priority"], value_fields=["alignment"],
-            desired=alignment))
-
-        # Metrics: history, one row per account and date
-        metrics = {}
-        for aid, rec in by_account.items():
-            if rec.metrics:
-                m = rec.metrics
-                metrics[(aid, m.as_of or metrics_default_date)] = (
-                    m.roi, m.strategic_goals_progress, m.executive_dashboard_views)
-        _ids, counts = upsert(
-            ValueMetric, key_fields=["account", "as_of"],
-            value_fields=["roi", "strategic_goals_progress", "executive_dashboard_views"], desired=metrics,
-            existing_qs=ValueMetric.objects.filter(account_id__in=scope))
-        summary.add("metrics", **counts)
-
-        # Contacts.  A new primary named by the CRM takes over from the stored one, so free the
-        # slot first (the database allows one primary per account).
-        primaries = {aid: c.external_id for aid, rec in by_account.items() for c in rec.contacts
-                     if c.sponsor == "primary"}
-        listed = {aid: {c.external_id for c in rec.contacts} for aid, rec in by_account.items()}
-        demote = [pk for pk, aid, ext in Contact.objects.filter(account_id__in=scope, sponsor="primary")
-                  .values_list("pk", "account_id", "external_id")
-                  if (aid in primaries and primaries[aid] != ext) or (ext in listed.get(aid, ()) and
-                                                                     primaries.get(aid) != ext)]
-        if demote:
-            Contact.objects.filter(pk__in=demote).update(sponsor="", updated_at=timezone.now())
-        stored_contacts = crm_contact_state(scope)   # to see title/status changes (org changes)
-        desired = {}
-        for aid, rec in by_account.items():
-            for c in rec.contacts:
-                desired[(aid, c.external_id)] = (
-                    c.name, c.title, c.email, c.roles, is_executive(c.roles), c.sponsor, c.in_role_since,
-                    c.priorities, c.communication_preference, c.linkedin_url, c.status,
-                )
-        contact_ids, counts = upsert(
-            Contact, key_fields=["account", "external_id"],
-            value_fields=["name", "title", "email", "roles", "is_executive", "sponsor", "in_role_since",
-                          "priorities", "communication_preference", "linkedin_url", "status"],
-            desired=desired, existing_qs=Contact.objects.filter(account_id__in=scope, external_id__isnull=False),
-        )
-        summary.add("contacts", **counts)
-        summary.add("org changes from contact changes", **record_crm_contact_changes(
-            before=stored_contacts, after={k: (v[0], v[1], v[10]) for k, v in desired.items()},
-            occurred_on=metrics_default_date))
-
-        # Interactions and who took part
-        desired = {}
-        for aid, rec in by_account.items():
-            for it in rec.interactions:
-                desired[(aid, it.external_id)] = (
-                    it.type, it.occurred_at, it.direction, it.purpose, it.topics, it.outcome, it.responded_at,
-                    it.logged_by,
-                )
-        interaction_ids, counts = upsert(
-            Interaction, key_fields=["account", "external_id"],
-            value_fields=["type", "occurred_at", "direction", "purpose", "topics", "outcome", "responded_at",
-                          "logged_by"],
-            desired=desired, existing_qs=Interaction.objects.filter(account_id__in=scope, external_id__isnull=False),
-            progress=progress,
-        )
-        summary.add("interactions", **counts)
-        _sync_participants(by_account, interaction_ids, contact_ids, summary)
-
-        # Org changes (the review state of a stored one is the CSM's, never overwritten)
-        desired, states = {}, {}
-        for aid, rec in by_account.items():
-            for oc in rec.org_changes:
-                key = (aid, oc.external_id)
-                desired[key] = (
-                    contact_ids.get((aid, oc.contact_id)) if oc.contact_id else None, oc.kind, oc.occurred_on,
-                    oc.source, oc.headline, oc.url, oc.confidence, oc.evidence,
-                )
-                states[key] = state_for(oc.confidence)
-        _ids, counts = _upsert_org_changes(desired, states, scope)
-        summary.add("org changes", **counts)
+    occurred_on = as_of or (snapshot.exported_at.date() if snapshot.exported_at else timezone.localdate())
+    try:
+        with gc_paused(), transaction.atomic():      # bulk work: no garbage collection walks (sponsors/bulk.py)
+            take_sync_lock(source, wait=wait, on_wait=on_wait)
+            users = _sync_users(records, summary)
+            by_account = _sync_account_rows(records, users, source, summary, progress)
+            _sync_crm_lists(by_account, users, summary)
+            _sync_metrics(by_account, occurred_on, summary)
+            contact_ids = _sync_contacts(by_account, occurred_on, summary)
+            interaction_ids = _sync_interactions(by_account, summary, progress)
+            _sync_participants(by_account, interaction_ids, contact_ids, summary)
+            _sync_org_changes(by_account, contact_ids, summary)
+    except (IntegrityError, DataError) as exc:
+        raise _conflict(exc) from exc
     return summary
 
 
@@ -351,6 +469,7 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary):
     removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
     if new and _is_postgres() and len(new) > COPY_THRESHOLD:
         _copy_new(InteractionParticipant, ["interaction_id", "contact_id"], new)
+        _analyze_on_commit(InteractionParticipant, {"created": len(new)})
     else:
         InteractionParticipant.objects.bulk_create(
             [InteractionParticipant(interaction_id=i, contact_id=c) for i, c in new], batch_size=UPSERT_BATCH_SIZE)

@@ -1,6 +1,11 @@
 """Org changes the CRM sync notices on a stored contact: status → departed is a ``departure``; a new
 title is a ``promotion`` or ``role_change``; a mere rewording is stored dismissed (history, never an
-alert)."""
+alert).
+
+Each change is keyed by what it changed from (``external_id`` ``crm-diff:<fingerprint>:<the stored
+contact's version>``, unique per account), so two syncs that see the same change of the same stored
+row — two imports of the same file at once — store it once (rows already there are skipped and the
+insert is ``ON CONFLICT DO NOTHING``), while the same change made again later is a new row."""
 
 from __future__ import annotations
 
@@ -20,16 +25,40 @@ class StoredContact:
     name: str
     title: str
     status: str
+    version: str = ""     # the stored row's updated_at: which state of the contact a change is from
 
 
 def crm_contact_state(account_ids) -> dict:
     """``{(account_id, external_id): StoredContact}`` before a sync writes (one query)."""
     return {
-        (aid, ext): StoredContact(pk, name, title, status)
-        for pk, aid, ext, name, title, status in Contact.objects.filter(
+        (aid, ext): StoredContact(pk, name, title, status, f"{updated_at.timestamp():.6f}")
+        for pk, aid, ext, name, title, status, updated_at in Contact.objects.filter(
             account_id__in=list(account_ids), external_id__isnull=False)
-        .values_list("pk", "account_id", "external_id", "name", "title", "status")
+        .values_list("pk", "account_id", "external_id", "name", "title", "status", "updated_at")
     }
+
+
+HEADLINE_MAX_LENGTH = OrgChange._meta.get_field("headline").max_length
+
+
+def _headline(text: str) -> str:
+    """A generated headline fits its column (the full old and new values are kept beside it)."""
+    return text if len(text) <= HEADLINE_MAX_LENGTH else text[:HEADLINE_MAX_LENGTH - 1] + "…"
+
+
+def crm_diff_key(fingerprint: str, stored: StoredContact) -> str:
+    """The key of a CRM-diff org change: the same change of the same stored state is one row."""
+    return f"crm-diff:{fingerprint}:{stored.version}"
+
+
+def _not_stored(rows: list) -> list:
+    """The rows whose (account, external_id) is not stored yet (one query)."""
+    if not rows:
+        return rows
+    stored = set(OrgChange.objects.filter(account_id__in={r.account_id for r in rows},
+                                          external_id__in=[r.external_id for r in rows])
+                 .values_list("account_id", "external_id"))
+    return [r for r in rows if (r.account_id, r.external_id) not in stored]
 
 
 def record_crm_contact_changes(*, before: dict, after: dict, occurred_on: date) -> Counter:
@@ -38,7 +67,7 @@ def record_crm_contact_changes(*, before: dict, after: dict, occurred_on: date) 
     ``before``: ``crm_contact_state`` read before the sync; ``after``: ``{(account_id, external_id):
     (name, title, status)}`` as synced.  Bulk: a fixed number of queries.
     """
-    rows, departed = [], []
+    rows = []
     dismissed = dismissed_fingerprints({key[0] for key in after if key in before})
     for key, (name, title, status) in after.items():
         old = before.get(key)
@@ -49,12 +78,12 @@ def record_crm_contact_changes(*, before: dict, after: dict, occurred_on: date) 
             fp = change_fingerprint("departure", old.pk, old.status, status)
             rows.append(OrgChange(
                 account_id=account_id, contact_id=old.pk, kind="departure", occurred_on=occurred_on, source="crm",
+                external_id=crm_diff_key(fp, old),
                 headline=f"{name} is marked departed in the CRM", confidence=1.0,
                 state=state_for(1.0, dismissed=(account_id, fp) in dismissed), old_value=old.status,
                 new_value=status, fingerprint=fp,
                 evidence={"field": "status", "old": old.status, "new": status, "contact": name},
             ))
-            departed.append(old.pk)
         kind = title_change_kind(old.title, title)
         if kind is not None:
             trivial = kind == "trivial"
@@ -62,15 +91,18 @@ def record_crm_contact_changes(*, before: dict, after: dict, occurred_on: date) 
             fp = change_fingerprint(kind, old.pk, old.title, title)
             rows.append(OrgChange(
                 account_id=account_id, contact_id=old.pk, kind=kind, occurred_on=occurred_on, source="crm",
-                headline=f"{name}: {old.title or '(no title)'} → {title or '(no title)'}", confidence=1.0,
+                external_id=crm_diff_key(fp, old),
+                headline=_headline(f"{name}: {old.title or '(no title)'} → {title or '(no title)'}"), confidence=1.0,
                 state=state_for(1.0, dismissed=trivial or (account_id, fp) in dismissed),
                 old_value=old.title, new_value=title, fingerprint=fp,
                 evidence={"field": "title", "old": old.title, "new": title, "contact": name,
                           "trivial_rewording": trivial},
             ))
+    rows = _not_stored(rows)
     if not rows:
         return Counter()
-    OrgChange.objects.bulk_create(rows)
+    OrgChange.objects.bulk_create(rows, ignore_conflicts=True)
+    departed = {r.contact_id for r in rows if r.kind == "departure"}
     if departed:
         Contact.objects.filter(pk__in=departed, departed_on__isnull=True).update(departed_on=occurred_on)
     for account_id in {r.account_id for r in rows if r.state == OrgChange.State.CONFIRMED}:

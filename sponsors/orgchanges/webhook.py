@@ -1,7 +1,13 @@
 """Job-change webhooks: verify the signature, store the delivery, process it on Celery into org changes.
 
 ``receive_webhook`` → ``WebhookDelivery`` → (task) ``process_webhook_delivery``.  The payload format is
-described in ``sponsors/orgchanges/__init__.py`` and the README.
+described in the README and ``schemas/job-change-v1.schema.json``.
+
+Nothing is stored unless it is acceptable: the body is at most ``MAX_BODY_BYTES``, the signature check
+never raises on odd headers, the JSON is decoded safely (depth, NaN, NUL characters:
+``accounts.inputs.decode_json``) and validated against the schema (event, sizes, dates inside the
+product range, confidence 0..1) and the checks a schema cannot express (a person to match, a real
+calendar date) — any problem is a 400 naming the JSON path.
 """
 
 from __future__ import annotations
@@ -9,20 +15,37 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import date
+import math
+import re
+from functools import cache
+from pathlib import Path
 
+import jsonschema
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.inputs import InputError, decode_json, parse_date
 from accounts.models import Account
 
 from ..config import rules_config
+from ..crm.snapshot import schema_problems
 from ..models import Contact, OrgChange, WebhookDelivery
 from ..queue import PROCESS_WEBHOOK_DELIVERY, queue_on_commit
 from ..rules.triage import change_fingerprint, is_trivial_company_rename, normalize_company, title_change_kind
 from .review import apply_departure, dismissed_fingerprints, state_for
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_PAYLOAD_DEPTH = 8
+SCHEMA_PATH = Path(__file__).with_name("schemas") / "job-change-v1.schema.json"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+_SIGNATURE = re.compile(r"[0-9a-f]{64}", re.ASCII)
+
+
+@cache
+def payload_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 
 class WebhookRefused(Exception):
@@ -48,13 +71,15 @@ def verify_signature(*, secret: str, timestamp: str | None, signature: str | Non
     """Raise ``WebhookRefused`` unless the signature is right and the timestamp within ``tolerance``."""
     if not timestamp or not signature:
         raise WebhookRefused(401, "missing X-Timestamp or X-Signature header")
-    try:
-        ts = int(timestamp)
-    except ValueError:
-        raise WebhookRefused(400, "X-Timestamp must be unix seconds") from None
-    if abs(now - ts) > tolerance:
+    timestamp = timestamp.strip()
+    if not _TIMESTAMP.fullmatch(timestamp):
+        raise WebhookRefused(400, "X-Timestamp must be unix seconds")
+    if abs(now - int(timestamp)) > tolerance:
         raise WebhookRefused(401, f"X-Timestamp is more than {tolerance} seconds away from now (replay refused)")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip().lower()):
+    signature = signature.strip().lower()
+    if not _SIGNATURE.fullmatch(signature):   # non-ASCII or odd lengths never reach compare_digest
+        raise WebhookRefused(401, "X-Signature must be the 64 hex digits of an HMAC-SHA256")
+    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
         raise WebhookRefused(401, "X-Signature does not match the body")
 
 
@@ -65,16 +90,13 @@ def receive_webhook(*, provider: str, body: bytes, timestamp: str | None, signat
     secret = webhook_secret(provider)
     if not secret:
         raise WebhookRefused(404, f"unknown webhook provider {provider!r}")
+    if len(body) > MAX_BODY_BYTES:
+        raise WebhookRefused(413, f"the body is {len(body):,} bytes; at most {MAX_BODY_BYTES:,} are accepted")
     tolerance = rules_config().triage.webhook_tolerance_seconds
     verify_signature(secret=secret, timestamp=timestamp, signature=signature, body=body,
                      now=timezone.now().timestamp() if now is None else now, tolerance=tolerance)
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookRefused(400, "the body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise WebhookRefused(400, "the body must be a JSON object")
-    delivery_id = str(payload.get("id") or hashlib.sha256(body).hexdigest())[:128]
+    payload = checked_payload(body)
+    delivery_id = str(payload.get("id") or hashlib.sha256(body).hexdigest())
     try:
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(provider=provider, delivery_id=delivery_id, payload=payload)
@@ -88,21 +110,39 @@ class PayloadError(ValueError):
     pass
 
 
+def checked_payload(body: bytes) -> dict:
+    """The decoded payload, or ``WebhookRefused(400)`` naming each JSON path at fault."""
+    try:
+        payload = decode_json(body, max_depth=MAX_PAYLOAD_DEPTH)
+    except InputError as exc:
+        raise WebhookRefused(400, f"the body is not acceptable JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise WebhookRefused(400, "the body must be a JSON object")
+    problems = schema_problems(payload_validator(), payload, limit=10)
+    if problems:
+        raise WebhookRefused(400, "; ".join(str(p) for p in problems))
+    try:
+        _parse_job_change(payload)
+    except PayloadError as exc:
+        raise WebhookRefused(400, str(exc)) from None
+    return payload
+
+
 def _text(d, key, limit=255) -> str:
     value = d.get(key) if isinstance(d, dict) else None
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise PayloadError(f"{key} must be a string")
+        raise PayloadError(f"{key}: must be a string")
     return value.strip()[:limit]
 
 
 def _parse_job_change(payload: dict) -> dict:
     if payload.get("event") != "job_change":
-        raise PayloadError(f"event must be 'job_change', got {payload.get('event')!r}")
+        raise PayloadError(f"event: must be 'job_change', got {payload.get('event')!r}"[:200])
     person = payload.get("person")
     if not isinstance(person, dict):
-        raise PayloadError("person must be an object with name, email or linkedin_url")
+        raise PayloadError("person: must be an object with name, email or linkedin_url")
     out = {
         "name": _text(person, "name"), "email": _text(person, "email"),
         "linkedin_url": _text(person, "linkedin_url", 500).rstrip("/"),
@@ -112,14 +152,17 @@ def _parse_job_change(payload: dict) -> dict:
         "current_title": _text(payload.get("current") or {}, "title"),
     }
     if not (out["name"] or out["email"] or out["linkedin_url"]):
-        raise PayloadError("person needs a name, email or linkedin_url")
+        raise PayloadError("person: needs a name, email or linkedin_url")
     try:
-        out["occurred_on"] = date.fromisoformat(payload["occurred_on"]) if payload.get("occurred_on") else None
-    except (TypeError, ValueError):
-        raise PayloadError("occurred_on must be an ISO date (YYYY-MM-DD)") from None
-    confidence = payload.get("confidence", rules_config().triage.webhook_confidence)
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
-        raise PayloadError("confidence must be a number from 0 to 1")
+        out["occurred_on"] = parse_date(payload["occurred_on"], field="occurred_on") if payload.get(
+            "occurred_on") else None
+    except InputError as exc:
+        raise PayloadError(str(exc)) from None
+    confidence = payload.get("confidence")
+    confidence = rules_config().triage.webhook_confidence if confidence is None else confidence
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not (
+            math.isfinite(confidence) and 0 <= confidence <= 1):
+        raise PayloadError("confidence: must be a number from 0 to 1")
     out["confidence"] = float(confidence)
     return out
 

@@ -37,6 +37,7 @@ from sponsors.rules.triage import (
 )
 
 DEFAULT_CONFIG = GuardrailConfig()
+
 AS_OF = date(2025, 6, 30)
 
 
