@@ -24,6 +24,7 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, tran
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.json_problems import Problem
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
 from accounts.vocabulary import is_executive
 
@@ -31,7 +32,7 @@ from ..bulk import gc_paused
 from ..models import Contact, Interaction, InteractionParticipant, OrgChange
 from ..orgchanges.crm_diff import crm_contact_state, record_crm_contact_changes
 from ..orgchanges.review import state_for
-from .snapshot import Problem, Snapshot, SnapshotError
+from .snapshot import Snapshot, SnapshotError
 
 COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
 UPSERT_BATCH_SIZE = 2000

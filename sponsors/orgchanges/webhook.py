@@ -27,10 +27,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.inputs import InputError, decode_json, parse_date
+from accounts.json_problems import schema_problems
 from accounts.models import Account
 
 from ..config import rules_config
-from ..crm.snapshot import schema_problems
 from ..models import Contact, OrgChange, WebhookDelivery
 from ..queue import PROCESS_WEBHOOK_DELIVERY, queue_on_commit
 from ..rules.triage import change_fingerprint, is_trivial_company_rename, normalize_company, title_change_kind
