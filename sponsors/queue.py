@@ -19,8 +19,12 @@ RECOMPUTE_PORTFOLIO = "sponsors.tasks.recompute_portfolio"
 SWEEP_GUARDRAILS = "sponsors.tasks.sweep_guardrails"
 SEND_OUTBOX_EMAIL = "sponsors.tasks.send_outbox_email"
 PROCESS_WEBHOOK_DELIVERY = "sponsors.tasks.process_webhook_delivery"
+# The weekly digest (built by the top floor through ``sponsors.digests``); the sends are SEND_OUTBOX_EMAIL.
+WRITE_DIGEST = "sponsors.tasks.write_digest"
+WRITE_TEAM_DIGEST = "sponsors.tasks.write_team_digest"
 
-TASK_NAMES = (REFRESH_ACCOUNT, RECOMPUTE_PORTFOLIO, SWEEP_GUARDRAILS, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY)
+TASK_NAMES = (REFRESH_ACCOUNT, RECOMPUTE_PORTFOLIO, SWEEP_GUARDRAILS, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY,
+              WRITE_DIGEST, WRITE_TEAM_DIGEST)
 
 
 def send_now(task_name: str, *args) -> None:
