@@ -124,19 +124,21 @@ def stored_series(scope_key: str, days: list[date]) -> dict[date, MetricPoint]:
     return {r["as_of"]: MetricPoint(r["as_of"], r["accounts"], {k: r[k] for k in METRIC_KEYS}) for r in rows}
 
 
-def series(scope: Scope, *, as_of: date, weeks: int, compute_missing: str = "latest",
+def series(scope: Scope, *, as_of: date, weeks: int, compute_missing: str = "latest", save: bool = True,
            config: RulesConfig | None = None) -> list[tuple[date, MetricPoint | None]]:
     """The scope's points on ``weeks`` days a week apart ending at ``as_of``, oldest first.
 
-    ``compute_missing``: ``"all"`` computes and stores every missing day (the command), ``"latest"`` only
-    ``as_of`` (the digest: this week is always there, older gaps stay gaps), ``"none"`` nothing."""
+    ``compute_missing``: ``"all"`` computes (and, with ``save``, stores) every missing day (the command),
+    ``"latest"`` only ``as_of`` (the digest: this week is always there, older gaps stay gaps), ``"none"``
+    nothing."""
     days = weekly_days(as_of, weeks)
     found = stored_series(scope.key, days)
     todo = {"all": [d for d in days if d not in found], "latest": [as_of] if as_of not in found else [],
             "none": []}[compute_missing]
     for day in todo:
         point = compute([scope], as_of=day, config=config)[scope.key]
-        store([scope], {scope.key: point})
+        if save:
+            store([scope], {scope.key: point})
         found[day] = point
     return [(d, found.get(d)) for d in days]
 

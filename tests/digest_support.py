@@ -79,3 +79,42 @@ def build_portfolio() -> dict:
     meet(acc["Delta"], date(2026, 6, 1), c1)
     return {**people, "north": north, "orphan": orphan, "empty": empty, **acc,
             "a1": a1, "a2": a2, "b1": b1, "b2": b2, "c1": c1}
+
+
+# --- the week of the digest: Monday 2026-11-23 covers 11-16 … 11-22 ------------------------------------
+
+MONDAY = date(2026, 11, 23)
+
+
+def at(day: date, hour=12) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def eventful_week(cast) -> dict:
+    """What happens in the week before MONDAY, on top of ``build_portfolio`` (run inside time_machine
+    where the alert's opening day matters):
+
+    * Beta's primary b2 gets two e-mails on 11-17 and 11-18 that stay unanswered: Responsiveness 12 → 0,
+      37 → 25, Passive → Disengaged, so Beta crosses from Medium into High risk;
+    * Epsilon (Carl's, enterprise) last met its executive on 2026-08-01: no executive contact in 90+ days
+      and the cadence overdue;
+    * Alpha's backup sponsor a2 leaves on 11-18 (a confirmed departure: the escalation of the week);
+    * Alpha gets an org change awaiting confirmation; Beta has no backup sponsor.
+    """
+    from sponsors.services.scores import recompute_scores
+
+    recompute_scores(as_of=date(2026, 11, 15))
+    for day in (date(2026, 11, 17), date(2026, 11, 18)):
+        meet(cast["Beta"], day, cast["b2"], type="email", direction="outbound")
+    eps = Account.objects.create(external_id="epsilon", name="Epsilon", tier="enterprise", owner=cast["carl"])
+    e1 = exec_contact(eps, "Fran Far", sponsor="primary")
+    exec_contact(eps, "Gus Backup", sponsor="backup")
+    meet(eps, date(2026, 8, 1), e1)
+    OrgChange.objects.create(account=cast["Alpha"], contact=cast["a2"], kind="departure",
+                             occurred_on=date(2026, 11, 18), source="linkedin", state="confirmed",
+                             headline="Blair Two leaves Alpha")
+    OrgChange.objects.create(account=cast["Alpha"], contact=cast["a1"], kind="promotion",
+                             occurred_on=date(2026, 11, 19), source="news", state="pending",
+                             headline="Avery One named COO", confidence=0.5)
+    recompute_scores(as_of=date(2026, 11, 22))
+    return {"Epsilon": eps, "e1": e1}
