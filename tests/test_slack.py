@@ -64,7 +64,7 @@ def test_the_url_is_encrypted_at_rest_and_needs_the_key(channel, settings, https
 
     settings.EXEC_SPONSOR_ENCRYPTION_KEYS = []
     with pytest.raises(ImproperlyConfigured, match="EXEC_SPONSOR_ENCRYPTION_KEYS is not set"):
-        SlackChannel.objects.get().webhook_url
+        _ = SlackChannel.objects.get().webhook_url
 
 
 def test_200_the_escalation_is_posted_once_as_block_kit(escalation, httpserver):
