@@ -171,3 +171,25 @@ def test_410_from_a_team_without_a_manager_tells_the_admins(escalation, httpserv
 
     assert delivery.send_outbox_message(escalation.pk) == "failed"
     assert OutboundEmail.objects.get(kind="slack_channel_disabled").to == ["ada@vendor.example"]
+
+
+def test_the_teams_weekly_digest_is_posted_once_as_block_kit(channel, httpserver, cast):
+    from datetime import date
+
+    from accounts.models import Account
+    from reports.digest_service import write_team_digest
+
+    Account.objects.create(external_id="acc_9", name="Acme & <Co>", tier="smb", owner=cast["csm"])
+    hook(httpserver).respond_with_data("ok")
+    team = Team.objects.get(name="East")
+
+    assert write_team_digest(team_id=team.pk, week=date(2026, 11, 23)) == "written"
+    assert write_team_digest(team_id=team.pk, week=date(2026, 11, 23)) == "exists"
+    row = OutboundEmail.objects.get(channel="slack")
+    assert delivery.send_outbox_message(row.pk) == "sent"
+
+    [post] = posts(httpserver)
+    assert post["blocks"][0]["text"]["text"] == "Weekly digest — Team East, Nov 16 to Nov 22"
+    assert "All clear" in post["blocks"][1]["text"]["text"] and "1 account(s)" in post["blocks"][1]["text"]["text"]
+    fields = post["blocks"][3]["fields"]
+    assert len(fields) == 5 and fields[0]["text"].startswith("*Exec Engagement Rate* 0% (target &gt;80%)")
