@@ -5,10 +5,12 @@ rows with a role (CSM, manager, admin); ``Team`` groups CSMs under their manager
 """
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from .timezones import time_zone_error
 from .vocabulary import TIER_LABELS, TIERS, choices
 
 
@@ -23,12 +25,26 @@ class UserRole(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+def validate_time_zone(value):
+    error = time_zone_error(value)
+    if error:
+        raise ValidationError(error)
+
+
 class User(AbstractUser):
     """Someone on our side: a CSM, a manager or an admin."""
 
     Role = UserRole
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CSM)
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone],
+        help_text="IANA name, e.g. America/Los_Angeles; empty: the site's TIME_ZONE. The weekly digest "
+                  "arrives on Monday at 08:00 here.")
+    wants_digest = models.BooleanField(
+        null=True, blank=True, default=None,
+        help_text="The weekly digest: empty follows the role (managers get it, CSMs do not); yes opts in, "
+                  "no opts out.")
 
     class Meta:
         constraints = [
@@ -42,6 +58,13 @@ class User(AbstractUser):
     @property
     def is_admin(self):
         return self.is_superuser or self.role == self.Role.ADMIN
+
+    @property
+    def gets_digest(self) -> bool:
+        """The weekly digest: an explicit choice wins; otherwise managers get it and others do not."""
+        if self.wants_digest is not None:
+            return self.wants_digest
+        return self.role == self.Role.MANAGER
 
 
 class Team(models.Model):

@@ -27,6 +27,14 @@ def accounts_visible_to(user):
     return Account.objects.filter(pk__in=ids)
 
 
+def accounts_of_team(team):
+    """The customer accounts a CS team works: those any member is on the account team of, or owns (the
+    part of ``accounts_visible_to`` a manager of ``team`` gets from it).  A team without members has none."""
+    members = User.objects.filter(teams=team)
+    ids = Account.objects.filter(Q(team_members__user__in=members) | Q(owner__in=members)).values("pk")
+    return Account.objects.filter(pk__in=ids)
+
+
 def account_team(account):
     """The account team, CSM first (for notifications and coordination)."""
     members = list(AccountTeamMember.objects.filter(account=account).select_related("user"))

@@ -191,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-flush-every-minute": {"task": "sponsors.tasks.flush_outbox", "schedule": crontab()},
     # RSS/Atom feeds about customer accounts, with ETag/Last-Modified.
     "news-feeds-poll-hourly": {"task": "sponsors.tasks.poll_news_feeds", "schedule": crontab(minute=17)},
+    # The weekly digest: every quarter of an hour, whoever's own Monday 08:00 has come gets theirs (once).
+    "digests-due-every-15-minutes": {"task": "sponsors.tasks.send_due_digests", "schedule": crontab(minute="*/15")},
+    # The portfolio metrics of every scope (all, each team, each user's accounts), stored for the week.
+    "portfolio-metrics-weekly": {"task": "sponsors.tasks.store_portfolio_metrics",
+                                 "schedule": crontab(day_of_week="mon", hour=0, minute=30)},
 }
 
 # --- e-mail ----------------------------------------------------------------------
@@ -249,6 +254,8 @@ EXEC_SPONSOR_GUARDRAILS = {}    # alert thresholds (GuardrailConfig)
 EXEC_SPONSOR_METRICS = {}       # portfolio metric targets (MetricsConfig)
 EXEC_SPONSOR_REPORT = {}        # the report's strengths, succession risk, timeline (ReportConfig)
 EXEC_SPONSOR_EMAIL = {}         # the outbox: lease, attempts, backoff, Message-ID domain (OutboxConfig)
+EXEC_SPONSOR_DIGEST = {}        # the weekly digest: local day and hour, trend weeks, list sizes (DigestConfig)
+EXEC_SPONSOR_SLACK = {}         # Slack webhooks: timeout, longest Retry-After honoured (SlackConfig)
 # How far org-change sources are believed (TriageConfig); two of them come from the environment.
 EXEC_SPONSOR_TRIAGE = {
     key: cast(os.environ[env])
@@ -258,6 +265,14 @@ EXEC_SPONSOR_TRIAGE = {
 }
 # Job-change webhook secrets per provider, JSON: EXEC_SPONSOR_WEBHOOK_SECRETS='{"acme-jobs": "s3cret"}'.
 EXEC_SPONSOR_WEBHOOK_SECRETS = json.loads(os.environ.get("EXEC_SPONSOR_WEBHOOK_SECRETS", "") or "{}")
+
+# Fernet keys (comma-separated; the first encrypts, all decrypt, so a key can be rotated) for the secrets
+# stored in the database: the teams' Slack webhook URLs.  Make one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+EXEC_SPONSOR_ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("EXEC_SPONSOR_ENCRYPTION_KEYS", "").split(",")
+                                if k.strip()]
+# The app's public address: every link in an e-mail or a Slack message starts with it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

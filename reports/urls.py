@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import api, views
+from reports import api, digest_views, views
 
 app_name = "reports"
 
@@ -31,4 +31,6 @@ urlpatterns = [
     path("api/org-changes/<int:pk>/dismiss/", api.org_change_dismiss_view, name="api-org-change-dismiss"),
     path("api/touchpoints/", api.touchpoint_create, name="api-touchpoints"),
     path("api/contacts/<int:pk>/sponsor/", api.contact_sponsor, name="api-contact-sponsor"),
+    path("digest/unsubscribe/<str:token>/", digest_views.unsubscribe, name="digest_unsubscribe"),
+    path("settings/digest/", digest_views.preferences, name="digest_preferences"),
 ]

@@ -19,7 +19,7 @@ from django.dispatch import receiver
 from .rules.config import SETTING_NAMES, ConfigError, RulesConfig
 
 # Settings with the prefix that are not rules sections (they configure transports and sources).
-OTHER_SETTINGS = frozenset({"EXEC_SPONSOR_WEBHOOK_SECRETS"})
+OTHER_SETTINGS = frozenset({"EXEC_SPONSOR_WEBHOOK_SECRETS", "EXEC_SPONSOR_ENCRYPTION_KEYS"})
 PREFIX = "EXEC_SPONSOR_"
 
 

@@ -2,6 +2,8 @@
 """Customer-side people and what happens with them: contacts (executives among them),
 interactions, org changes and planned touchpoints (the engagement calendar)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,8 +11,10 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from accounts import vocabulary as v
+from accounts.inputs import safe_url
 from accounts.models import Account, in_choices
 
+from . import crypto
 from .rules import alert_codes
 from .rules.facts import ContactFact, OrgChangeFact
 
@@ -387,8 +391,9 @@ class Alert(models.Model):
 
 
 class OutboundEmail(models.Model):
-    """The outbox: each e-mail is a row with a unique dedupe key, written in the same transaction
-    as the alert that caused it and sent by a Celery task (see sponsors/notify.py)."""
+    """The outbox: each message — an e-mail, or a Slack post (``channel``) — is a row with a unique dedupe
+    key, written in the same transaction as what caused it and delivered by a Celery task through its
+    channel's transport (``sponsors/outbox/``: claim, lease, attempts, backoff, the same for every channel)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -396,6 +401,11 @@ class OutboundEmail(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SLACK = "slack", "Slack"
+
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     dedupe_key = models.CharField(max_length=255, unique=True)
     kind = models.CharField(max_length=48, help_text="Template name, e.g. sponsor_departed.")
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
@@ -411,9 +421,20 @@ class OutboundEmail(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # E-mail: headers beyond Message-ID (List-Unsubscribe, List-Unsubscribe-Post).
+    headers = models.JSONField(default=dict, blank=True)
+    # Slack: the team channel and the Block Kit body posted to its webhook.
+    slack_channel = models.ForeignKey("SlackChannel", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="messages")
+    payload = models.JSONField(default=dict, blank=True)
+    # Not claimed before this instant (a 429's Retry-After): the flush and the task both wait.
+    not_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=["email", "slack"]), name="outbound_channel_valid"),
+        ]
 
     def __str__(self):
         return f"{self.kind} → {', '.join(self.to)} ({self.status})"
@@ -454,3 +475,71 @@ class NewsFeed(models.Model):
 
     def __str__(self):
         return self.url
+
+
+class SlackChannel(models.Model):
+    """A CS team's Slack incoming webhook (admin-managed).  The URL is a secret — whoever has it can post
+    to the channel — so it is stored encrypted (``sponsors.crypto``) and shown only by its last characters.
+
+    Disabled by the transport when Slack answers 404 or 410 (the webhook was revoked or the channel
+    archived); the team's managers are told by e-mail.  Saving a new URL enables it again."""
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, related_name="slack_channel")
+    webhook_url_encrypted = models.TextField(editable=False)
+    webhook_hint = models.CharField(max_length=40, blank=True, editable=False,
+                                    help_text="The URL's host and last characters, to recognise it.")
+    enabled = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        state = "" if self.enabled else " (disabled)"
+        return f"Slack for {self.team}{state}"
+
+    def set_webhook_url(self, url: str) -> None:
+        """Encrypt and keep ``url`` (an absolute http(s) URL; anything else is a ValidationError on the
+        field) and enable the channel."""
+        clean = safe_url(url)
+        if not clean:
+            raise ValidationError({"webhook_url": "Enter the webhook's absolute https:// URL."})
+        self.webhook_url_encrypted = crypto.encrypt(clean)
+        host = urlsplit(clean).hostname or ""
+        self.webhook_hint = f"{host[:24]}/…{clean[-6:]}"
+        self.enabled, self.disabled_at, self.disabled_reason = True, None, ""
+
+    @property
+    def webhook_url(self) -> str:
+        return crypto.decrypt(self.webhook_url_encrypted)
+
+
+class PortfolioMetricSnapshot(models.Model):
+    """The spec's five portfolio metrics of one scope as of one day, stored weekly (the week's last day),
+    so a 12-week trend is one query on (scope, as_of).
+
+    Scopes: ``all`` (every account), ``team:<id>`` (the accounts a team works, ``accounts_of_team``) and
+    ``user:<id>`` (what the user may see, ``accounts_visible_to``: a manager's teams, a CSM's book).
+    A metric without data (no accounts, no QBRs held, no sponsors a year ago) is NULL."""
+
+    scope = models.CharField(max_length=32)
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    as_of = models.DateField()
+    accounts = models.PositiveIntegerField()
+    exec_engagement_rate = models.FloatField(null=True, blank=True)
+    exec_touchpoint_cadence = models.FloatField(null=True, blank=True)
+    qbr_exec_attendance = models.FloatField(null=True, blank=True)
+    sponsor_retention = models.FloatField(null=True, blank=True)
+    multi_thread_score = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scope", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "as_of"], name="metric_snapshot_scope_day"),
+        ]
+
+    def __str__(self):
+        return f"metrics of {self.scope} as of {self.as_of}"

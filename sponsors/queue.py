@@ -28,9 +28,12 @@ SWEEP_GUARDRAILS = "sponsors.tasks.sweep_guardrails"                    # defaul
 EVALUATE_GUARDRAILS_BATCH = "sponsors.tasks.evaluate_guardrails_batch"  # default
 SEND_OUTBOX_EMAIL = "sponsors.tasks.send_outbox_email"                  # notify
 PROCESS_WEBHOOK_DELIVERY = "sponsors.tasks.process_webhook_delivery"    # notify
+# The weekly digest (built by the top floor through ``sponsors.digests``); the sends are SEND_OUTBOX_EMAIL.
+WRITE_DIGEST = "sponsors.tasks.write_digest"                            # default
+WRITE_TEAM_DIGEST = "sponsors.tasks.write_team_digest"                  # default
 
 TASK_NAMES = (REFRESH_ACCOUNT, RECOMPUTE_ACCOUNT, REFRESH_ACCOUNTS, RECOMPUTE_PORTFOLIO, SWEEP_GUARDRAILS,
-              EVALUATE_GUARDRAILS_BATCH, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY)
+              EVALUATE_GUARDRAILS_BATCH, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY, WRITE_DIGEST, WRITE_TEAM_DIGEST)
 
 
 def send_now(task_name: str, *args) -> None:

@@ -10,6 +10,7 @@ is set by ``CELERY_TASK_ROUTES``, and the periodic ones are listed in ``CELERY_B
 from __future__ import annotations
 
 import logging
+import math
 from datetime import date
 
 from celery import shared_task
@@ -20,8 +21,9 @@ from accounts.models import Account
 
 from . import queue
 from .config import rules_config
+from .digests import weekly_jobs
 from .orgchanges import news, webhook
-from .outbox import email
+from .outbox import delivery, email
 from .services.alerts import EVALUATION_BATCH_SIZE, evaluate_accounts
 from .services.scores import recompute_scores
 
@@ -127,16 +129,18 @@ def evaluate_guardrails_batch(account_ids, as_of=None) -> str:
 
 @shared_task(name=queue.SEND_OUTBOX_EMAIL, bind=True, acks_late=True, max_retries=None)
 def send_outbox_email(self, email_id) -> str:
-    """Send one outbox row; the row's claim makes a duplicate delivery of this task harmless.
+    """Send one outbox row, whatever its channel (e-mail or Slack); the row's claim makes a duplicate
+    delivery of this task harmless.  A 429's Retry-After is honoured (the countdown is at least that).
 
     A failed attempt is retried with exponential backoff (``OutboxConfig.retry_backoff_seconds``,
     doubling, jittered, capped); the row counts its attempts and gives up after
     ``OutboxConfig.max_attempts`` (the send returns "failed" then, so the retries stop)."""
     try:
-        return email.send_outbox_email(email_id)
+        return delivery.send_outbox_message(email_id)
     except email.OutboxSendError as exc:
         conf = rules_config().outbox
-        raise self.retry(exc=exc, countdown=email.retry_countdown(self.request.retries, conf)) from exc
+        countdown = max(email.retry_countdown(self.request.retries, conf), math.ceil(exc.retry_after))
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(name="sponsors.tasks.flush_outbox")
@@ -158,3 +162,30 @@ def process_webhook_delivery(delivery_id) -> str:
 @shared_task(name="sponsors.tasks.poll_news_feeds")
 def poll_news_feeds() -> str:
     return news.poll_news_feeds()
+
+
+# --- the weekly digest and the stored portfolio metrics (built by the top floor: sponsors.digests) -----
+
+@shared_task(name="sponsors.tasks.send_due_digests")
+def send_due_digests() -> dict:
+    """Every quarter of an hour: queue the digest of everyone whose own Monday 08:00 has come (once a week)."""
+    return weekly_jobs().queue_due_digests(now=timezone.now())
+
+
+@shared_task(name=queue.WRITE_DIGEST, acks_late=True, **RETRY_POLICY)
+def write_digest(user_id, week) -> str:
+    """Build one user's digest of ``week`` (ISO date of its send day) into the outbox, once."""
+    return weekly_jobs().write_digest(user_id=int(user_id), week=task_date(week))
+
+
+@shared_task(name=queue.WRITE_TEAM_DIGEST, acks_late=True, **RETRY_POLICY)
+def write_team_digest(team_id, week) -> str:
+    """Build one team's Slack digest of ``week`` into the outbox, once."""
+    return weekly_jobs().write_team_digest(team_id=int(team_id), week=task_date(week))
+
+
+@shared_task(name="sponsors.tasks.store_portfolio_metrics", **RETRY_POLICY)
+def store_portfolio_metrics(as_of=None) -> dict:
+    """Weekly: store the portfolio metrics of every scope as of the last day of the week that ended."""
+    day = task_date(as_of) if as_of is not None else None
+    return weekly_jobs().store_metrics(as_of=day)

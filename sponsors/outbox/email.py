@@ -15,6 +15,9 @@ The one window left is a worker dying *after* the SMTP server accepted the messa
 the row is marked sent: after the lease the message is sent again with the same Message-ID, which
 mail clients fold into one.
 
+The claim, lease, attempts and backoff are the outbox's, whatever the channel (``core.py``); this
+module is the e-mail channel: templates, headers and ``EmailTransport``.
+
 Templates (healthchecks style): ``templates/emails/<name>-subject.txt``, ``<name>-body.txt`` and
 ``<name>-body.html``.  Names coming from CRM data are stripped of CR/LF before they reach a header
 and addresses are formatted with ``email.utils.formataddr``.
@@ -24,21 +27,21 @@ Who receives what: ``sponsors/outbox/recipients.py``.
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from ..config import rules_config
 from ..models import OutboundEmail
 from ..queue import SEND_OUTBOX_EMAIL, queue_on_commit
+from . import core
+from .core import OutboxSendError, retry_countdown
+
+__all__ = ["OutboxSendError", "retry_countdown"]   # kept here for the callers that know them from here
 
 
 def message_id_domain() -> str:
@@ -48,13 +51,6 @@ def message_id_domain() -> str:
         return domain
     addr = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
     return addr.rpartition("@")[2] or "localhost"
-
-
-def retry_countdown(retries: int, conf) -> int:
-    """Seconds before the next attempt: ``retry_backoff_seconds`` doubling per retry, capped at
-    ``retry_backoff_max_seconds``, jittered (a random share of it, as Celery's ``retry_jitter``)."""
-    ceiling = min(conf.retry_backoff_max_seconds, conf.retry_backoff_seconds * (2 ** retries))
-    return random.randint(0, max(0, int(ceiling)))
 
 
 # --- headers ----------------------------------------------------------------------------------
@@ -96,9 +92,10 @@ def make_message(name: str, to: list[str], ctx: dict, *, message_id: str | None 
     return _message(to, rendered.subject, rendered.text, rendered.html, message_id or new_message_id())
 
 
-def _message(to, subject, text, html, message_id) -> EmailMultiAlternatives:
+def _message(to, subject, text, html, message_id, headers=None) -> EmailMultiAlternatives:
+    extra = {header_safe(k): header_safe(v) for k, v in (headers or {}).items()}
     msg = EmailMultiAlternatives(subject=header_safe(subject), body=text, to=list(to),
-                                 headers={"Message-ID": message_id})
+                                 headers={**extra, "Message-ID": message_id})
     if html:
         msg.attach_alternative(html, "text/html")
     return msg
@@ -108,12 +105,13 @@ def new_message_id() -> str:
     return make_msgid(idstring="exec-sponsor", domain=message_id_domain())
 
 
-def outbox_email(*, name: str, dedupe_key: str, to: list[str], ctx: dict, alert=None, account=None) -> OutboundEmail:
+def outbox_email(*, name: str, dedupe_key: str, to: list[str], ctx: dict, alert=None, account=None,
+                 headers: dict | None = None) -> OutboundEmail:
     """An unsaved outbox row (the caller saves it in its own transaction, usually in bulk)."""
     rendered = render_email(name, ctx)
     return OutboundEmail(
         dedupe_key=dedupe_key, kind=name, alert=alert, account=account, to=list(to), subject=rendered.subject,
-        body_text=rendered.text, body_html=rendered.html, message_id=new_message_id(),
+        body_text=rendered.text, body_html=rendered.html, message_id=new_message_id(), headers=dict(headers or {}),
     )
 
 
@@ -126,44 +124,22 @@ def queue_outbox(rows) -> None:
 # --- sending -------------------------------------------------------------------------------
 
 
-class OutboxSendError(Exception):
-    """Sending failed; the row is pending again (or failed for good) and the task may retry."""
+class EmailTransport:
+    """The e-mail channel: Django's default mailer, with the Message-ID fixed when the row was written."""
+
+    channel = OutboundEmail.Channel.EMAIL
+
+    def notify(self, row: OutboundEmail) -> None:
+        _message(row.to, row.subject, row.body_text, row.body_html, row.message_id, row.headers).send()
 
 
 def send_outbox_email(email_id: int) -> str:
-    """Send one outbox row at most once at a time.  Returns ``"sent"``, ``"skipped"`` (sent already,
-    failed for good, missing, or claimed by a live worker) — or raises ``OutboxSendError``."""
-    conf = rules_config().outbox
-    now = timezone.now()
-    stale = now - timedelta(seconds=conf.lease_seconds)
-    claimable = Q(status=OutboundEmail.Status.PENDING) | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=stale)
-    claimed = (OutboundEmail.objects.filter(claimable, pk=email_id)
-               .update(status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1))
-    if not claimed:
-        return "skipped"
-    row = OutboundEmail.objects.get(pk=email_id)
-    try:
-        _message(row.to, row.subject, row.body_text, row.body_html, row.message_id).send()
-    except Exception as exc:  # noqa: BLE001 - any transport error: record it, retry later
-        final = row.attempts >= conf.max_attempts
-        OutboundEmail.objects.filter(pk=row.pk, status=OutboundEmail.Status.SENDING, claimed_at=now).update(
-            status=OutboundEmail.Status.FAILED if final else OutboundEmail.Status.PENDING,
-            last_error=f"attempt {row.attempts}: {type(exc).__name__}: {exc}"[:2000], claimed_at=None,
-        )
-        if final:
-            return "failed"
-        raise OutboxSendError(f"e-mail {row.pk} attempt {row.attempts} failed: {exc}") from exc
-    OutboundEmail.objects.filter(pk=row.pk, status=OutboundEmail.Status.SENDING, claimed_at=now).update(
-        status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="")
-    return "sent"
+    """Send one e-mail row at most once at a time (``core.deliver``).  Returns ``"sent"``, ``"failed"``
+    (for good) or ``"skipped"`` (sent already, failed, missing, another channel's, or claimed by a live
+    worker) — or raises ``OutboxSendError``."""
+    return core.deliver(email_id, {EmailTransport.channel: EmailTransport()})
 
 
 def resendable_email_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:
-    """Rows a sweep should queue again: pending for a while, or claimed by a worker that died."""
-    now = timezone.now()
-    lease = rules_config().outbox.lease_seconds
-    qs = OutboundEmail.objects.filter(
-        Q(status=OutboundEmail.Status.PENDING, created_at__lt=now - timedelta(seconds=older_than_seconds))
-        | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - timedelta(seconds=lease))
-    )
-    return list(qs.order_by("created_at").values_list("pk", flat=True)[:limit])
+    """Rows a sweep should queue again (every channel's): see ``core.resendable_ids``."""
+    return core.resendable_ids(older_than_seconds=older_than_seconds, limit=limit)

@@ -284,11 +284,55 @@ class OutboxConfig(_Section):
             raise ValueError("max_attempts must be at least 1")
 
 
+# --- the weekly digest -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DigestConfig(_Section):
+    """The weekly digest: when it arrives (in each recipient's own time zone) and how much it lists."""
+
+    SETTING = "EXEC_SPONSOR_DIGEST"
+
+    send_weekday: int = 0                    # day it arrives, local: 0 Monday ... 6 Sunday
+    send_hour: int = 8                       # from this local hour on (0..23) that day
+    trend_weeks: int = 12                    # weeks in each metric's trend chart
+    movers: int = 5                          # biggest score drops (and as many rises) listed
+    mover_min_points: int = 5                # a smaller weekly move of an executive's score is not listed
+    group_limit: int = 10                    # items listed per exception group; the rest as "and N more"
+
+    def __post_init__(self):
+        _non_negative(self, [f.name for f in fields(self)])
+        if self.send_weekday > 6:
+            raise ValueError("send_weekday must be within 0 (Monday)..6 (Sunday)")
+        if self.send_hour > 23:
+            raise ValueError("send_hour must be within 0..23")
+        for name in ("trend_weeks", "group_limit"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+
+# --- Slack -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SlackConfig(_Section):
+    """Delivery to Slack incoming webhooks (through the same outbox as e-mail: lease, attempts, backoff)."""
+
+    SETTING = "EXEC_SPONSOR_SLACK"
+
+    timeout_seconds: float = 10.0            # one POST to a webhook gives up after this
+    max_retry_after_seconds: int = 3600      # a 429's Retry-After is honoured up to this
+
+    def __post_init__(self):
+        _non_negative(self, [f.name for f in fields(self)])
+        if self.timeout_seconds <= 0:
+            raise ValueError("timeout_seconds must be positive")
+
+
 # --- all of it -------------------------------------------------------------------------------------
 
 SECTIONS = {
     "scoring": ScoringConfig, "guardrails": GuardrailConfig, "triage": TriageConfig,
     "metrics": MetricsConfig, "report": ReportConfig, "outbox": OutboxConfig,
+    "digest": DigestConfig, "slack": SlackConfig,
 }
 
 
@@ -302,6 +346,8 @@ class RulesConfig:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    slack: SlackConfig = field(default_factory=SlackConfig)
 
     @classmethod
     def build(cls, **sections: Mapping | None) -> RulesConfig:
