@@ -8,7 +8,9 @@ team's channel, a manager their own teams', nobody else any.
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 
+from accounts.models import Team
 from sponsors.models import PortfolioMetricSnapshot, SlackChannel
 
 
@@ -60,8 +62,14 @@ class PortfolioMetricSnapshotAdmin(admin.ModelAdmin):
     list_filter = ["as_of"]
     search_fields = ["scope"]
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_admin
+    def get_queryset(self, request):
+        """Admins see every scope; others their own book's and their teams' (never another team's)."""
+        qs = super().get_queryset(request)
+        user = request.user
+        if user.is_admin:
+            return qs
+        teams = [t.pk for t in Team.objects.filter(Q(managers=user) | Q(members=user)).distinct()]
+        return qs.filter(Q(scope=f"user:{user.pk}") | Q(team_id__in=teams))
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 """The score tasks on the real Redis broker, run by a real Celery worker (not eager mode)."""
 
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -56,8 +56,8 @@ def test_it_recomputes_an_account_after_an_interaction_is_saved(worker):
 
     with transaction.atomic():
         meeting = Interaction.objects.create(account=account, type="one_on_one", direction="meeting",
-                                             occurred_at=timezone.now() - timedelta(minutes=5))
-        meeting.participants.add(ceo)
+                                             occurred_at=timezone.now())    # today (not "5 minutes ago",
+        meeting.participants.add(ceo)                                       # which is yesterday just after 00:00)
 
     after = wait_for(lambda: (s := snapshot(ceo, today)) and s.breakdown["last_touch"] and s,
                      "a snapshot that reflects the new meeting")
