@@ -80,6 +80,9 @@ class Contact(models.Model):
     linkedin_url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     departed_on = models.DateField(null=True, blank=True)
+    # The values of the tracker-owned fields (sponsor, status, title) the CRM sent last: a sync keeps a
+    # decision made in the tracker unless the CRM changes its own value (sponsors/crm/ownership.py).
+    crm_values = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -33,7 +33,7 @@ from accounts.inputs import (
     shown,
 )
 from accounts.json_problems import MAX_REPORTED_PROBLEMS, Problem, schema_problems
-from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
+from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES, is_executive
 
 FORMAT = "exec-sponsor-snapshot/1"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "snapshot-v1.schema.json"
@@ -330,6 +330,10 @@ def _parse_contacts(entry: dict, base: str, rec: AccountRecord, c: _Collector) -
             c.add(f"{path}.id", f"duplicate contact id {cid!r} (first at {contact_paths[cid]})")
         contact_paths.setdefault(cid, path)
         sponsor = ct.get("sponsor") or ""
+        if sponsor and not is_executive(ct["roles"]):
+            c.add(f"{path}.sponsor", f"{ct['name'][:80]} is not an executive (roles: "
+                                     f"{', '.join(ct['roles']) or 'none'}); only an executive sponsor, C-level "
+                                     f"or VP can be {'the primary' if sponsor == 'primary' else 'a backup'} sponsor")
         if sponsor == "primary":
             if primary_path:
                 c.add(f"{path}.sponsor", f"a second primary sponsor (the first is {primary_path}); "

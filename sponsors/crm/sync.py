@@ -7,7 +7,9 @@ what is new or changed, so importing the same file twice writes nothing.  New ro
 ``INSERT … ON CONFLICT DO UPDATE``.
 
 What the CRM owns wholesale — the account team, goals and alignment rows — is replaced by the file's
-list.  History — contacts, interactions, org changes, metrics — is only ever added to or updated:
+list.  Of a contact, the decisions people make in the tracker (sponsor role, status, title) survive a
+sync unless the CRM changed its own value (``sponsors/crm/ownership.py``, ``contact_sync.py``).
+History — contacts, interactions, org changes, metrics — is only ever added to or updated:
 a contact or interaction missing from a later export is kept.  An org change's review state (a CSM
 confirmed or dismissed it) is never overwritten by a re-import.
 """
@@ -19,24 +21,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-import orjson
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.json_problems import Problem
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
-from accounts.vocabulary import is_executive
 
 from ..bulk import gc_paused
-from ..models import Contact, Interaction, InteractionParticipant, OrgChange
-from ..orgchanges.crm_diff import crm_contact_state, record_crm_contact_changes
-from ..orgchanges.review import state_for
+from ..models import Interaction, InteractionParticipant, OrgChange
+from ..orgchanges.review import dismissed_fingerprints, state_for
+from ..rules.triage import change_fingerprint
+from .contact_sync import sync_contacts
 from .snapshot import Snapshot, SnapshotError
-
-COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
-UPSERT_BATCH_SIZE = 2000
-PROGRESS_EVERY = 5000
+from .upsert import COPY_THRESHOLD, UPSERT_BATCH_SIZE, analyze_on_commit, copy_new, is_postgres, replace_set, upsert
 
 
 @dataclass
@@ -56,128 +54,6 @@ class SyncSummary:
             yield f"{table}: {', '.join(parts) or 'nothing'}"
 
 
-class _Progress:
-    def __init__(self, callback):
-        self.callback = callback
-
-    def __call__(self, n):
-        if self.callback and n:
-            self.callback(n)
-
-
-# --- generic bulk helpers ------------------------------------------------------------------
-
-def _is_postgres():
-    return connection.vendor == "postgresql"
-
-
-def _attnames(model, names):
-    return [model._meta.get_field(n).attname for n in names]
-
-
-def _copy_new(model, columns, rows):
-    """COPY rows (sequences in ``columns`` order) into the model's table."""
-    table = model._meta.db_table
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def _json_positions(model, names):
-    return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
-
-
-def _insert_new(model, *, names, new, extra, auto_now, now, ids, existing_qs, key_fields, progress):
-    """Insert ``new`` ([(key, values)]) and record their primary keys in ``ids``: COPY above
-    ``COPY_THRESHOLD`` rows on PostgreSQL, ``bulk_create`` otherwise."""
-    if _is_postgres() and len(new) > COPY_THRESHOLD:
-        columns = [*_attnames(model, names), *_attnames(model, extra), *auto_now]
-        tail = [*extra.values(), *([now] * len(auto_now))]
-        json_at = _json_positions(model, names)  # JSON columns go in as text
-
-        def rows():
-            for n, (key, values) in enumerate(new, 1):
-                row = [*key, *values, *tail]
-                for i in json_at:
-                    row[i] = orjson.dumps(row[i]).decode()
-                yield row
-                if n % PROGRESS_EVERY == 0:
-                    progress(PROGRESS_EVERY)
-            progress(len(new) % PROGRESS_EVERY)
-
-        _copy_new(model, columns, rows())
-        # The database numbered the new rows; read the numbers back in one query.
-        for row in existing_qs.values_list("pk", *key_fields).iterator(chunk_size=20000):
-            key = tuple(row[1:])
-            if key not in ids:
-                ids[key] = row[0]
-        return
-    objs = [model(**dict(zip(_attnames(model, names), (*key, *values))), **extra) for key, values in new]
-    for start in range(0, len(objs), UPSERT_BATCH_SIZE):
-        model.objects.bulk_create(objs[start:start + UPSERT_BATCH_SIZE])
-        progress(len(objs[start:start + UPSERT_BATCH_SIZE]))
-    ids.update((key, obj.pk) for (key, _v), obj in zip(new, objs))
-
-
-def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=None, extra_on_create=None,
-           update_fields=None):
-    """Write ``desired`` ({key tuple: value tuple}) into ``model``; return ({key: pk}, counts).
-
-    ``existing_qs`` scopes what is compared (the accounts of this sync).  Only new or changed rows
-    are written.  ``extra_on_create`` (a dict) adds column values for new rows only; ``update_fields``
-    (default: all value fields) are the columns an existing row's update may touch.
-    """
-    progress = _Progress(progress)
-    update_fields = list(update_fields if update_fields is not None else value_fields)
-    compare_idx = [value_fields.index(f) for f in update_fields]
-    stored = {}
-    for row in existing_qs.values_list("pk", *key_fields, *update_fields).iterator(chunk_size=10000):
-        stored[tuple(row[1:1 + len(key_fields)])] = (row[0], tuple(row[1 + len(key_fields):]))
-    ids, new, changed = {}, [], []
-    unchanged = 0
-    for key, values in desired.items():
-        hit = stored.get(key)
-        if hit is None:
-            new.append((key, values))
-        else:
-            ids[key] = hit[0]
-            if tuple(values[i] for i in compare_idx) != hit[1]:
-                changed.append((key, values))
-            else:
-                unchanged += 1
-    now = timezone.now()
-    auto_now = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)
-                or getattr(f, "auto_now_add", False)]
-    names = [*key_fields, *value_fields]
-    if new:
-        _insert_new(model, names=names, new=new, extra=extra_on_create or {}, auto_now=auto_now, now=now,
-                    ids=ids, existing_qs=existing_qs, key_fields=key_fields, progress=progress)
-    if changed:
-        objs = [model(pk=ids[key], **dict(zip(_attnames(model, names), (*key, *values)))) for key, values in changed]
-        for obj in objs:
-            for name in auto_now:
-                setattr(obj, name, now)
-        writable = [f for f in update_fields if f not in key_fields]
-        if "updated_at" in auto_now:
-            writable.append("updated_at")
-        model.objects.bulk_update(objs, _attnames(model, writable), batch_size=UPSERT_BATCH_SIZE)
-        progress(len(objs))
-    progress(unchanged)
-    return ids, Counter(created=len(new), updated=len(changed), unchanged=unchanged)
-
-
-def replace_set(model, *, scope_qs, key_fields, value_fields, desired):
-    """Make ``scope_qs`` hold exactly ``desired`` ({key: values}): ``upsert`` what is new or changed,
-    delete what the source no longer lists; return counts."""
-    ids, counts = upsert(model, key_fields=key_fields, value_fields=value_fields, desired=desired,
-                         existing_qs=scope_qs)
-    _total, per_model = scope_qs.exclude(pk__in=list(ids.values())).delete()
-    counts["removed"] = per_model.get(model._meta.label, 0)
-    return counts
-
-
 # --- one sync per source at a time ---------------------------------------------------------
 
 SYNC_LOCK_CLASS = 0x53594E43   # "SYNC": the advisory-lock namespace of CRM syncs (the key is the source)
@@ -195,7 +71,7 @@ class SyncConflict(SnapshotError):
 def take_sync_lock(source: str, *, wait: bool = True, on_wait=None) -> None:
     """Hold the per-source advisory lock until the current transaction ends (PostgreSQL; SQLite
     serialises writers anyway).  Busy: call ``on_wait(message)`` and wait, or raise ``SyncBusy``."""
-    if not _is_postgres():
+    if not is_postgres():
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [SYNC_LOCK_CLASS, source])
@@ -219,24 +95,6 @@ def _conflict(exc: DatabaseError) -> SyncConflict:
     else:
         message = f"the database refused a value{what}: {str(exc).splitlines()[0][:200]}; nothing was written"
     return SyncConflict([Problem("", message)])
-
-
-# --- ANALYZE after large imports ----------------------------------------------------------------
-
-ANALYZE_MIN_ROWS = 1000     # a table that got at least this many new rows is analysed after the commit
-
-
-def _analyze_on_commit(model, counts) -> None:
-    """PostgreSQL plans with table statistics; autovacuum may be late or off, so fresh bulk rows get
-    ``ANALYZE`` right after the commit (otherwise the portfolio query can take minutes)."""
-    if _is_postgres() and counts.get("created", 0) >= ANALYZE_MIN_ROWS:
-        table = connection.ops.quote_name(model._meta.db_table)
-
-        def analyze():
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {table}")
-
-        transaction.on_commit(analyze, robust=True)
 
 
 # --- the sync ----------------------------------------------------------------------------
@@ -290,7 +148,7 @@ def _sync_account_rows(records, users, source, summary, progress) -> dict:
         desired=desired, existing_qs=Account.objects.filter(source=source, external_id__in=[k[1] for k in desired]),
     )
     summary.add("accounts", **counts)
-    _analyze_on_commit(Account, counts)
+    analyze_on_commit(Account, counts)
     progress and progress(len(records))
     return {account_ids[(source, rec.external_id)]: rec for rec in records}
 
@@ -327,49 +185,6 @@ def _sync_metrics(by_account, default_date, summary) -> None:
     summary.add("metrics", **counts)
 
 
-def _free_primary_slots(by_account) -> None:
-    """A new primary named by the CRM takes over from the stored one, so free the slot first (the
-    database allows one primary per account)."""
-    primaries = {aid: c.external_id for aid, rec in by_account.items() for c in rec.contacts
-                 if c.sponsor == "primary"}
-    listed = {aid: {c.external_id for c in rec.contacts} for aid, rec in by_account.items()}
-    demote = [pk for pk, aid, ext in Contact.objects.filter(account_id__in=list(by_account), sponsor="primary")
-              .values_list("pk", "account_id", "external_id")
-              if (aid in primaries and primaries[aid] != ext) or (ext in listed.get(aid, ()) and
-                                                                 primaries.get(aid) != ext)]
-    if demote:
-        Contact.objects.filter(pk__in=demote).update(sponsor="", updated_at=timezone.now())
-
-
-CONTACT_FIELDS = ["name", "title", "email", "roles", "is_executive", "sponsor", "in_role_since", "priorities",
-                  "communication_preference", "linkedin_url", "status"]
-
-
-def _sync_contacts(by_account, occurred_on, summary) -> dict:
-    """Contacts, and the org changes their new titles and statuses imply; returns ``{(account pk,
-    external id): contact pk}``."""
-    scope = list(by_account)
-    _free_primary_slots(by_account)
-    stored_contacts = crm_contact_state(scope)   # to see title/status changes (org changes)
-    desired = {}
-    for aid, rec in by_account.items():
-        for c in rec.contacts:
-            desired[(aid, c.external_id)] = (
-                c.name, c.title, c.email, c.roles, is_executive(c.roles), c.sponsor, c.in_role_since,
-                c.priorities, c.communication_preference, c.linkedin_url, c.status,
-            )
-    contact_ids, counts = upsert(
-        Contact, key_fields=["account", "external_id"], value_fields=CONTACT_FIELDS,
-        desired=desired, existing_qs=Contact.objects.filter(account_id__in=scope, external_id__isnull=False),
-    )
-    summary.add("contacts", **counts)
-    _analyze_on_commit(Contact, counts)
-    summary.add("org changes from contact changes", **record_crm_contact_changes(
-        before=stored_contacts, after={k: (v[0], v[1], v[10]) for k, v in desired.items()},
-        occurred_on=occurred_on))
-    return contact_ids
-
-
 INTERACTION_FIELDS = ["type", "occurred_at", "direction", "purpose", "topics", "outcome", "responded_at",
                       "logged_by"]
 
@@ -389,21 +204,23 @@ def _sync_interactions(by_account, summary, progress) -> dict:
         progress=progress,
     )
     summary.add("interactions", **counts)
-    _analyze_on_commit(Interaction, counts)
+    analyze_on_commit(Interaction, counts)
     return interaction_ids
 
 
 def _sync_org_changes(by_account, contact_ids, summary) -> None:
-    """Org changes (the review state of a stored one is the CSM's, never overwritten)."""
+    """Org changes (the review state of a stored one is the CSM's, never overwritten).  A new one that
+    repeats a change a CSM dismissed — whichever source reported it — arrives dismissed."""
     desired, states = {}, {}
+    dismissed = dismissed_fingerprints(list(by_account))
     for aid, rec in by_account.items():
         for oc in rec.org_changes:
             key = (aid, oc.external_id)
-            desired[key] = (
-                contact_ids.get((aid, oc.contact_id)) if oc.contact_id else None, oc.kind, oc.occurred_on,
-                oc.source, oc.headline, oc.url, oc.confidence, oc.evidence,
-            )
-            states[key] = state_for(oc.confidence)
+            contact = contact_ids.get((aid, oc.contact_id)) if oc.contact_id else None
+            fp = change_fingerprint(oc.kind, contact, "", oc.headline)
+            desired[key] = (contact, oc.kind, oc.occurred_on, oc.source, oc.headline, oc.url, oc.confidence,
+                            oc.evidence, fp)
+            states[key] = state_for(oc.confidence, dismissed=(aid, fp) in dismissed)
     _ids, counts = _upsert_org_changes(desired, states, list(by_account))
     summary.add("org changes", **counts)
 
@@ -425,7 +242,7 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
             by_account = _sync_account_rows(records, users, source, summary, progress)
             _sync_crm_lists(by_account, users, summary)
             _sync_metrics(by_account, occurred_on, summary)
-            contact_ids = _sync_contacts(by_account, occurred_on, summary)
+            contact_ids = sync_contacts(by_account, occurred_on, summary)
             interaction_ids = _sync_interactions(by_account, summary, progress)
             _sync_participants(by_account, interaction_ids, contact_ids, summary)
             _sync_org_changes(by_account, contact_ids, summary)
@@ -435,7 +252,8 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
 
 
 def _upsert_org_changes(desired, states, scope):
-    value_fields = ["contact", "kind", "occurred_on", "source", "headline", "url", "confidence", "evidence"]
+    value_fields = ["contact", "kind", "occurred_on", "source", "headline", "url", "confidence", "evidence",
+                    "fingerprint"]
     existing_qs = OrgChange.objects.filter(account_id__in=scope, external_id__isnull=False)
     known = set(existing_qs.values_list("account_id", "external_id"))
     # New rows get their state from their confidence; stored ones keep theirs.
@@ -468,9 +286,9 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary):
     synced = set(interaction_ids.values())
     new = [pair for pair in desired if pair not in stored]
     removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
-    if new and _is_postgres() and len(new) > COPY_THRESHOLD:
-        _copy_new(InteractionParticipant, ["interaction_id", "contact_id"], new)
-        _analyze_on_commit(InteractionParticipant, {"created": len(new)})
+    if new and is_postgres() and len(new) > COPY_THRESHOLD:
+        copy_new(InteractionParticipant, ["interaction_id", "contact_id"], new)
+        analyze_on_commit(InteractionParticipant, {"created": len(new)})
     else:
         InteractionParticipant.objects.bulk_create(
             [InteractionParticipant(interaction_id=i, contact_id=c) for i, c in new], batch_size=UPSERT_BATCH_SIZE)

@@ -51,6 +51,24 @@ def crm_diff_key(fingerprint: str, stored: StoredContact) -> str:
     return f"crm-diff:{fingerprint}:{stored.version}"
 
 
+def _new_executives(after, before, known_accounts, contact_ids, executives, occurred_on, dismissed) -> list:
+    """A new executive on an account the tracker already knew (not every contact of a first import)."""
+    rows = []
+    for key, (name, title, _status) in after.items():
+        if key in before or key[0] not in known_accounts or key not in executives or key not in contact_ids:
+            continue
+        pk, account_id = contact_ids[key], key[0]
+        fp = change_fingerprint("new_executive", pk, "", title)
+        rows.append(OrgChange(
+            account_id=account_id, contact_id=pk, kind="new_executive", occurred_on=occurred_on, source="crm",
+            external_id=f"crm-new:{pk}",
+            headline=_headline(f"{name}{f' ({title})' if title else ''} is new in the CRM"),
+            confidence=1.0, state=state_for(1.0, dismissed=(account_id, fp) in dismissed), old_value="",
+            new_value=title, fingerprint=fp, evidence={"field": "contact", "new": name, "title": title},
+        ))
+    return rows
+
+
 def _not_stored(rows: list) -> list:
     """The rows whose (account, external_id) is not stored yet (one query)."""
     if not rows:
@@ -61,14 +79,18 @@ def _not_stored(rows: list) -> list:
     return [r for r in rows if (r.account_id, r.external_id) not in stored]
 
 
-def record_crm_contact_changes(*, before: dict, after: dict, occurred_on: date) -> Counter:
-    """Org changes for stored contacts whose title or status the CRM changed.
+def record_crm_contact_changes(*, before: dict, after: dict, occurred_on: date, contact_ids: dict | None = None,
+                               executives=frozenset()) -> Counter:
+    """Org changes for stored contacts whose title or status the CRM changed, and for executives who
+    first appear on an account the tracker already knew (``new_executive``).
 
-    ``before``: ``crm_contact_state`` read before the sync; ``after``: ``{(account_id, external_id):
-    (name, title, status)}`` as synced.  Bulk: a fixed number of queries.
+    ``before``: the contacts as the CRM last sent them (``StoredContact``); ``after``: ``{(account_id,
+    external_id): (name, title, status)}`` as the CRM sends them now; ``contact_ids``: the synced contacts'
+    pks; ``executives``: the keys of ``after`` that are executives.  Bulk: a fixed number of queries.
     """
-    rows = []
-    dismissed = dismissed_fingerprints({key[0] for key in after if key in before})
+    known_accounts = {key[0] for key in before}
+    dismissed = dismissed_fingerprints({key[0] for key in after if key[0] in known_accounts})
+    rows = _new_executives(after, before, known_accounts, contact_ids or {}, executives, occurred_on, dismissed)
     for key, (name, title, status) in after.items():
         old = before.get(key)
         if old is None:

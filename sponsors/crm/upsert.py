@@ -1,0 +1,153 @@
+"""Generic bulk writes of the sync: compare what is stored with what the source sends and write only
+what is new or changed (PostgreSQL ``COPY`` for many new rows, ``bulk_create``/``bulk_update`` otherwise),
+and ``ANALYZE`` tables that got many new rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
+
+COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
+UPSERT_BATCH_SIZE = 2000
+PROGRESS_EVERY = 5000
+
+
+class _Progress:
+    def __init__(self, callback):
+        self.callback = callback
+
+    def __call__(self, n):
+        if self.callback and n:
+            self.callback(n)
+
+
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def _attnames(model, names):
+    return [model._meta.get_field(n).attname for n in names]
+
+
+def copy_new(model, columns, rows):
+    """COPY rows (sequences in ``columns`` order) into the model's table."""
+    table = model._meta.db_table
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _json_positions(model, names):
+    return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
+
+
+def _insert_new(model, *, names, new, extra, auto_now, now, ids, existing_qs, key_fields, progress):
+    """Insert ``new`` ([(key, values)]) and record their primary keys in ``ids``: COPY above
+    ``COPY_THRESHOLD`` rows on PostgreSQL, ``bulk_create`` otherwise."""
+    if is_postgres() and len(new) > COPY_THRESHOLD:
+        columns = [*_attnames(model, names), *_attnames(model, extra), *auto_now]
+        tail = [*extra.values(), *([now] * len(auto_now))]
+        json_at = _json_positions(model, names)  # JSON columns go in as text
+
+        def rows():
+            for n, (key, values) in enumerate(new, 1):
+                row = [*key, *values, *tail]
+                for i in json_at:
+                    row[i] = orjson.dumps(row[i]).decode()
+                yield row
+                if n % PROGRESS_EVERY == 0:
+                    progress(PROGRESS_EVERY)
+            progress(len(new) % PROGRESS_EVERY)
+
+        copy_new(model, columns, rows())
+        # The database numbered the new rows; read the numbers back in one query.
+        for row in existing_qs.values_list("pk", *key_fields).iterator(chunk_size=20000):
+            key = tuple(row[1:])
+            if key not in ids:
+                ids[key] = row[0]
+        return
+    objs = [model(**dict(zip(_attnames(model, names), (*key, *values))), **extra) for key, values in new]
+    for start in range(0, len(objs), UPSERT_BATCH_SIZE):
+        model.objects.bulk_create(objs[start:start + UPSERT_BATCH_SIZE])
+        progress(len(objs[start:start + UPSERT_BATCH_SIZE]))
+    ids.update((key, obj.pk) for (key, _v), obj in zip(new, objs))
+
+
+def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=None, extra_on_create=None,
+           update_fields=None):
+    """Write ``desired`` ({key tuple: value tuple}) into ``model``; return ({key: pk}, counts).
+
+    ``existing_qs`` scopes what is compared (the accounts of this sync).  Only new or changed rows
+    are written.  ``extra_on_create`` (a dict) adds column values for new rows only; ``update_fields``
+    (default: all value fields) are the columns an existing row's update may touch.
+    """
+    progress = _Progress(progress)
+    update_fields = list(update_fields if update_fields is not None else value_fields)
+    compare_idx = [value_fields.index(f) for f in update_fields]
+    stored = {}
+    for row in existing_qs.values_list("pk", *key_fields, *update_fields).iterator(chunk_size=10000):
+        stored[tuple(row[1:1 + len(key_fields)])] = (row[0], tuple(row[1 + len(key_fields):]))
+    ids, new, changed = {}, [], []
+    unchanged = 0
+    for key, values in desired.items():
+        hit = stored.get(key)
+        if hit is None:
+            new.append((key, values))
+        else:
+            ids[key] = hit[0]
+            if tuple(values[i] for i in compare_idx) != hit[1]:
+                changed.append((key, values))
+            else:
+                unchanged += 1
+    now = timezone.now()
+    auto_now = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)
+                or getattr(f, "auto_now_add", False)]
+    names = [*key_fields, *value_fields]
+    if new:
+        _insert_new(model, names=names, new=new, extra=extra_on_create or {}, auto_now=auto_now, now=now,
+                    ids=ids, existing_qs=existing_qs, key_fields=key_fields, progress=progress)
+    if changed:
+        objs = [model(pk=ids[key], **dict(zip(_attnames(model, names), (*key, *values)))) for key, values in changed]
+        for obj in objs:
+            for name in auto_now:
+                setattr(obj, name, now)
+        writable = [f for f in update_fields if f not in key_fields]
+        if "updated_at" in auto_now:
+            writable.append("updated_at")
+        model.objects.bulk_update(objs, _attnames(model, writable), batch_size=UPSERT_BATCH_SIZE)
+        progress(len(objs))
+    progress(unchanged)
+    return ids, Counter(created=len(new), updated=len(changed), unchanged=unchanged)
+
+
+def replace_set(model, *, scope_qs, key_fields, value_fields, desired):
+    """Make ``scope_qs`` hold exactly ``desired`` ({key: values}): ``upsert`` what is new or changed,
+    delete what the source no longer lists; return counts."""
+    ids, counts = upsert(model, key_fields=key_fields, value_fields=value_fields, desired=desired,
+                         existing_qs=scope_qs)
+    _total, per_model = scope_qs.exclude(pk__in=list(ids.values())).delete()
+    counts["removed"] = per_model.get(model._meta.label, 0)
+    return counts
+
+
+# --- ANALYZE after large imports ----------------------------------------------------------------
+
+ANALYZE_MIN_ROWS = 1000     # a table that got at least this many new rows is analysed after the commit
+
+
+def analyze_on_commit(model, counts) -> None:
+    """PostgreSQL plans with table statistics; autovacuum may be late or off, so fresh bulk rows get
+    ``ANALYZE`` right after the commit (otherwise the portfolio query can take minutes)."""
+    if is_postgres() and counts.get("created", 0) >= ANALYZE_MIN_ROWS:
+        table = connection.ops.quote_name(model._meta.db_table)
+
+        def analyze():
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {table}")
+
+        transaction.on_commit(analyze, robust=True)
