@@ -5,39 +5,25 @@ and list filter is scoped by ``accounts_visible_to`` and every write re-checked 
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, Q
 
 from accounts.admin import ScopedAdminMixin
-from accounts.forms import TextListField
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, ValueMetric
 from accounts.selectors import accounts_visible_to
 
+from .admin_people import ContactForm, VisibleAccountsMixin
 from .models import (
-    CONTACT_ROLE_CHOICES,
     Alert,
     Contact,
     Interaction,
-    InteractionParticipant,
     NewsFeed,
     OrgChange,
     OutboundEmail,
-    PlannedTouchpoint,
     WebhookDelivery,
 )
 from .orgchanges.review import org_change_confirm, org_change_dismiss
+from .rules.alert_codes import ALERT_CODES
 from .services.alerts import alert_acknowledge
-from .services.sponsors import SponsorError, sponsor_assign_backup, sponsor_clear
-
-
-class VisibleAccountsMixin(ScopedAdminMixin):
-    """Admin lists only show what ``accounts_visible_to`` allows; selects and writes are scoped too."""
-
-    account_path = "account"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.filter(**{f"{self.account_path}__in": accounts_visible_to(request.user)})
 
 
 class SameAccountForm(forms.ModelForm):
@@ -58,68 +44,6 @@ class SameAccountForm(forms.ModelForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
-    """Roles are picked from the vocabulary (never a typed ``5`` or ``"vp"`` read as ``['v', 'p']``)."""
-
-    roles = forms.MultipleChoiceField(choices=CONTACT_ROLE_CHOICES, required=False,
-                                      widget=forms.CheckboxSelectMultiple)
-    priorities = TextListField(required=False)
-
-
-class InteractionForm(forms.ModelForm):
-    topics = TextListField(required=False)
-
-
-class ParticipantInline(ScopedAdminMixin, admin.TabularInline):
-    model = InteractionParticipant
-    extra = 0
-    autocomplete_fields = ["contact"]
-
-
-@admin.register(Contact)
-class ContactAdmin(VisibleAccountsMixin, admin.ModelAdmin):
-    form = ContactForm
-    list_display = ["name", "title", "account", "sponsor", "is_executive", "status", "in_role_since",
-                    "communication_preference"]
-    list_filter = ["sponsor", "is_executive", "status", "account__tier"]
-    search_fields = ["name", "title", "email", "account__name", "external_id"]
-    list_select_related = ["account"]
-    autocomplete_fields = ["account"]
-    readonly_fields = ["is_executive", "created_at", "updated_at"]
-    actions = ["make_backup_sponsor", "clear_sponsor_role"]
-
-    @admin.action(description="Make the selected executives backup sponsors")
-    def make_backup_sponsor(self, request, queryset):
-        done = 0
-        with transaction.atomic():
-            for contact in queryset.select_related("account"):
-                try:
-                    sponsor_assign_backup(contact=contact, by=request.user)
-                    done += 1
-                except SponsorError as exc:
-                    self.message_user(request, f"{contact}: {exc}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} backup sponsor(s) assigned.", messages.SUCCESS)
-
-    @admin.action(description="Remove the sponsor role (primary/backup) from the selected contacts")
-    def clear_sponsor_role(self, request, queryset):
-        for contact in queryset:
-            sponsor_clear(contact=contact, by=request.user)
-        self.message_user(request, "Sponsor roles cleared.", messages.SUCCESS)
-
-
-@admin.register(Interaction)
-class InteractionAdmin(VisibleAccountsMixin, admin.ModelAdmin):
-    form = InteractionForm
-    list_display = ["occurred_at", "type", "account", "direction", "purpose", "responded_at", "logged_by"]
-    list_filter = ["type", "direction", "purpose", "account__tier"]
-    search_fields = ["account__name", "outcome", "external_id", "participants__name"]
-    date_hierarchy = "occurred_at"
-    list_select_related = ["account"]
-    autocomplete_fields = ["account"]
-    inlines = [ParticipantInline]
-
-
 @admin.register(OrgChange)
 class OrgChangeAdmin(VisibleAccountsMixin, admin.ModelAdmin):
     form = SameAccountForm
@@ -130,30 +54,37 @@ class OrgChangeAdmin(VisibleAccountsMixin, admin.ModelAdmin):
     autocomplete_fields = ["account", "contact"]
 
 
-@admin.register(PlannedTouchpoint)
-class PlannedTouchpointAdmin(VisibleAccountsMixin, admin.ModelAdmin):
-    form = SameAccountForm
-    list_display = ["planned_on", "type", "account", "purpose", "status", "planned_by", "objective"]
-    list_filter = ["status", "type", "purpose"]
-    search_fields = ["account__name", "objective"]
-    list_select_related = ["account", "planned_by"]
-    autocomplete_fields = ["account", "contacts", "planned_by"]
-
-
 # --- guardrails: alerts, the outbox, webhooks, news feeds (sponsors/alerts.py, notify.py, orgchanges.py) ---
 
+
+
+class AlertCodeFilter(admin.SimpleListFilter):
+    """Filter alerts by what they are, in words (users never see a raw code)."""
+
+    title = "alert"
+    parameter_name = "code"
+
+    def lookups(self, request, model_admin):
+        return [(code, entry.title) for code, entry in ALERT_CODES.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(code=self.value()) if self.value() else queryset
 
 
 @admin.register(Alert)
 class AlertAdmin(VisibleAccountsMixin, admin.ModelAdmin):
     form = SameAccountForm
-    list_display = ["opened_at", "severity", "code", "account", "contact", "status", "due_on", "last_seen_on",
+    list_display = ["opened_at", "severity", "title", "account", "contact", "status", "due_on", "last_seen_on",
                     "message"]
-    list_filter = ["status", "severity", "code"]
+    list_filter = ["status", "severity", AlertCodeFilter]
     search_fields = ["message", "account__name", "contact__name"]
     list_select_related = ["account", "contact"]
     readonly_fields = ["opened_at", "acknowledged_at", "acknowledged_by", "resolved_at", "last_seen_on"]
     actions = ["acknowledge"]
+
+    @admin.display(description="Alert", ordering="code")
+    def title(self, alert):
+        return alert.title
 
     @admin.action(description="Acknowledge the selected alerts")
     def acknowledge(self, request, queryset):
@@ -229,10 +160,16 @@ class AlignmentInline(ScopedAdminMixin, admin.TabularInline):
 
 
 class ContactInline(ScopedAdminMixin, admin.TabularInline):
+    """The account's people, read here; a contact is added or changed on its own page (through the
+    sponsor service, so its rules hold)."""
+
     model = Contact
     form = ContactForm
     extra = 0
+    max_num = 0
+    can_delete = False
     fields = ["name", "title", "roles", "sponsor", "status", "in_role_since", "communication_preference"]
+    readonly_fields = fields
     show_change_link = True
 
 
@@ -245,11 +182,21 @@ class InteractionInline(ScopedAdminMixin, admin.TabularInline):
     max_num = 0  # history is read here; add or edit an interaction on its own page
     can_delete = False
 
-    def get_queryset(self, request):
-        # The inline shows the 25 latest; the account's full history is on the Interactions page.
-        qs = super().get_queryset(request)
-        latest = qs.order_by("-occurred_at").values("pk")[:25]
-        return qs.filter(pk__in=latest)
+    readonly_fields = fields
+    INLINE_LIMIT = 25
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """The account's own interactions, newest first (the inline used to take the 25 newest of every
+        account and then keep the account's few among them)."""
+        formset = super().get_formset(request, obj, **kwargs)
+        limit = self.INLINE_LIMIT
+
+        class Latest(formset):
+            def get_queryset(self):
+                qs = super().get_queryset().order_by("-occurred_at", "-pk")
+                return qs.filter(pk__in=list(qs.values_list("pk", flat=True)[:limit]))
+
+        return Latest
 
 
 class ValueMetricInline(ScopedAdminMixin, admin.TabularInline):

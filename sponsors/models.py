@@ -93,7 +93,8 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "external_id"], name="contact_external_id_unique_per_account"),
             models.UniqueConstraint(
-                fields=["account"], condition=Q(sponsor="primary"), name="one_primary_sponsor_per_account"
+                fields=["account"], condition=Q(sponsor="primary"), name="one_primary_sponsor_per_account",
+                violation_error_message="This account already has a primary sponsor: an account has one.",
             ),
             models.CheckConstraint(condition=in_choices("sponsor", SponsorRole.choices), name="contact_sponsor_valid"),
             models.CheckConstraint(condition=in_choices("status", ContactStatus.choices), name="contact_status_valid"),
@@ -455,6 +456,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(fields=["provider", "delivery_id"], name="webhook_delivery_unique"),
         ]

@@ -322,7 +322,7 @@ def _parse_account(entry: dict, base: str, c: _Collector) -> AccountRecord:
 def _parse_contacts(entry: dict, base: str, rec: AccountRecord, c: _Collector) -> dict[str, str]:
     """The contacts; returns ``{contact id: JSON path}`` for the references that follow."""
     contact_paths: dict[str, str] = {}
-    primary_path = None
+    primary_path = primary_name = None
     for j, ct in enumerate(entry.get("contacts") or []):
         path = f"{base}.contacts[{j}]"
         cid = _sid(ct["id"])
@@ -336,9 +336,9 @@ def _parse_contacts(entry: dict, base: str, rec: AccountRecord, c: _Collector) -
                                      f"or VP can be {'the primary' if sponsor == 'primary' else 'a backup'} sponsor")
         if sponsor == "primary":
             if primary_path:
-                c.add(f"{path}.sponsor", f"a second primary sponsor (the first is {primary_path}); "
-                                         "an account has at most one")
-            primary_path = primary_path or path
+                c.add(f"{path}.sponsor", f"a second primary sponsor: {primary_name} is already the primary sponsor "
+                                         f"({primary_path}); an account has one")
+            primary_path, primary_name = primary_path or path, primary_name or ct["name"][:80]
         rec.contacts.append(ContactRecord(
             external_id=cid, name=ct["name"], title=_text(ct.get("title")), email=_text(ct.get("email")),
             roles=list(dict.fromkeys(ct["roles"])), sponsor=sponsor,

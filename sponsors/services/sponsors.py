@@ -79,6 +79,28 @@ def check_sponsor_role(contact: Contact, role: str) -> None:
                            f"only an executive sponsor, C-level or VP can be {what}")
 
 
+def check_sponsor_change(contact: Contact, *, sponsor: str, roles) -> None:
+    """What a form checks before it saves a contact with ``sponsor`` and ``roles`` (nothing written): the
+    same rules as the writes, with the same messages.  ``contact`` may be unsaved (a new one)."""
+    if sponsor not in ("", "primary", "backup"):
+        raise SponsorError(f"unknown sponsor role {sponsor!r}; use primary, backup or none")
+    probe = Contact(pk=contact.pk, account=contact.account, name=contact.name, roles=list(roles),
+                    status=contact.status) if contact.pk else contact
+    probe.roles = list(roles)
+    if sponsor and (sponsor != (Contact.objects.filter(pk=contact.pk).values_list("sponsor", flat=True).first()
+                                if contact.pk else "")):
+        check_sponsor_role(probe, sponsor)
+    elif sponsor and not is_executive(roles):
+        raise SponsorError(f"{contact.name} is {SPONSOR_ROLE_WORDS[sponsor]}; only an executive can be one, so "
+                           f"remove the sponsor role before removing the executive roles", field="roles")
+    if sponsor == "primary":
+        other = Contact.objects.filter(account_id=contact.account_id, sponsor="primary").exclude(pk=contact.pk).first()
+        if other is not None:
+            raise SponsorError(f"{other.name} is already the primary sponsor of {contact.account.name}; make "
+                               f"{other.name} a backup or remove their role first, or use the 'Make primary' "
+                               f"action to replace them")
+
+
 def current_primary(contact: Contact) -> Contact | None:
     """The account's primary sponsor other than ``contact`` (locked for the transaction)."""
     return _locked(Contact.objects.filter(account_id=contact.account_id, sponsor="primary")

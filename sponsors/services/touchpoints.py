@@ -119,13 +119,31 @@ def touchpoint_plan(*, account, contacts, planned_on: date, type: str, direction
     _check_choices(type=type, direction=direction, purpose=purpose)
     if not isinstance(planned_on, date) or isinstance(planned_on, datetime):
         raise ValidationError({"planned_on": "Give the date as YYYY-MM-DD."})
+    check_planned_on(planned_on)
+    contacts = check_outreach(account, contacts, direction=direction, purpose=purpose)
+    return _plan(account, contacts, planned_on=planned_on, type=type, direction=direction, purpose=purpose,
+                 objective=objective, by=by)
+
+
+def check_planned_on(planned_on: date) -> None:
+    """A plan is for today or later."""
     today = timezone.localdate()
     if planned_on < today:
         raise ValidationError({"planned_on": f"{planned_on.isoformat()} is in the past (today is {today.isoformat()}): "
                                              "plan a touchpoint for today or later, or log one that happened "
                                              "as an interaction."})
+
+
+def check_outreach(account, contacts, *, direction: str, purpose: str) -> list:
+    """The checks a form runs before it saves a plan or a log (nothing written): contacts of the account,
+    and no operational outreach to an executive.  Returns the contacts."""
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
+    return contacts
+
+
+@transaction.atomic
+def _plan(account, contacts, *, planned_on, type, direction, purpose, objective, by):
     touchpoint = PlannedTouchpoint.objects.create(
         account=account, planned_on=planned_on, type=type, direction=direction, purpose=purpose,
         objective=(objective or "")[:500], planned_by=by,
@@ -164,7 +182,7 @@ def interaction_log(*, account, contacts, occurred_at: datetime, type: str, dire
     _check_choices(type=type, direction=direction, purpose=purpose)
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
-    _check_times(occurred_at, responded_at)
+    check_interaction_times(occurred_at, responded_at)
     interaction = Interaction(
         account=account, type=type, occurred_at=occurred_at, direction=direction, purpose=purpose,
         outcome=outcome, topics=list(topics), responded_at=responded_at, logged_by=_planner(by),
@@ -180,7 +198,7 @@ def interaction_log(*, account, contacts, occurred_at: datetime, type: str, dire
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def _check_times(occurred_at, responded_at) -> None:
+def check_interaction_times(occurred_at, responded_at) -> None:
     for name, value in (("occurred_at", occurred_at), ("responded_at", responded_at)):
         if value is not None and (not isinstance(value, datetime) or timezone.is_naive(value)):
             raise ValidationError({name: "Give a date and time with a time zone."})
