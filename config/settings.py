@@ -134,6 +134,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-flush-every-minute": {"task": "sponsors.tasks.flush_outbox", "schedule": crontab()},
     # RSS/Atom feeds about customer accounts, with ETag/Last-Modified.
     "news-feeds-poll-hourly": {"task": "sponsors.tasks.poll_news_feeds", "schedule": crontab(minute=17)},
+    # Beat's tick, and a task a minute for the default queue's worker (manage.py status reads both).
+    "heartbeat-every-minute": {"task": "sponsors.tasks.heartbeat", "schedule": crontab()},
 }
 
 # --- e-mail ----------------------------------------------------------------------
@@ -189,6 +191,7 @@ EXEC_SPONSOR_GUARDRAILS = {}    # alert thresholds (GuardrailConfig)
 EXEC_SPONSOR_METRICS = {}       # portfolio metric targets (MetricsConfig)
 EXEC_SPONSOR_REPORT = {}        # the report's strengths, succession risk, timeline (ReportConfig)
 EXEC_SPONSOR_EMAIL = {}         # the outbox: lease, attempts, backoff, Message-ID domain (OutboxConfig)
+EXEC_SPONSOR_OPERATIONS = {}    # when beat, a queue or an escalation counts as stalled (OperationsConfig)
 # How far org-change sources are believed (TriageConfig); two of them come from the environment.
 EXEC_SPONSOR_TRIAGE = {
     key: cast(os.environ[env])

@@ -158,3 +158,11 @@ def process_webhook_delivery(delivery_id) -> str:
 @shared_task(name="sponsors.tasks.poll_news_feeds")
 def poll_news_feeds() -> str:
     return news.poll_news_feeds()
+
+
+# --- operations -------------------------------------------------------------------------------
+
+@shared_task(name="sponsors.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Beat's tick, sent every minute to ``default``: beat records sending it and the worker that runs
+    it records the queue's last task (``sponsors/heartbeat.py``); there is nothing else to do."""

@@ -284,11 +284,32 @@ class OutboxConfig(_Section):
             raise ValueError("max_attempts must be at least 1")
 
 
+# --- operations: is the tracker itself working? ------------------------------------------------------
+
+@dataclass(frozen=True)
+class OperationsConfig(_Section):
+    """When the processes behind the product count as stalled (``manage.py status``, the admin's status
+    page, and the e-mail to admins)."""
+
+    SETTING = "EXEC_SPONSOR_OPERATIONS"
+
+    # Beat is stalled when it has not ticked for longer than this; admins get an e-mail.
+    beat_stall_minutes: int = 15
+    # An escalation e-mail unsent for longer than this has waited too long; admins get an e-mail.
+    escalation_wait_minutes: int = 5
+    # A worker queue is stalled when no worker consuming it has checked in for this long, or when
+    # tasks wait in it and none was done for this long.
+    queue_stall_minutes: int = 5
+
+    def __post_init__(self):
+        _non_negative(self, [f.name for f in fields(self)])
+
+
 # --- all of it -------------------------------------------------------------------------------------
 
 SECTIONS = {
     "scoring": ScoringConfig, "guardrails": GuardrailConfig, "triage": TriageConfig,
-    "metrics": MetricsConfig, "report": ReportConfig, "outbox": OutboxConfig,
+    "metrics": MetricsConfig, "report": ReportConfig, "outbox": OutboxConfig, "operations": OperationsConfig,
 }
 
 
@@ -302,6 +323,7 @@ class RulesConfig:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    operations: OperationsConfig = field(default_factory=OperationsConfig)
 
     @classmethod
     def build(cls, **sections: Mapping | None) -> RulesConfig:
