@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",      # /healthz, /readyz: before the host check and HTTPS redirect
+    "config.logs.RequestLogMiddleware",         # one log line per request (LOG_FORMAT=json: one JSON object)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,13 +203,27 @@ EXEC_SPONSOR_TRIAGE = {
 # Job-change webhook secrets per provider, JSON: EXEC_SPONSOR_WEBHOOK_SECRETS='{"acme-jobs": "s3cret"}'.
 EXEC_SPONSOR_WEBHOOK_SECRETS = json.loads(os.environ.get("EXEC_SPONSOR_WEBHOOK_SECRETS", "") or "{}")
 
+# LOG_FORMAT=json: every line one JSON object, among them one per request and one per task (config/logs.py);
+# Celery's processes keep this configuration then (config/celery.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in ("plain", "json"):
+    raise RuntimeError(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s",
+                 "timestamp": "time", "rename_fields": {"levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # In JSON, a task is our one line (config/logs.py), not Celery's "received" and "succeeded" too.
+        **({"celery.app.trace": {"level": "WARNING"}, "celery.worker.strategy": {"level": "WARNING"}}
+           if LOG_FORMAT == "json" else {}),
+    },
 }
 
 if EMBEDDED and not os.environ.get("EXEC_SPONSOR_QUIET_EMBEDDED"):
