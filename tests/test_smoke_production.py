@@ -23,7 +23,6 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import ExitStack
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,6 +30,7 @@ from aiosmtpd.controller import Controller
 from celery import current_app
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from sponsors.models import Alert, OutboundEmail
 from sponsors.orgchanges.webhook import sign
@@ -133,9 +133,10 @@ def post_departure(base, delivery_id, name, email=""):
         "person": {"name": name, "email": email, "linkedin_url": ""},
         "previous": {"company": "Northwind Health", "title": "Executive"},
         "current": {"company": "Globex Corporation", "title": "CEO"},
-        "occurred_on": date.today().isoformat(), "confidence": 0.95,
+        "occurred_on": timezone.localdate().isoformat(), "confidence": 0.95,
     }).encode()
     stamp = str(int(time.time()))
+    # Through gunicorn as a TLS proxy on this machine would send it (gunicorn trusts the header from loopback).
     return http("POST", f"{base}/webhooks/job-changes/smoke/", body, {
         "Content-Type": "application/json", "X-Timestamp": stamp, "X-Signature": sign(SECRET, stamp, body),
         "X-Forwarded-Proto": "https"})
