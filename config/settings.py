@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",      # /healthz, /readyz: before the host check and HTTPS redirect
+    "config.logs.RequestLogMiddleware",         # one log line per request (LOG_FORMAT=json: one JSON object)
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -196,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
     # The portfolio metrics of every scope (all, each team, each user's accounts), stored for the week.
     "portfolio-metrics-weekly": {"task": "sponsors.tasks.store_portfolio_metrics",
                                  "schedule": crontab(day_of_week="mon", hour=0, minute=30)},
+    # Beat's tick, and a task a minute for the default queue's worker (manage.py status reads both).
+    "heartbeat-every-minute": {"task": "sponsors.tasks.heartbeat", "schedule": crontab()},
 }
 
 # --- e-mail ----------------------------------------------------------------------
@@ -256,6 +260,7 @@ EXEC_SPONSOR_REPORT = {}        # the report's strengths, succession risk, timel
 EXEC_SPONSOR_EMAIL = {}         # the outbox: lease, attempts, backoff, Message-ID domain (OutboxConfig)
 EXEC_SPONSOR_DIGEST = {}        # the weekly digest: local day and hour, trend weeks, list sizes (DigestConfig)
 EXEC_SPONSOR_SLACK = {}         # Slack webhooks: timeout, longest Retry-After honoured (SlackConfig)
+EXEC_SPONSOR_OPERATIONS = {}    # when beat, a queue or an escalation counts as stalled (OperationsConfig)
 # How far org-change sources are believed (TriageConfig); two of them come from the environment.
 EXEC_SPONSOR_TRIAGE = {
     key: cast(os.environ[env])
@@ -274,13 +279,27 @@ EXEC_SPONSOR_ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("EXEC_SPONSOR_
 # The app's public address: every link in an e-mail or a Slack message starts with it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# LOG_FORMAT=json: every line one JSON object, among them one per request and one per task (config/logs.py);
+# Celery's processes keep this configuration then (config/celery.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in ("plain", "json"):
+    raise RuntimeError(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s",
+                 "timestamp": "time", "rename_fields": {"levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # In JSON, a task is our one line (config/logs.py), not Celery's "received" and "succeeded" too.
+        **({"celery.app.trace": {"level": "WARNING"}, "celery.worker.strategy": {"level": "WARNING"}}
+           if LOG_FORMAT == "json" else {}),
+    },
 }
 
 if EMBEDDED and not os.environ.get("EXEC_SPONSOR_QUIET_EMBEDDED"):

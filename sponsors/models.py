@@ -548,3 +548,17 @@ class PortfolioMetricSnapshot(models.Model):
 
     def __str__(self):
         return f"metrics of {self.scope} as of {self.as_of}"
+class Heartbeat(models.Model):
+    """The last sign of life of the processes behind the product (``sponsors/heartbeat.py`` writes them):
+    ``queue:<name>`` when a task taken from that queue last finished, ``worker:<node>`` when a worker last
+    checked in (with the queues it consumes), ``beat`` when beat last sent a periodic task."""
+
+    key = models.CharField(max_length=200, unique=True)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return f"{self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

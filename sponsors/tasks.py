@@ -189,3 +189,11 @@ def store_portfolio_metrics(as_of=None) -> dict:
     """Weekly: store the portfolio metrics of every scope as of the last day of the week that ended."""
     day = task_date(as_of) if as_of is not None else None
     return weekly_jobs().store_metrics(as_of=day)
+
+
+# --- operations -------------------------------------------------------------------------------
+
+@shared_task(name="sponsors.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Beat's tick, sent every minute to ``default``: beat records sending it and the worker that runs
+    it records the queue's last task (``sponsors/heartbeat.py``); there is nothing else to do."""

@@ -325,6 +325,25 @@ class SlackConfig(_Section):
         _non_negative(self, [f.name for f in fields(self)])
         if self.timeout_seconds <= 0:
             raise ValueError("timeout_seconds must be positive")
+# --- operations: is the tracker itself working? ------------------------------------------------------
+
+@dataclass(frozen=True)
+class OperationsConfig(_Section):
+    """When the processes behind the product count as stalled (``manage.py status``, the admin's status
+    page, and the e-mail to admins)."""
+
+    SETTING = "EXEC_SPONSOR_OPERATIONS"
+
+    # Beat is stalled when it has not ticked for longer than this; admins get an e-mail.
+    beat_stall_minutes: int = 15
+    # An escalation e-mail unsent for longer than this has waited too long; admins get an e-mail.
+    escalation_wait_minutes: int = 5
+    # A worker queue is stalled when no worker consuming it has checked in for this long, or when
+    # tasks wait in it and none was done for this long.
+    queue_stall_minutes: int = 5
+
+    def __post_init__(self):
+        _non_negative(self, [f.name for f in fields(self)])
 
 
 # --- all of it -------------------------------------------------------------------------------------
@@ -332,7 +351,7 @@ class SlackConfig(_Section):
 SECTIONS = {
     "scoring": ScoringConfig, "guardrails": GuardrailConfig, "triage": TriageConfig,
     "metrics": MetricsConfig, "report": ReportConfig, "outbox": OutboxConfig,
-    "digest": DigestConfig, "slack": SlackConfig,
+    "digest": DigestConfig, "slack": SlackConfig, "operations": OperationsConfig,
 }
 
 
@@ -348,6 +367,7 @@ class RulesConfig:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
+    operations: OperationsConfig = field(default_factory=OperationsConfig)
 
     @classmethod
     def build(cls, **sections: Mapping | None) -> RulesConfig:
