@@ -62,7 +62,8 @@ def test_readyz_is_503_naming_the_database_when_it_does_not_answer():
     code = ("from django.test import Client; r = Client().get('/readyz'); "
             "print(r.status_code, r.content.decode())")
     env = {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/gone", "REDIS_URL": "",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "EXEC_SPONSOR_QUIET_EMBEDDED": "1", "PATH": "/usr/bin:/bin"}
+           "DJANGO_SETTINGS_MODULE": "config.settings", "EXEC_SPONSOR_QUIET_EMBEDDED": "1",
+           "DJANGO_SECRET_KEY": "a-test-key-" + "x" * 40, "PATH": "/usr/bin:/bin"}
     run = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
 

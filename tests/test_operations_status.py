@@ -103,7 +103,8 @@ def test_beat_silent_an_escalation_waiting_and_an_unreachable_broker_are_each_re
 
 def test_status_exits_1_naming_the_database_when_it_does_not_answer():
     env = {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nothing", "REDIS_URL": "",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "EXEC_SPONSOR_QUIET_EMBEDDED": "1", "PATH": "/usr/bin:/bin"}
+           "DJANGO_SETTINGS_MODULE": "config.settings", "EXEC_SPONSOR_QUIET_EMBEDDED": "1",
+           "DJANGO_SECRET_KEY": "a-test-key-" + "x" * 40, "PATH": "/usr/bin:/bin"}
     run = subprocess.run([sys.executable, "manage.py", "status"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 1
