@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Account, Goal, StrategicAlignment, User, ValueMetric
-from sponsors.crm.snapshot import schema
+from sponsors.crm.snapshot_schema import schema
 from sponsors.models import Contact, Interaction, OrgChange, WebhookDelivery
 from sponsors.orgchanges.webhook import SCHEMA_PATH as WEBHOOK_SCHEMA_PATH
 

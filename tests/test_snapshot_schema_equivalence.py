@@ -4,7 +4,7 @@ import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sponsors.crm.snapshot import interaction_is_valid, schema
+from sponsors.crm.snapshot_schema import interaction_is_valid, schema
 
 VALIDATOR = jsonschema.Draft202012Validator(
     {"$ref": "#/$defs/interaction", "$defs": schema()["$defs"]}

@@ -14,14 +14,9 @@ connector (file, HubSpot, Salesforce) feeds.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from functools import cache
+from datetime import datetime
 from pathlib import Path
 
-import fastjsonschema
-import jsonschema
 import orjson
 
 from accounts.inputs import (
@@ -32,11 +27,21 @@ from accounts.inputs import (
     parse_datetime,
     shown,
 )
-from accounts.json_problems import MAX_REPORTED_PROBLEMS, Problem, schema_problems
-from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES, is_executive
+from accounts.json_problems import MAX_REPORTED_PROBLEMS, Problem
+from accounts.vocabulary import is_executive
+
+from .records import (
+    AccountRecord,
+    ContactRecord,
+    InteractionRecord,
+    MetricRecord,
+    OrgChangeRecord,
+    PersonRecord,
+    Snapshot,
+)
+from .snapshot_schema import LOGGED_BY_MAX_LENGTH, PERSON_EMAIL_MAX_LENGTH, validate_schema
 
 FORMAT = "exec-sponsor-snapshot/1"
-SCHEMA_PATH = Path(__file__).with_name("schemas") / "snapshot-v1.schema.json"
 MAX_SNAPSHOT_BYTES = 1024 ** 3          # 1 GiB: a 100,000-interaction export is about 30 MB
 
 
@@ -48,183 +53,6 @@ class SnapshotError(Exception):
         self.source = source
         head = f"{source}: " if source else ""
         super().__init__(head + "; ".join(str(p) for p in self.problems[:5]))
-
-
-# --- records (plain data handed to the sync) -------------------------------------------
-
-@dataclass(slots=True)
-class PersonRecord:
-    email: str
-    name: str = ""
-    role: str = ""
-
-
-@dataclass(slots=True)
-class ContactRecord:
-    external_id: str
-    name: str
-    title: str
-    email: str
-    roles: list
-    sponsor: str                    # "" | "primary" | "backup"
-    in_role_since: date | None
-    priorities: list
-    communication_preference: str
-    linkedin_url: str
-    status: str
-
-
-@dataclass(slots=True)
-class InteractionRecord:
-    external_id: str
-    type: str
-    occurred_at: datetime
-    contact_ids: list
-    direction: str
-    purpose: str
-    topics: list
-    outcome: str
-    responded_at: datetime | None
-    logged_by: str
-
-
-@dataclass(slots=True)
-class OrgChangeRecord:
-    external_id: str
-    contact_id: str | None
-    kind: str
-    occurred_on: date
-    source: str
-    headline: str
-    url: str
-    confidence: float
-    evidence: dict
-
-
-@dataclass(slots=True)
-class MetricRecord:
-    as_of: date | None
-    roi: float | None
-    strategic_goals_progress: float | None
-    executive_dashboard_views: int | None
-
-
-@dataclass(slots=True)
-class AccountRecord:
-    external_id: str
-    name: str
-    tier: str
-    industry: str = ""
-    owner: PersonRecord | None = None
-    team: list = field(default_factory=list)
-    arr: float | None = None
-    currency: str = ""
-    contract_start: date | None = None
-    renewal_date: date | None = None
-    goals: list = field(default_factory=list)          # (name, status, progress)
-    alignment: list = field(default_factory=list)      # (our_initiative, their_priority, alignment)
-    contacts: list = field(default_factory=list)
-    interactions: list = field(default_factory=list)
-    metrics: MetricRecord | None = None
-    org_changes: list = field(default_factory=list)
-    path: str = ""                                     # "accounts[3]", for messages
-
-
-@dataclass(slots=True)
-class Snapshot:
-    exported_at: datetime | None
-    accounts: list
-
-    @property
-    def interaction_count(self):
-        return sum(len(a.interactions) for a in self.accounts)
-
-
-# --- schema ----------------------------------------------------------------------------
-
-@cache
-def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
-
-
-@cache
-def _fast_validator():
-    """The happy path's validator: the shipped schema compiled by fastjsonschema (about 20x
-    faster than jsonschema), except that interactions — nearly all of a large file — are checked
-    by ``interaction_is_valid``, a hand-written equivalent of ``$defs/interaction`` that runs
-    about 5x faster again (tests prove the two agree).  On any failure we re-validate the whole
-    document with jsonschema, which reports every problem with its path."""
-    fast = json.loads(json.dumps(schema()))
-    fast["$defs"]["accountEntry"]["properties"]["interactions"] = {"type": "array"}  # items: the hand check
-    return fastjsonschema.compile(fast)
-
-
-_DATETIME = re.compile(schema()["$defs"]["datetime"]["pattern"])
-_INTERACTION_TYPES = frozenset(INTERACTION_TYPES)
-_DIRECTIONS = frozenset(DIRECTIONS)
-_PURPOSES = frozenset((*PURPOSES, None))
-_REQUIRED = frozenset(schema()["$defs"]["interaction"]["required"])
-# The hand check's limits, read from the shipped schema (one source of truth).
-_ID = schema()["$defs"]["id"]
-_ID_MAX_LENGTH, _ID_MIN, _ID_MAX = _ID["maxLength"], _ID["minimum"], _ID["maximum"]
-_LOGGED_BY_MAX_LENGTH = schema()["$defs"]["interaction"]["properties"]["logged_by"]["maxLength"]
-_PERSON_EMAIL_MAX_LENGTH = schema()["$defs"]["person"]["properties"]["email"]["maxLength"]
-_NUL = "\x00"
-
-
-def _is_id(value) -> bool:
-    # JSON Schema's "integer" includes 3.0 but not true/false.
-    if type(value) is str:
-        return 0 < len(value) <= _ID_MAX_LENGTH and _NUL not in value
-    return (type(value) is int or (type(value) is float and value.is_integer())) and _ID_MIN <= value <= _ID_MAX
-
-
-def _is_opt_text(value, max_length=None) -> bool:
-    return value is None or (type(value) is str and _NUL not in value and (
-        max_length is None or len(value) <= max_length))
-
-
-def interaction_is_valid(it) -> bool:
-    """True exactly when ``it`` matches ``$defs/interaction`` of the shipped schema."""
-    if type(it) is not dict or not _REQUIRED <= it.keys():
-        return False
-    kind, direction = it["type"], it["direction"]   # enums: only strings can be members (a list is unhashable)
-    if not _is_id(it["id"]) or type(kind) is not str or kind not in _INTERACTION_TYPES or (
-            type(direction) is not str or direction not in _DIRECTIONS):
-        return False
-    occurred = it["occurred_at"]
-    if type(occurred) is not str or not _DATETIME.match(occurred):
-        return False
-    contact_ids = it["contact_ids"]
-    if type(contact_ids) is not list or not all(map(_is_id, contact_ids)):
-        return False
-    if "purpose" in it and not (it["purpose"] is None or (type(it["purpose"]) is str and it["purpose"] in _PURPOSES)):
-        return False
-    if "topics" in it:
-        topics = it["topics"]
-        if topics is not None and (type(topics) is not list or not all(
-                type(t) is str and _NUL not in t for t in topics)):
-            return False
-    if "outcome" in it and not _is_opt_text(it["outcome"]):
-        return False
-    if "logged_by" in it and not _is_opt_text(it["logged_by"], _LOGGED_BY_MAX_LENGTH):
-        return False
-    if "responded_at" in it:
-        responded = it["responded_at"]
-        if responded is not None and (type(responded) is not str or not _DATETIME.match(responded)):
-            return False
-    return True
-
-
-def validate_schema(data) -> list[Problem]:
-    try:
-        _fast_validator()(data)
-        if all(interaction_is_valid(it) for entry in data["accounts"] for it in entry.get("interactions") or ()):
-            return []
-    except fastjsonschema.JsonSchemaException:
-        pass
-    return schema_problems(jsonschema.Draft202012Validator(schema()), data) or [
-        Problem("", "the document does not match the snapshot schema")]
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -278,7 +106,7 @@ def _lowered(value: str, path: str, c: _Collector, max_length: int) -> str:
 
 
 def _parse_person(person: dict, path: str, c: _Collector, role: str = "") -> PersonRecord:
-    email = _lowered(person["email"], f"{path}.email", c, _PERSON_EMAIL_MAX_LENGTH)
+    email = _lowered(person["email"], f"{path}.email", c, PERSON_EMAIL_MAX_LENGTH)
     return PersonRecord(email, _text(person.get("name")), role)
 
 
@@ -390,8 +218,8 @@ def _parse_interactions(entry: dict, base: str, rec: AccountRecord, contact_path
         logged_by = it.get("logged_by")
         if logged_by:
             logged_by = logged_by.strip().lower()
-            if len(logged_by) > _LOGGED_BY_MAX_LENGTH:
-                _lowered(logged_by, f"{base}.interactions[{j}].logged_by", c, _LOGGED_BY_MAX_LENGTH)
+            if len(logged_by) > LOGGED_BY_MAX_LENGTH:
+                _lowered(logged_by, f"{base}.interactions[{j}].logged_by", c, LOGGED_BY_MAX_LENGTH)
         interactions.append(InteractionRecord(
             iid, it["type"], occurred_at, contact_ids, it["direction"], it.get("purpose") or "strategic",
             list(it.get("topics") or ()), it.get("outcome") or "", responded_at, logged_by or "",
