@@ -102,3 +102,14 @@ def test_the_strengths_name_the_scoring_window_in_force():
     assert "Met 12 times in the last 12 months (target 12)" in default
     assert "Met 12 times in the last 180 days (target 12)" in shorter
     assert "1 referral/advocacy signal in the last 180 days" in shorter
+
+
+def test_an_unknown_level_says_why_and_other_levels_need_no_note():
+    from reports.health import overall_note
+
+    assert overall_note(level="Unknown", score=15, has_active_sponsor=False) == \
+        "no active executive sponsor identified; 15/100 from other executives"
+    assert overall_note(level="Unknown", score=0, has_active_sponsor=False) == "no active executive sponsor identified"
+    assert overall_note(level="Unknown", score=0, has_active_sponsor=True) == \
+        "no interactions recorded with the account's active executives"
+    assert overall_note(level="Engaged", score=65, has_active_sponsor=True) == ""

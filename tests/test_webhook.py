@@ -202,3 +202,13 @@ def test_processing_is_idempotent_per_delivery(client):
     assert process_webhook_delivery(delivery_id=delivery.pk + 1000) == "missing"
     assert OrgChange.objects.filter(source="webhook").count() == 1
     assert timedelta(0) <= (NOW - delivery.received_at) < timedelta(seconds=1)
+
+
+def test_a_departure_from_the_webhook_goes_through_the_sponsor_service_into_the_audit_trail(client):
+    """The webhook's write path is the same service as the page's: the departure is in the trail, by source."""
+    post(client, payload())
+    process_all()
+    priya = Contact.objects.get(external_id="c_1")
+    row = priya.history.order_by("-history_date", "-history_id").first()
+    assert (row.status, row.history_source, row.history_user) == ("departed", "webhook", None)
+    assert row.history_change_reason == "departure confirmed (Webhook)"

@@ -125,3 +125,19 @@ def test_nothing_wrong_gives_the_strategic_default():
 def test_unknown_codes_are_ignored_but_still_count_as_something_wrong():
     recs = recommend([finding("not_a_code")], CTX)
     assert len(recs) == 0
+
+
+def test_a_departed_primary_without_a_backup_names_a_remaining_executive_never_a_placeholder():
+    departed = [finding("sponsor_departed", "Primary sponsor Pat left")]
+    ctx = RecommendationContext(account_name="Acme Corp", tier="enterprise", remaining_executives=("Grace Holt",))
+    actions = [a for _h, a, _r in flat(recommend(departed, ctx))]
+    assert "Meet Grace Holt this week to secure continuity" in actions
+    assert not any("most senior remaining executive" in a for a in actions)
+
+
+def test_with_no_executive_left_there_is_nobody_to_meet_and_the_action_is_to_find_a_sponsor():
+    findings = [finding("sponsor_departed", "Primary sponsor Pat left"), finding("no_sponsor", "none")]
+    actions = [a for _h, a, _r in flat(recommend(findings, RecommendationContext(account_name="Acme Corp",
+                                                                                   tier="enterprise")))]
+    assert not any(a.startswith("Meet ") for a in actions)
+    assert "Identify an executive sponsor for Acme Corp this week" in actions
