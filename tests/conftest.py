@@ -99,3 +99,12 @@ def cast(db):
 def fast_password_hashing(settings):
     """Real hashing costs ~0.5 s per user; tests only need passwords to round-trip."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_client(client, cast):
+    """The cast's admin, signed in with the Django admin's rights (staff and superuser)."""
+    cast["admin"].is_staff = cast["admin"].is_superuser = True
+    cast["admin"].save()
+    client.force_login(cast["admin"])
+    return client

@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import copy
 import email
-import socket
 import threading
 from contextlib import contextmanager
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.signals import task_retry
 from django.db import transaction
 from django.test import override_settings
@@ -44,6 +42,7 @@ from sponsors.queue import SEND_OUTBOX_EMAIL
 from sponsors.services.scores import recompute_scores
 
 from .guardrails_support import AS_OF, account, import_document
+from .worker_support import free_port, smtp_mailers, smtp_server
 
 __all__ = ["AS_OF", "account", "import_document"]
 
@@ -143,28 +142,11 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def smtp_mailers(port: int) -> dict:
-    return {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                        "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5}}}
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(Inbox()) as (inbox, port):
         with override_settings(MAILERS=smtp_mailers(port)):
             yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -18,14 +18,6 @@ def demo(tmp_path):
                  stdout=io.StringIO())
 
 
-@pytest.fixture
-def admin_client(client, cast):
-    cast["admin"].is_staff = cast["admin"].is_superuser = True
-    cast["admin"].save()
-    client.force_login(cast["admin"])
-    return client
-
-
 PAGES = ["account", "contact", "interaction", "orgchange", "plannedtouchpoint", "user", "team"]
 
 

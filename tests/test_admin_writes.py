@@ -24,14 +24,6 @@ def northwind(cast, document):
     return account()
 
 
-@pytest.fixture
-def admin_client(client, cast):
-    cast["admin"].is_staff = cast["admin"].is_superuser = True
-    cast["admin"].save()
-    client.force_login(cast["admin"])
-    return client
-
-
 def contact(ref) -> Contact:
     return Contact.objects.get(external_id=ref)
 

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from accounts.models import Account, Team
@@ -21,8 +20,8 @@ from sponsors.config import rules_config
 from sponsors.models import OutboundEmail
 
 from .digest_support import user
-from .test_escalation_email import Inbox, free_port, wait_for
-from .test_escalation_worker_killed import StallingInbox, start_worker_process, stop
+from .test_escalation_worker_killed import StallingInbox
+from .worker_support import smtp_server, start_worker_process, stop, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
@@ -56,13 +55,8 @@ def purged():
 
 @pytest.fixture
 def smtp_port():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (inbox, port):
         yield inbox, port
-    finally:
-        controller.stop()
 
 
 def due_at(moment: datetime) -> dict:
@@ -109,10 +103,7 @@ def test_each_manager_gets_theirs_at_their_own_monday_8_once_a_week(managers, sm
 def test_a_worker_killed_mid_send_leaves_the_digest_to_be_sent_exactly_once(managers, purged):
     from sponsors.tasks import flush_outbox
 
-    inbox, port = StallingInbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(StallingInbox()) as (inbox, port):
         week = datetime(2026, 11, 23).date()
         assert write_digest(user_id=managers["leo"].pk, week=week) == "written"      # queues the send
         assert write_digest(user_id=managers["leo"].pk, week=week) == "exists"       # triggered twice
@@ -139,8 +130,6 @@ def test_a_worker_killed_mid_send_leaves_the_digest_to_be_sent_exactly_once(mana
             time.sleep(1.5)
         finally:
             stop(survivor)
-    finally:
-        controller.stop()
 
     assert len(inbox.messages) == 1
     assert inbox.messages[0]["Message-ID"] == row.message_id

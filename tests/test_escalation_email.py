@@ -3,15 +3,10 @@ the retry paths, a real Celery worker on the Redis broker."""
 
 from __future__ import annotations
 
-import email
-import socket
-import threading
 import time
 from datetime import timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connections, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -24,6 +19,7 @@ from sponsors.outbox.recipients import account_team_recipients
 from sponsors.services.alerts import escalation_key, evaluate_accounts
 
 from .guardrails_support import AS_OF, account, fast_password_hashing, import_document
+from .worker_support import smtp_mailers, smtp_server, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -34,44 +30,11 @@ def _fast_hashing(settings):
 # --- a real SMTP server ----------------------------------------------------------------------------
 
 
-class Inbox:
-    """aiosmtpd handler: keeps what it accepts; refuses the first ``refuse`` deliveries with a 421."""
-
-    def __init__(self, refuse=0):
-        self.refuse = refuse
-        self.refused = 0
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            if self.refused < self.refuse:
-                self.refused += 1
-                return "421 4.3.0 Service not available, closing transmission channel"
-            msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
-            self.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    mailers = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                           "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5}}}
-    try:
-        with override_settings(MAILERS=mailers):
+    with smtp_server() as (inbox, port):
+        with override_settings(MAILERS=smtp_mailers(port)):
             yield inbox
-    finally:
-        controller.stop()
 
 
 # --- a real Celery worker on Redis ---------------------------------------------------------------
@@ -95,15 +58,6 @@ def worker():
             yield w
     finally:
         task_postrun.disconnect(close_connections)
-
-
-def wait_for(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def settle(seconds=1.5):

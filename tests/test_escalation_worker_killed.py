@@ -12,8 +12,6 @@ import asyncio
 import email
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -21,9 +19,6 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from sponsors.config import rules_config
@@ -31,7 +26,8 @@ from sponsors.models import Alert, OutboundEmail
 from sponsors.services.alerts import escalation_key, evaluate_accounts
 
 from .guardrails_support import AS_OF, fast_password_hashing, import_document
-from .test_escalation_email import departed_primary, free_port, wait_for
+from .test_escalation_email import departed_primary
+from .worker_support import smtp_server, start_worker_process, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,43 +56,8 @@ class StallingInbox:
 
 @pytest.fixture
 def stalling_smtp():
-    inbox = StallingInbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(StallingInbox()) as (inbox, port):
         yield inbox, port
-    finally:
-        controller.stop()
-
-
-def start_worker_process(name, smtp_port):
-    """A real worker process on the test database and the Redis broker, sending through ``smtp_port``."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "EXEC_SPONSOR_QUIET_EMBEDDED": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--without-mingle",
-         "--without-gossip", "--without-heartbeat", "-l", "WARNING", "-n", f"{name}-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.mark.django_db(transaction=True)

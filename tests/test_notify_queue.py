@@ -5,25 +5,19 @@ nothing consumes ``default``; an import's many accounts are refreshed in batches
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery import current_app
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import Account
 from sponsors import queue, signals
 from sponsors.models import Contact, OutboundEmail
 
 from .guardrails_support import fast_password_hashing, import_document, portfolio
-from .test_escalation_email import Inbox, free_port
+from .worker_support import smtp_server, start_worker_process, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTIFY = ["sponsors.tasks.send_outbox_email", "sponsors.tasks.flush_outbox", queue.REFRESH_ACCOUNT,
@@ -68,49 +62,20 @@ def test_many_accounts_are_refreshed_in_batches_on_default_and_a_few_one_by_one_
 
 
 @pytest.fixture
-def smtp_server():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+def smtp():
+    with smtp_server() as (inbox, port):
         yield inbox, port
-    finally:
-        controller.stop()
-
-
-def start_worker(queue_name, smtp_port):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port),
-        "DJANGO_SETTINGS_MODULE": "config.settings_test", "EXEC_SPONSOR_QUIET_EMBEDDED": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue_name, "--pool=solo",
-         "--without-mingle", "--without-gossip", "-l", "WARNING", "-n", f"{queue_name}-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.celery_worker
-def test_a_departure_is_escalated_by_the_notify_worker_alone(document, smtp_server, settings):
+def test_a_departure_is_escalated_by_the_notify_worker_alone(document, smtp, settings):
     fast_password_hashing(settings)
-    smtp, port = smtp_server
+    smtp, port = smtp
     import_document(portfolio(document, 2))
     purge()
     current_app.send_task(queue.RECOMPUTE_PORTFOLIO)       # bulk work nobody consumes: it must not be in the way
-    worker = start_worker("notify", port)
+    worker = start_worker_process("notify", port, queues="notify")
     try:
         account = Account.objects.get(external_id="acc_1")
         sponsor = Contact.objects.get(account=account, sponsor="primary")

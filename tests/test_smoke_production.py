@@ -36,7 +36,7 @@ from sponsors.models import Alert, OutboundEmail
 from sponsors.orgchanges.webhook import sign
 
 from .guardrails_support import account, import_document
-from .test_escalation_email import Inbox, free_port, wait_for
+from .worker_support import Inbox, free_port, wait_for
 
 pytestmark = [pytest.mark.smoke, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
