@@ -57,19 +57,27 @@ class DateFormField(_ParsedField):
     parse = staticmethod(parse_date)
 
 
+class DateTimeParamFilter(df.Filter):
+    field_class = DateTimeFormField
+
+
+class DateParamFilter(df.Filter):
+    field_class = DateFormField
+
+
 DATETIME_SCHEMA = {"type": "string", "pattern": DATETIME_PATTERN}
 DATE_SCHEMA = {"type": "string", "pattern": DATE_PATTERN}
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def since(help_text):
-    return extend_schema_field(DATETIME_SCHEMA)(df.Filter(field_class=DateTimeFormField, method="filter_since",
+    return extend_schema_field(DATETIME_SCHEMA)(DateTimeParamFilter(method="filter_since",
                                                           label=help_text))
 
 
 def day(field_name, lookup, help_text):
-    return extend_schema_field(DATE_SCHEMA)(df.Filter(field_name=field_name, lookup_expr=lookup,
-                                                      field_class=DateFormField, label=help_text))
+    return extend_schema_field(DATE_SCHEMA)(DateParamFilter(field_name=field_name, lookup_expr=lookup,
+                                                            label=help_text))
 
 
 def ident(field_name, help_text):

@@ -5,6 +5,7 @@ notes, their 12-week trend, their history and sponsor role.  Sponsor roles chang
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_serializers import ErrorResponse403Serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -58,7 +59,7 @@ class ContactViewSet(TrendsMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     @extend_schema(summary="Make a contact primary or backup sponsor, or remove their role (admins)",
                    description="Only an active executive can be a sponsor; an account has one primary "
                                "(replace_current: the current one becomes a backup).  403 for non-admins.",
-                   request=SponsorRole, responses=ContactSerializer)
+                   request=SponsorRole, responses={200: ContactSerializer, 403: ErrorResponse403Serializer})
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def sponsor(self, request, pk=None):
         contact = self.get_object()
