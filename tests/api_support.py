@@ -4,6 +4,7 @@ per person.  Time stands still at NOW (2026-11-20 12:00 UTC)."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime, timedelta
 
 from accounts.models import Account
@@ -21,8 +22,6 @@ TODAY = NOW.date()
 
 
 def other_team_document():
-    import copy
-
     doc = copy.deepcopy(BASE_DOCUMENT)
     rec = doc["accounts"][0]
     rec["account"].update(id="acc_olga", name="Globex Outsider", owner={"email": "olga@vendor.example",
@@ -33,12 +32,12 @@ def other_team_document():
     return doc
 
 
-def build_world(cast) -> dict:
+def build_world(cast, *, weeks: int = 12) -> dict:
     import_document(BASE_DOCUMENT)
     import_document(other_team_document())
     mine, theirs = Account.objects.get(external_id="acc_123"), Account.objects.get(external_id="acc_olga")
-    for weeks in range(11, -1, -1):
-        recompute_scores(as_of=TODAY - timedelta(days=7 * weeks))
+    for back in range(weeks - 1, -1, -1):
+        recompute_scores(as_of=TODAY - timedelta(days=7 * back))
     evaluate_accounts(as_of=TODAY)
     objects = {}
     for key, account in (("mine", mine), ("theirs", theirs)):

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from .api_support import NOW, build_world
 
 pytestmark = pytest.mark.django_db
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 
