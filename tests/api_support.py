@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from accounts.models import Account
 from accounts.tokens import token_create
-from sponsors.models import Alert, Contact, Interaction, OrgChange, PlannedTouchpoint
+from sponsors.models import Alert, Contact, Interaction, OrgChange
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.scores import recompute_scores
 from sponsors.services.touchpoints import touchpoint_plan

@@ -89,7 +89,8 @@ def test_the_browser_session_works_and_its_writes_need_the_csrf_token(cast, worl
     refused = browser.post(path, "{}", content_type="application/json")
     assert refused.status_code == 403 and "CSRF" in refused.json()["errors"][0]["detail"]
     browser.get("/settings/api-tokens/")
-    done = browser.post(path, "{}", content_type="application/json", HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value)
+    csrf = browser.cookies["csrftoken"].value
+    done = browser.post(path, "{}", content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
     assert done.status_code == 200 and done.json()["status"] == "acknowledged"
 
 
