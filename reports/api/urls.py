@@ -1,7 +1,7 @@
 """The routes of ``/api/v1/`` (included by ``reports.urls``), its schema and its documentation pages."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from .views_accounts import AccountViewSet, MeView, PortfolioMetricsView
@@ -22,6 +22,5 @@ urlpatterns = [
     path("portfolio/metrics/", PortfolioMetricsView.as_view(), name="v1-portfolio-metrics"),
     path("schema/", SpectacularAPIView.as_view(), name="v1-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="reports:v1-schema"), name="v1-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="reports:v1-schema"), name="v1-redoc"),
     *router.urls,
 ]
