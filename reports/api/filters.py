@@ -70,26 +70,31 @@ DATE_SCHEMA = {"type": "string", "pattern": DATE_PATTERN}
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
+def described(schema, help_text, filter_):
+    """``filter_`` with its parameter's schema (and description) in the API schema."""
+    return extend_schema_field({**schema, "description": help_text})(filter_)
+
+
 def since(help_text):
-    return extend_schema_field(DATETIME_SCHEMA)(DateTimeParamFilter(method="filter_since",
-                                                          label=help_text))
+    return described(DATETIME_SCHEMA, help_text, DateTimeParamFilter(method="filter_since", label=help_text))
 
 
 def day(field_name, lookup, help_text):
-    return extend_schema_field(DATE_SCHEMA)(DateParamFilter(field_name=field_name, lookup_expr=lookup,
-                                                            label=help_text))
+    return described(DATE_SCHEMA, help_text, DateParamFilter(field_name=field_name, lookup_expr=lookup,
+                                                             label=help_text))
 
 
 def ident(field_name, help_text):
-    return extend_schema_field(ID_SCHEMA)(df.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID,
-                                                          decimal_places=0, label=help_text))
+    return described(ID_SCHEMA, help_text, df.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID,
+                                                            decimal_places=0, label=help_text))
 
 
 def one_of(values, field_name, help_text):
     return df.ChoiceFilter(field_name=field_name, choices=[(v, v) for v in values], label=help_text)
 
 
-@extend_schema_field({"type": "string", "maxLength": 254})
+@extend_schema_field({"type": "string", "maxLength": 254,
+                      "description": "Only accounts this user owns: me, a user id or an e-mail."})
 class OwnerFilter(df.CharFilter):
     """``me``, a user's id or their e-mail address."""
 

@@ -96,4 +96,9 @@ def finish(result, generator, request, public):
         if name.endswith("Request") and schema.get("type") == "object":
             schema["additionalProperties"] = False
     _describe_errors(components)
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for param in operation.get("parameters", []):
+                if param["in"] == "path" and param["name"] == "id" and not param.get("description"):
+                    param["description"] = "The object's id (among yours: another team's is a 404, as a missing one)."
     return result
