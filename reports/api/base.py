@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from accounts.selectors import accounts_visible_to
@@ -18,7 +19,10 @@ from .errors import exception_handler
 
 
 class V1:
-    """Mixin: the standardized error handler (one shape, field paths)."""
+    """Mixin: JSON only (the documentation page replaces DRF's browsable pages) and the standardized error
+    handler (one shape, field paths)."""
+
+    renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self):
         return exception_handler
