@@ -71,7 +71,7 @@ def only_v1(endpoints, **kwargs):
 
 def _report_components() -> dict:
     """The report's JSON Schema (2020-12, as OpenAPI 3.1 takes it), its ``$defs`` as components."""
-    schema = load_schema()
+    schema = copy.deepcopy(load_schema())          # load_schema() is cached: never change its dict
     defs = schema.pop("$defs", {})
     for key in ("$schema", "$id"):
         schema.pop(key, None)

@@ -1,7 +1,7 @@
 """The routes of ``/api/v1/`` (included by ``reports.urls``), its schema and its documentation pages."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from .views_accounts import AccountViewSet, MeView, PortfolioMetricsView
@@ -21,6 +21,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="v1-me"),
     path("portfolio/metrics/", PortfolioMetricsView.as_view(), name="v1-portfolio-metrics"),
     path("schema/", SpectacularAPIView.as_view(), name="v1-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="reports:v1-schema"), name="v1-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="reports:v1-schema"), name="v1-docs"),
     *router.urls,
 ]
