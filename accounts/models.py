@@ -220,3 +220,30 @@ class ValueMetric(models.Model):
 
     def __str__(self):
         return f"{self.account} metrics as of {self.as_of}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: a user's key for the REST API (``Authorization: Bearer <token>``).
+
+    Only the SHA-256 digest of the token is stored (a token is 256 random bits, so a fast hash is as good
+    as a slow one); the token itself is shown once, when it is made.  ``prefix`` (its first characters)
+    lets its owner recognise it.  Writes go through ``accounts.tokens``."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “Slack bot”.")
+    prefix = models.CharField(max_length=16, help_text="The token's first characters, to recognise it.")
+    digest = models.CharField(max_length=64, unique=True, editable=False, help_text="SHA-256 of the token, hex.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -97,6 +97,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",      # Swagger UI and Redoc, vendored: the API docs need no CDN
+    "drf_standardized_errors",
     "django_htmx",
     "simple_history",
     "accounts",
@@ -240,15 +244,72 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- the REST API (README "REST API") ---------------------------------------------------------------
+# /api/v1/: personal tokens (Authorization: Bearer est_…) or the browser's session with CSRF; anonymous is a
+# 401.  Every token (or session user) gets API_RATE requests (default 600 a minute); beyond it a 429 with
+# Retry-After.  The counters live in Redis when REDIS_URL is set (shared by every web process).
+API_RATE = os.environ.get("API_RATE", "600/minute")
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "reports.api.auth.ApiTokenAuthentication",      # first: its WWW-Authenticate makes anonymous a 401
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["reports.api.auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_RATE},
     # JSON bodies are decoded by the product's safe decoder (depth, NaN, NUL, size: a 400, never a 500).
     "DEFAULT_PARSER_CLASSES": ["reports.parsers.SafeJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
-    ],
+    "DEFAULT_SCHEMA_CLASS": "reports.api.schema.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend",
+                                "reports.api.pagination.AliasOrderingFilter"],
+    "DEFAULT_PAGINATION_CLASS": "reports.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "ORDERING_PARAM": "ordering",
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api-throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
+        if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"}),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Executive Sponsor Tracker API",
+    "DESCRIPTION": "See the README, \"REST API\": tokens, errors, pagination, filters and polling.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["reports.api.schema.only_v1"],
+    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+                             "reports.api.schema.finish"],
+    "ENUM_NAME_OVERRIDES": {
+        "TierEnum": "accounts.vocabulary.TIERS",
+        "LevelEnum": "accounts.vocabulary.ENGAGEMENT_LEVELS",
+        "RiskEnum": "accounts.vocabulary.RISK_LEVELS",
+        "SeverityEnum": "accounts.vocabulary.SEVERITIES",
+        "InteractionTypeEnum": "accounts.vocabulary.INTERACTION_TYPES",
+        "DirectionEnum": "accounts.vocabulary.DIRECTIONS",
+        "PurposeEnum": "accounts.vocabulary.PURPOSES",
+        "OrgChangeKindEnum": "accounts.vocabulary.ORG_CHANGE_KINDS",
+        "OrgChangeSourceEnum": "accounts.vocabulary.ORG_CHANGE_SOURCES",
+        "OrgChangeStateEnum": ["confirmed", "pending", "dismissed"],
+        "ContactRoleEnum": "accounts.vocabulary.CONTACT_ROLES",
+        "FactorEnum": "accounts.vocabulary.FACTOR_KEYS",
+        "UserRoleEnum": ["csm", "manager", "admin"],
+        "TouchpointStatusEnum": ["planned", "done", "cancelled"],
+        "InteractionTypeInputEnum": "reports.api.requests.INTERACTION_TYPE_INPUTS",
+        "SponsorRoleInputEnum": "reports.api.requests.SPONSOR_ROLE_INPUTS",
+        "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "reports.api.errors.ExceptionHandler",
+    "ERROR_SCHEMAS": {"400": "reports.api.errors.BadRequestResponse", "409": "reports.api.errors.ConflictResponse"},
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "415", "429"],
 }
 
 # --- the product's rules (README "Configuration"; built once into sponsors.rules.config.RulesConfig) ---

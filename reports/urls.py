@@ -1,8 +1,10 @@
 """Pages and the REST API for reports: the portfolio, the account report, its downloads and panel actions."""
 
-from django.urls import path
+from django.urls import include, path
 
-from reports import api, digest_views, views
+from reports import digest_views, token_views, views
+from reports.api import legacy as api
+from reports.api import urls as api_v1
 
 app_name = "reports"
 
@@ -21,6 +23,8 @@ urlpatterns = [
     path("accounts/<int:pk>/contacts/<int:contact_id>/sponsor/", views.contact_sponsor_action, name="contact_sponsor"),
     path("accounts/<int:pk>/contacts/<int:contact_id>/departed/", views.contact_departed_action,
          name="contact_departed"),
+    path("api/v1/", include(api_v1.urlpatterns)),
+    # The first API, kept as it was (reports/api/legacy.py); /api/v1/ supersedes it.
     path("api/accounts/", api.AccountListAPI.as_view(), name="api_accounts"),
     path("api/accounts/<int:pk>/report/", api.AccountReportAPI.as_view(), name="api_account_report"),
     path("api/alerts/", api.alert_list, name="api-alerts"),
@@ -33,4 +37,6 @@ urlpatterns = [
     path("api/contacts/<int:pk>/sponsor/", api.contact_sponsor, name="api-contact-sponsor"),
     path("digest/unsubscribe/<str:token>/", digest_views.unsubscribe, name="digest_unsubscribe"),
     path("settings/digest/", digest_views.preferences, name="digest_preferences"),
+    path("settings/api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("settings/api-tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -53,8 +53,9 @@ def test_it_requires_login_everywhere(world, client):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/?next=")
-    assert client.get("/api/accounts/").status_code == 403
-    assert client.get(f"/api/accounts/{pk}/report/").status_code == 403
+    # The API answers an anonymous caller 401 (with WWW-Authenticate: Bearer), the first endpoints too.
+    assert client.get("/api/accounts/").status_code == 401
+    assert client.get(f"/api/accounts/{pk}/report/").status_code == 401
 
 
 def test_it_logs_in_through_the_login_page_and_lands_on_the_portfolio(world, client):

@@ -1,16 +1,20 @@
-"""REST API (DRF): the visible accounts with their overall engagement, one account's report as JSON
+"""The first REST API, kept as it was at ``/api/…`` (the versioned API is ``/api/v1/``, ``reports.api.urls``):
+the visible accounts with their overall engagement, one account's report as JSON
 (exactly ``render_json.to_json_dict``, the contract ``schemas/sponsor-report.schema.json``), and the
 guardrail endpoints (alerts, org-change review, touchpoint planning).
 
 Every listing and lookup goes through ``accounts_visible_to``; an object on an account the user
-cannot see is a 404, as if it did not exist.  Writes go through the ``sponsors`` services."""
+cannot see is a 404, as if it did not exist.  Writes go through the ``sponsors`` services.  Its responses
+and errors keep their old shapes; personal tokens work here too, and so does HTTP Basic auth, which
+existing scripts may use (the versioned API takes tokens and the session only)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.decorators import api_view, authentication_classes
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +22,7 @@ from rest_framework.views import APIView
 from accounts.inputs import shown
 from accounts.selectors import accounts_visible_to
 from accounts.vocabulary import severity_rank
+from reports.api.auth import ApiTokenAuthentication
 from reports.builder import build_sponsor_report
 from reports.params import BadParameter, parse_as_of
 from reports.portfolio import load_portfolio
@@ -29,6 +34,8 @@ from sponsors.services.alerts import alert_acknowledge
 from sponsors.services.sponsors import SponsorError, set_sponsor_role, sponsor_accept_succession
 from sponsors.services.touchpoints import touchpoint_plan
 
+LEGACY_AUTHENTICATION = [ApiTokenAuthentication, SessionAuthentication, BasicAuthentication]
+
 
 def _as_of(request):
     try:
@@ -39,6 +46,8 @@ def _as_of(request):
 
 class AccountListAPI(APIView):
     """``GET /api/accounts/?as_of=``: the accounts the user may see, with overall score and level."""
+
+    authentication_classes = LEGACY_AUTHENTICATION
 
     def get(self, request):
         as_of = _as_of(request)
@@ -61,6 +70,8 @@ class AccountListAPI(APIView):
 class AccountReportAPI(APIView):
     """``GET /api/accounts/<pk>/report/?as_of=``: the report as JSON."""
 
+    authentication_classes = LEGACY_AUTHENTICATION
+
     def get(self, request, pk):
         account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
         as_of = _as_of(request)
@@ -68,8 +79,6 @@ class AccountReportAPI(APIView):
 
 
 # --- guardrails: alerts, org-change review, touchpoints ----------------------------------------------
-
-# --- API ------------------------------------------------------------------------------------
 
 
 def _drf_error(exc: DjangoValidationError) -> ValidationError:
@@ -81,6 +90,7 @@ def _visible_alerts(user):
 
 
 @api_view(["GET"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def alert_list(request):
     """``GET /api/alerts/?status=open|acknowledged|resolved|all`` (default: unresolved), most severe first."""
     wanted = request.query_params.get("status", "")
@@ -98,12 +108,14 @@ def alert_list(request):
 
 
 @api_view(["POST"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def alert_acknowledge_view(request, pk):
     alert = get_object_or_404(_visible_alerts(request.user), pk=pk)
     return Response(AlertSerializer(alert_acknowledge(alert=alert, by=request.user)).data)
 
 
 @api_view(["POST"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def alert_accept_succession(request, pk):
     """Make the backup proposed by a ``sponsor_departed`` alert the primary sponsor."""
     alert = get_object_or_404(_visible_alerts(request.user), pk=pk)
@@ -119,6 +131,7 @@ def _visible_changes(user):
 
 
 @api_view(["GET"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def org_change_pending(request):
     """``GET /api/org-changes/pending/``: low-confidence changes waiting for a CSM."""
     changes = list(_visible_changes(request.user).filter(state=OrgChange.State.PENDING).order_by("-occurred_on")[:500])
@@ -127,18 +140,21 @@ def org_change_pending(request):
 
 
 @api_view(["POST"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def org_change_confirm_view(request, pk):
     change = get_object_or_404(_visible_changes(request.user), pk=pk)
     return Response(OrgChangeSerializer(org_change_confirm(change=change, by=request.user)).data)
 
 
 @api_view(["POST"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def org_change_dismiss_view(request, pk):
     change = get_object_or_404(_visible_changes(request.user), pk=pk)
     return Response(OrgChangeSerializer(org_change_dismiss(change=change, by=request.user)).data)
 
 
 @api_view(["POST"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def touchpoint_create(request):
     """``POST /api/touchpoints/`` → 201 with ``conflicts`` (warnings), or 400 naming the field."""
     data = TouchpointRequest(data=request.data)
@@ -168,6 +184,7 @@ def touchpoint_create(request):
 # --- sponsor roles (admins) -------------------------------------------------------------------------------
 
 @api_view(["POST"])
+@authentication_classes(LEGACY_AUTHENTICATION)
 def contact_sponsor(request, pk):
     """``POST /api/contacts/<id>/sponsor/`` ``{"role": "primary"|"backup"|"none", "replace_current": false}``:
     admins only (403 otherwise); a refusal is 400 naming the field, and nothing changes."""
