@@ -41,10 +41,25 @@ def _fmt(x: float) -> str:
     return f"{x:.1f}".removesuffix(".0")
 
 
+def score_scale(values: Sequence[int | None], *, min_span: int = 20) -> tuple[float, float]:
+    """A 0..100 score's scale: the values' range widened to at least ``min_span`` points around its middle
+    (so a 3-point move is visible and a 1-point wobble is not a cliff), kept inside 0..100."""
+    known = [v for v in values if v is not None] or [0]
+    lo, hi = min(known), max(known)
+    if hi - lo < min_span:
+        mid = (lo + hi) / 2
+        lo, hi = mid - min_span / 2, mid + min_span / 2
+    if lo < 0:
+        lo, hi = 0, hi - lo
+    if hi > 100:
+        lo, hi = max(0, lo - (hi - 100)), 100
+    return lo, hi
+
+
 def sparkline(values: Sequence[float | None], *, low: float | None = 0, high: float | None = 100,
               width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT, label: str = "") -> Sparkline:
-    """The sparkline of ``values`` (oldest first) on a fixed scale ``low``..``high`` (scores: 0..100), or
-    on the values' own range when either bound is None (metrics).  A flat line sits in the middle."""
+    """The sparkline of ``values`` (oldest first) on the scale ``low``..``high``, or on the values' own
+    range when either bound is None (metrics).  A flat line sits in the middle."""
     values = tuple(values)
     known = [v for v in values if v is not None]
     if not known:

@@ -25,7 +25,7 @@ from accounts.vocabulary import RISK_LEVELS, SEVERITIES, SEVERITIES_MOST_FIRST, 
 from reports import metric_history as mh
 from reports.charts import Sparkline, sparkline
 from sponsors.config import rules_config
-from sponsors.models import Alert, Contact, ScoreSnapshot
+from sponsors.models import Alert, Contact, OrgChange, ScoreSnapshot
 
 PAGE_SIZE = 25
 TREND_WEEKS = 12
@@ -198,8 +198,10 @@ def _page_details(accounts: list, *, as_of: date) -> tuple[dict, dict, dict]:
     cadence = dict(ScoreSnapshot.objects.filter(pk__in=[a.snapshot_id for a in accounts if a.snapshot_id])
                    .values_list("account_id", "breakdown__cadence"))
     sponsors = defaultdict(dict)
+    left = OrgChange.objects.filter(kind="departure", state=OrgChange.State.CONFIRMED, occurred_on__lte=as_of,
+                                    contact__isnull=False).values("contact_id")
     for account_id, role, name in (Contact.objects.filter(account_id__in=ids, sponsor__in=["primary", "backup"],
-                                                          status=Contact.Status.ACTIVE)
+                                                          status=Contact.Status.ACTIVE).exclude(pk__in=left)
                                    .order_by("name").values_list("account_id", "sponsor", "name")):
         sponsors[account_id].setdefault(role, name)
     findings = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))

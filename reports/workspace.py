@@ -17,7 +17,7 @@ from django.db.models import Prefetch, Q
 
 from accounts.selectors import account_team
 from accounts.vocabulary import INTERACTION_LABELS, TIER_LABELS
-from reports.charts import Bar, Sparkline, sparkline, weekly_days, weekly_values
+from reports.charts import Bar, Sparkline, score_scale, sparkline, weekly_days, weekly_values
 from sponsors.models import Contact, Interaction, PlannedTouchpoint, ScoreSnapshot
 from sponsors.rules.config import MAX_FACTOR
 
@@ -43,8 +43,9 @@ class Scores:
     latest: dict                # contact id | None -> {"score", "level", "risk", "breakdown"}
 
     def trend(self, contact_id=None, *, label: str) -> Sparkline:
-        days = weekly_days(self.as_of, TREND_WEEKS)
-        return sparkline(weekly_values(self.points.get(contact_id, ()), days), label=label)
+        values = weekly_values(self.points.get(contact_id, ()), weekly_days(self.as_of, TREND_WEEKS))
+        low, high = score_scale(values)
+        return sparkline(values, low=low, high=high, label=label)
 
 
 def load_scores(account, *, as_of: date) -> Scores:
