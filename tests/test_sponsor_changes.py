@@ -282,6 +282,6 @@ def test_accepting_a_succession_on_the_page_refreshes_the_sponsors_and_the_repor
     assert '<section class="panel" id="executives" aria-labelledby="executives-title" hx-swap-oob="true">' in html
     assert 'id="account-header" aria-labelledby="account-title" hx-swap-oob="true"' in html
     marcus = contact("c_2").pk
-    card = re.search(rf'<li class="exec-card[^"]*" data-contact="{marcus}".*?</li>\n', html, re.S).group(0)
+    card = re.search(rf'<li class="exec-card[^"]*" data-contact="{marcus}".*?\n    </li>', html, re.S).group(0)
     assert "Primary sponsor</span>" in card
     assert 'aria-labelledby="sponsors-panel-title" hx-swap-oob="true"' in html
