@@ -8,6 +8,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
+    path("healthz/", views.healthz, name="healthz"),
     path("accounts/<int:pk>/", workspace_views.account, name="account"),
     path("accounts/<int:pk>/interactions/", workspace_views.interaction_log_action, name="interaction_log"),
     path("accounts/<int:pk>/interactions/<int:interaction_id>/edit/", workspace_views.interaction_edit_action,

@@ -30,6 +30,13 @@ PRINT_PAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "
 DOWNLOADS = (("md", "Markdown"), ("pdf", "PDF"), ("json", "JSON"), ("ics", "Calendar (.ics)"))
 
 
+def healthz(request):
+    """A liveness probe, and the trivial page the ``bench_pages`` benchmark compares the pages with: it goes
+    through the same middleware and reads the session and the user like every page, and renders nothing."""
+    signed_in = request.user.is_authenticated          # reads the session and the user, as every page does
+    return HttpResponse(f"ok{' (signed in)' if signed_in else ''}\n", content_type="text/plain; charset=utf-8")
+
+
 # Columns whose first click sorts the largest (or worst) first.
 DESCENDING_FIRST = {"risk", "alerts", "arr", "touch"}
 
