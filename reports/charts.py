@@ -29,6 +29,12 @@ class Sparkline:
     label: str = ""             # what a screen reader hears
 
     @property
+    def description(self) -> str:
+        """What a screen reader hears: the label, then every value oldest first ("no data" for a gap)."""
+        values = ", ".join("no data" if v is None else _fmt(float(v)) for v in self.values)
+        return f"{self.label}: {values}" if self.label else values
+
+    @property
     def known(self) -> tuple:
         return tuple(v for v in self.values if v is not None)
 
