@@ -66,8 +66,7 @@ def inbox_alerts(user, *, today: date, severity: str = ""):
         due_soon=Case(When(due_on__lte=soon, then=Value(0)), default=Value(1), output_field=IntegerField()),
         rank=Case(*(When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)), default=Value(-1),
                   output_field=IntegerField()))
-        .order_by("due_soon", "-rank", F("due_on").asc(nulls_last=True), "-opened_at", "-pk")
-        .select_related("account", "account__owner", "acknowledged_by", "proposed_primary"))
+        .order_by("due_soon", "-rank", F("due_on").asc(nulls_last=True), "-opened_at", "-pk"))
 
 
 def inbox_counts(user, *, today: date) -> dict:
@@ -91,10 +90,18 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     severity, page = "", 1
     if form.is_bound and form.is_valid():
         severity, page = form.cleaned_data["severity"], form.cleaned_data["page"] or 1
-    alerts_page = Paginator(inbox_alerts(request.user, today=today, severity=severity), PAGE_SIZE).get_page(page)
+    counts = inbox_counts(request.user, today=today)
+    # Sort and cut the narrow ids first, then read the page's 25 rows (messages, details) by id.
+    paginator = Paginator(inbox_alerts(request.user, today=today, severity=severity).values_list("pk", flat=True),
+                          PAGE_SIZE)
+    paginator.__dict__["count"] = counts[severity] if severity else counts["total"]    # counted just above
+    alerts_page = paginator.get_page(page)
+    ids = list(alerts_page.object_list)
+    by_id = Alert.objects.select_related("account", "account__owner", "acknowledged_by",
+                                         "proposed_primary").in_bulk(ids)
     changes, changes_total = pending_changes(request.user)
-    return {"form": form, "today": today, "page": alerts_page, "counts": inbox_counts(request.user, today=today),
-            "items": [InboxItem(a, today=today) for a in alerts_page.object_list], "notice": notice,
+    return {"form": form, "today": today, "page": alerts_page, "counts": counts,
+            "items": [InboxItem(by_id[pk], today=today) for pk in ids if pk in by_id], "notice": notice,
             "org_change_items": changes, "org_changes_total": changes_total, "org_notice": org_notice,
             "severity": severity}
 

@@ -1,12 +1,13 @@
-"""The portfolio page's reads: the stored scores and the open alerts of the accounts a user may see,
-filtered, sorted and cut into pages in the database, plus the stored weekly metrics with their trends.
+"""The portfolio page's reads: the stored scores and the open alerts of the accounts a user may see, filtered,
+sorted and cut into pages, plus the stored weekly metrics with their trends.
 
 Nothing is scored here: the nightly recompute (and the per-account refresh after a change) stores each
-account's ``ScoreSnapshot``; this page reads the latest one on or before the day shown, through the
-partial unique index on (account, day) of account snapshots, and the unresolved alerts.  The number of
-queries is fixed whatever the portfolio size: one aggregate (count, ARR, ARR at risk), one page of rows,
-the sponsors, the alert counts and the cadence of that page's accounts, the owners to filter by, the
-stored metric points.
+account's ``ScoreSnapshot``; this page reads the latest one on or before the day shown (one index probe per
+account, through the partial unique index on (account, day) of account snapshots) and the unresolved alerts
+grouped by account and severity.  The filters on the account's own columns (search, owner, tier, renewal)
+run in the database; the light rows that pass (a few numbers and words per account) are then filtered by
+level, risk and alert severity, counted, summed and sorted in memory, and only the page shown is completed
+with its sponsors and cadence.  A fixed number of queries whatever the portfolio size.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Concat
 
 from accounts.models import User
 from accounts.vocabulary import RISK_LEVELS, SEVERITIES, SEVERITIES_MOST_FIRST, TIER_LABELS, TIERS
 from reports import metric_history as mh
 from reports.charts import Sparkline, sparkline
+from sponsors.bulk import gc_paused
 from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange, ScoreSnapshot
 
@@ -31,45 +33,10 @@ PAGE_SIZE = 25
 TREND_WEEKS = 12
 AT_RISK = ("High", "Critical")
 UNRESOLVED = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
-
-
-def _rank(field_name: str, values) -> Case:
-    return Case(*(When(**{field_name: v}, then=Value(i)) for i, v in enumerate(values)),
-                default=Value(-1), output_field=IntegerField())
-
-
-# sort key -> the expression it orders by (ascending); "-key" reverses.  Unscored accounts sort last.
-SORTS = {
-    "name": (Lower("name"),),
-    "tier": (_rank("tier", TIERS), Lower("name")),
-    "score": ("score", Lower("name")),
-    "risk": ("risk_rank", "score", Lower("name")),
-    "touch": ("days_since", Lower("name")),
-    "arr": ("arr", Lower("name")),
-    "renewal": ("renewal_date", Lower("name")),
-    "alerts": ("worst_alert", Lower("name")),
-}
 SORT_LABELS = {"name": "Account", "tier": "Tier", "score": "Engagement", "risk": "Risk", "touch": "Last exec touch",
                "arr": "ARR", "renewal": "Renewal", "alerts": "Open alerts"}
 DEFAULT_SORT = "-risk"
-
-
-def annotated(accounts, *, as_of: date):
-    """``accounts`` with the latest stored account score on or before ``as_of`` and the worst unresolved
-    alert (rank 0 low … 3 critical, -1 none), ready to filter and sort."""
-    latest = (ScoreSnapshot.objects.filter(account=OuterRef("pk"), contact__isnull=True, as_of__lte=as_of)
-              .order_by("-as_of"))
-    worst = (Alert.objects.filter(account=OuterRef("pk"), status__in=UNRESOLVED)
-             .annotate(rank=_rank("severity", SEVERITIES)).order_by("-rank").values("rank")[:1])
-    return accounts.annotate(
-        snapshot_id=Subquery(latest.values("pk")[:1]),
-        score=Subquery(latest.values("score")[:1]),
-        level=Subquery(latest.values("level")[:1]),
-        risk=Subquery(latest.values("risk")[:1]),
-        days_since=Subquery(latest.annotate(d=KT("breakdown__cadence__days_since")).values("d")[:1],
-                            output_field=IntegerField()),
-        worst_alert=Subquery(worst, output_field=IntegerField()),
-    ).annotate(risk_rank=_rank("risk", RISK_LEVELS))
+SORTS = tuple(SORT_LABELS)
 
 
 @dataclass(frozen=True)
@@ -85,32 +52,106 @@ class Filters:
     page: int = 1
 
 
-def filtered(qs, filters: Filters, *, as_of: date):
+@dataclass(frozen=True, slots=True)
+class Light:
+    """What filtering, counting and sorting need of one account."""
+
+    pk: int
+    name: str
+    tier: str
+    arr: Decimal | None
+    currency: str
+    renewal_date: date | None
+    owner_id: int | None
+    snapshot_id: int | None
+    score: int | None = None
+    level: str | None = None
+    risk: str | None = None
+    days_since: int | None = None
+    worst: int = -1             # rank of the worst open alert (0 low … 3 critical), -1 none
+
+
+def account_rows(accounts, filters: Filters, *, as_of: date, worst: dict, touch: bool = False) -> list[Light]:
+    """The accounts passing the filters on their own columns, each with its latest account snapshot on or
+    before ``as_of``: id, score, level, risk (and, with ``touch``, the days since the last executive touch)
+    read in ONE correlated lookup per account through the partial unique index (one query in all)."""
+    parts = [Cast("pk", CharField()), Value("|"), Cast("score", CharField()), Value("|"), "level", Value("|"), "risk"]
+    if touch:
+        parts += [Value("|"), KT("breakdown__cadence__days_since")]
+    latest = (ScoreSnapshot.objects.filter(account=OuterRef("pk"), contact__isnull=True, as_of__lte=as_of)
+              .order_by("-as_of").annotate(packed=Concat(*parts, output_field=CharField())).values("packed")[:1])
+    qs = accounts
     if filters.q:
         needle = " ".join(filters.q.split())
         sponsors = Contact.objects.filter(name__icontains=needle, sponsor="primary").values("account_id")
         qs = qs.filter(Q(name__icontains=needle) | Q(pk__in=sponsors))
     if filters.owner:
         qs = qs.filter(owner_id=filters.owner)
-    for name in ("tier", "level", "risk"):
-        if getattr(filters, name):
-            qs = qs.filter(**{name: getattr(filters, name)})
-    if filters.severity:
-        qs = qs.filter(worst_alert__gte=SEVERITIES.index(filters.severity))
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
     if filters.renewal_days is not None:
         qs = qs.filter(renewal_date__gte=as_of, renewal_date__lte=as_of + timedelta(days=filters.renewal_days))
-    return qs
+    rows = qs.annotate(snapshot=Subquery(latest)).values_list(
+        "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "snapshot")
+    return [_light(*row, worst=worst.get(row[0], -1)) for row in rows]
 
 
-def ordered(qs, sort: str):
-    """Order by the sort key (its first expression reversed for "-key"), unscored and empty values last."""
-    key = sort.lstrip("-")
-    descending = sort.startswith("-") and key in SORTS
-    exprs = []
-    for i, expr in enumerate(SORTS.get(key, SORTS["name"])):
-        e = F(expr) if isinstance(expr, str) else expr
-        exprs.append(e.desc(nulls_last=True) if descending and i == 0 else e.asc(nulls_last=True))
-    return qs.order_by(*exprs, "pk")
+def _light(pk, name, tier, arr, currency, renewal_date, owner_id, packed, *, worst: int) -> Light:
+    if not packed:
+        return Light(pk, name, tier, arr, currency, renewal_date, owner_id, None, worst=worst)
+    snapshot_id, score, level, risk, *days = packed.split("|")
+    return Light(pk, name, tier, arr, currency, renewal_date, owner_id, int(snapshot_id), int(score), level, risk,
+                 int(days[0]) if days and days[0] else None, worst)
+
+
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def open_alerts(accounts) -> tuple[dict, dict]:
+    """``({account id: {severity: unresolved alerts}}, {account id: rank of the worst})`` (one query)."""
+    findings, worst = {}, {}
+    for account_id, severity, n in (Alert.objects.filter(account__in=accounts.values("pk"), status__in=UNRESOLVED)
+                                    .values("account_id", "severity").annotate(n=Count("pk"))
+                                    .values_list("account_id", "severity", "n")):
+        counts = findings.get(account_id)
+        if counts is None:
+            counts = findings[account_id] = dict.fromkeys(SEVERITIES, 0)
+        counts[severity] = n
+        if n and SEVERITY_RANK[severity] > worst.get(account_id, -1):
+            worst[account_id] = SEVERITY_RANK[severity]
+    return findings, worst
+
+
+def keep(rows: list[Light], filters: Filters) -> list[Light]:
+    floor = SEVERITIES.index(filters.severity) if filters.severity else None
+    return [r for r in rows if (not filters.level or r.level == filters.level)
+            and (not filters.risk or r.risk == filters.risk) and (floor is None or r.worst >= floor)]
+
+
+SORT_VALUES = {
+    "name": lambda r: r.name.casefold(),
+    "tier": lambda r: TIERS.index(r.tier) if r.tier in TIERS else None,
+    "score": lambda r: r.score,
+    "risk": lambda r: RISK_LEVELS.index(r.risk) if r.risk in RISK_LEVELS else None,
+    "touch": lambda r: r.days_since,
+    "arr": lambda r: r.arr,
+    "renewal": lambda r: r.renewal_date,
+    "alerts": lambda r: r.worst if r.worst >= 0 else None,
+}
+
+
+def ordered(rows: list[Light], sort: str) -> list[Light]:
+    """Sorted by ``sort`` ("-key": largest first), then by name (by risk: the lowest score first within a
+    risk); empty values (unscored, no ARR, no alert …) last either way."""
+    key = sort.lstrip("-") if sort.lstrip("-") in SORT_VALUES else "name"
+    descending = sort.startswith("-") and key in SORT_VALUES
+    rows = sorted(rows, key=lambda r: (r.name.casefold(), r.pk))
+    if key == "risk":
+        rows.sort(key=lambda r: (r.score is None, r.score or 0))
+    value = SORT_VALUES[key]
+    known = [r for r in rows if value(r) is not None]
+    known.sort(key=value, reverse=descending)       # stable: ties keep the order above
+    return known + [r for r in rows if value(r) is None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,21 +222,24 @@ class PortfolioPage:
         return self.page < self.pages
 
 
-def summary(qs) -> Summary:
-    """One aggregate over the filtered accounts: how many, how many at risk, ARR and ARR at risk per currency."""
-    at_risk = Q(risk__in=AT_RISK)
-    rows = list(qs.order_by().values("currency").annotate(
-        n=Count("pk"), n_at_risk=Count("pk", filter=at_risk), arr_total=Sum("arr"),
-        arr_at_risk=Sum("arr", filter=at_risk)))
-    money = sorted(((r["currency"] or "", r["arr_total"], r["arr_at_risk"] or Decimal(0))
-                    for r in rows if r["arr_total"] is not None), key=lambda m: -m[1])
-    return Summary(total=sum(r["n"] for r in rows), at_risk=sum(r["n_at_risk"] for r in rows), arr=tuple(money))
+def summary(rows: list[Light]) -> Summary:
+    """How many accounts, how many at risk, ARR and ARR at risk per currency."""
+    money: dict = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    at_risk = 0
+    for r in rows:
+        risky = r.risk in AT_RISK
+        at_risk += risky
+        if r.arr is not None:
+            money[r.currency or ""][0] += r.arr
+            money[r.currency or ""][1] += r.arr if risky else 0
+    arr = sorted(((c, total, risk) for c, (total, risk) in money.items()), key=lambda m: -m[1])
+    return Summary(total=len(rows), at_risk=at_risk, arr=tuple(arr))
 
 
-def _page_details(accounts: list, *, as_of: date) -> tuple[dict, dict, dict]:
-    """Cadence (from the stored snapshots), sponsors and alert counts of one page of accounts: three queries."""
-    ids = [a.pk for a in accounts]
-    cadence = dict(ScoreSnapshot.objects.filter(pk__in=[a.snapshot_id for a in accounts if a.snapshot_id])
+def _page_details(rows: list[Light], *, as_of: date) -> tuple[dict, dict]:
+    """Cadence (from the stored snapshots) and sponsors of one page of accounts: two queries."""
+    ids = [r.pk for r in rows]
+    cadence = dict(ScoreSnapshot.objects.filter(pk__in=[r.snapshot_id for r in rows if r.snapshot_id])
                    .values_list("account_id", "breakdown__cadence"))
     sponsors = defaultdict(dict)
     left = OrgChange.objects.filter(kind="departure", state=OrgChange.State.CONFIRMED, occurred_on__lte=as_of,
@@ -204,15 +248,10 @@ def _page_details(accounts: list, *, as_of: date) -> tuple[dict, dict, dict]:
                                                           status=Contact.Status.ACTIVE).exclude(pk__in=left)
                                    .order_by("name").values_list("account_id", "sponsor", "name")):
         sponsors[account_id].setdefault(role, name)
-    findings = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-    for account_id, severity, n in (Alert.objects.filter(account_id__in=ids, status__in=UNRESOLVED)
-                                    .values("account_id", "severity").annotate(n=Count("pk"))
-                                    .values_list("account_id", "severity", "n")):
-        findings[account_id][severity] = n
-    return cadence, sponsors, findings
+    return cadence, sponsors
 
 
-def _row(a, cadence: dict | None, sponsors: dict, findings: dict, *, as_of: date) -> Row:
+def _row(a: Light, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *, as_of: date) -> Row:
     cadence = cadence or {}
     return Row(
         account_id=a.pk, name=a.name, tier=a.tier, score=a.score, level=a.level, risk=a.risk,
@@ -220,8 +259,8 @@ def _row(a, cadence: dict | None, sponsors: dict, findings: dict, *, as_of: date
         cadence_overdue=bool(cadence.get("overdue")), next_due=cadence.get("next_due") or "",
         arr=a.arr, currency=a.currency, renewal_date=a.renewal_date,
         renewal_in_days=(a.renewal_date - as_of).days if a.renewal_date else None,
-        owner=str(a.owner) if a.owner_id else "", primary_sponsor=sponsors.get("primary"),
-        has_backup="backup" in sponsors, findings=dict(findings) if findings else dict.fromkeys(SEVERITIES, 0))
+        owner=owner, primary_sponsor=sponsors.get("primary"), has_backup="backup" in sponsors,
+        findings=dict(findings) if findings else dict.fromkeys(SEVERITIES, 0))
 
 
 def metric_trends(user, *, as_of: date) -> tuple[tuple[MetricTrend, ...], date | None]:
@@ -249,16 +288,20 @@ def owners(accounts) -> tuple:
 def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: tuple | None = None,
               page_size: int = PAGE_SIZE) -> PortfolioPage:
     """One page of the user's portfolio (``accounts``: ``accounts_visible_to(user)``)."""
-    qs = filtered(annotated(accounts, as_of=as_of), filters, as_of=as_of)
-    totals = summary(qs)
+    choices = owners(accounts) if owner_choices is None else owner_choices
+    with gc_paused():                     # thousands of small rows: no collector passes in the middle
+        findings, worst = open_alerts(accounts)
+        light = account_rows(accounts, filters, as_of=as_of, worst=worst, touch=filters.sort.lstrip("-") == "touch")
+        rows = ordered(keep(light, filters), filters.sort)
+    totals = summary(rows)
     pages = max(1, -(-totals.total // page_size))
     page = min(max(filters.page, 1), pages)
-    chosen = list(ordered(qs, filters.sort).select_related("owner")[(page - 1) * page_size:page * page_size])
-    cadence, sponsors, findings = _page_details(chosen, as_of=as_of)
-    rows = tuple(_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk), as_of=as_of)
-                 for a in chosen)
+    chosen = rows[(page - 1) * page_size:page * page_size]
+    cadence, sponsors = _page_details(chosen, as_of=as_of)
+    names = dict(choices)
+    shown = tuple(_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk), names.get(a.owner_id, ""),
+                       as_of=as_of) for a in chosen)
     trends, metrics_as_of = metric_trends(user, as_of=as_of)
-    choices = owners(accounts) if owner_choices is None else owner_choices
-    return PortfolioPage(rows=rows, summary=totals, page=page, pages=pages, owners=choices,
+    return PortfolioPage(rows=shown, summary=totals, page=page, pages=pages, owners=choices,
                          metrics=trends, metrics_as_of=metrics_as_of,
-                         has_accounts=bool(totals.total) or accounts.exists())
+                         has_accounts=bool(light) or accounts.exists())

@@ -60,8 +60,10 @@ class Command(BaseCommand):
         parser.add_argument("--accounts", type=int, default=5000, help="Portfolio size (default 5000).")
         parser.add_argument("--requests", type=int, default=40, help="Timed requests per page (default 40).")
         parser.add_argument("--warmup", type=int, default=3, help="Untimed requests per page first (default 3).")
+        parser.add_argument("--keep", action="store_true",
+                            help="Leave the day's scores, alerts and the bench user in place (to look into a page).")
 
-    def handle(self, *args, accounts, requests, warmup, **options):
+    def handle(self, *args, accounts, requests, warmup, keep, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_pages needs PostgreSQL (set DATABASE_URL)")
         if accounts < 1 or requests < 2 or warmup < 0:
@@ -72,21 +74,24 @@ class Command(BaseCommand):
         shown = ids[len(ids) // 2]
         started_at = timezone.now()
         self._scores_and_alerts(ids, shown, today)
+        User.objects.filter(username=BENCH_USER).delete()
         user = User.objects.create_user(username=BENCH_USER, email=BENCH_USER, role=User.Role.ADMIN)
         try:
             self._measure(user, shown, requests=requests, warmup=warmup)
         finally:
-            self._clean(ids, today, started_at)
+            if not keep:
+                self._clean(ids, today, started_at)
 
     def _portfolio(self, n):
         scoring = bench_scoring.Command(stdout=self.stdout, stderr=self.stderr)
         existing = Account.objects.filter(source=bench_scoring.SOURCE).count()
         if existing == n:
             self.stdout.write(f"Reusing the bench portfolio of {n} accounts.")
-            return
-        if existing:
-            scoring._drop(existing)
-        scoring._build(n, as_of=timezone.localdate(), seed=42)
+        else:
+            if existing:
+                scoring._drop(existing)
+            scoring._build(n, as_of=timezone.localdate(), seed=42)
+        scoring._analyze()                 # fresh statistics, so PostgreSQL plans as it would in production
 
     def _scores_and_alerts(self, ids, shown, today):
         t0 = time.perf_counter()
