@@ -29,6 +29,7 @@ demo: venv
 	$(PY) manage.py recompute_scores --weeks 12
 	$(PY) manage.py check_guardrails
 	$(PY) manage.py demo_logins --port $(PORT)
+	$(PY) manage.py store_portfolio_metrics --weeks 12
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 services:

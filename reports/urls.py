@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from reports import digest_views, token_views, views
+from reports import calendar_views, digest_views, inbox, token_views, views, workspace_views
 from reports.api import legacy as api
 from reports.api import urls as api_v1
 
@@ -10,6 +10,24 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
+    path("ping/", views.ping, name="ping"),
+    path("accounts/<int:pk>/", workspace_views.account, name="account"),
+    path("accounts/<int:pk>/interactions/", workspace_views.interaction_log_action, name="interaction_log"),
+    path("accounts/<int:pk>/interactions/<int:interaction_id>/edit/", workspace_views.interaction_edit_action,
+         name="interaction_edit"),
+    path("accounts/<int:pk>/interactions/<int:interaction_id>/delete/", workspace_views.interaction_delete_action,
+         name="interaction_delete"),
+    path("accounts/<int:pk>/touchpoints/", workspace_views.touchpoint_plan_action, name="touchpoint_plan"),
+    path("accounts/<int:pk>/touchpoints/check/", workspace_views.touchpoint_check, name="touchpoint_check"),
+    path("accounts/<int:pk>/contacts/", workspace_views.contact_add_action, name="contact_add"),
+    path("accounts/<int:pk>/contacts/<int:contact_id>/edit/", workspace_views.contact_edit_action,
+         name="contact_edit"),
+    path("alerts/", inbox.inbox, name="inbox"),
+    path("alerts/<int:alert_id>/<str:action>/", inbox.alert_action, name="inbox_alert"),
+    path("alerts/org-changes/<int:change_id>/<str:action>/", inbox.org_change_action, name="inbox_org_change"),
+    path("calendar/", calendar_views.calendar, name="calendar"),
+    path("calendar/subscription/", calendar_views.subscription, name="calendar_subscription"),
+    path("calendar/feed/<str:token>.ics", calendar_views.feed, name="calendar_feed"),
     path("accounts/<int:pk>/report/", views.account_report, name="account_report"),
     path("accounts/<int:pk>/report.<str:fmt>", views.account_report_download, name="account_report_download"),
     path("accounts/<int:pk>/alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge_action,

@@ -1,15 +1,13 @@
-"""Pages: the portfolio, the account report and its downloads, and the actions of the report page's
-panels (acknowledge an alert, accept a succession, confirm or dismiss an org change).  Thin: parse,
+"""Pages: the portfolio, the account report and its downloads, and the actions of the workspace's panels
+(acknowledge an alert, accept a succession, confirm or dismiss an org change, sponsor roles).  Thin: parse,
 check who may see what (``accounts_visible_to``), call the builders or the sponsors services, render."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.http import require_POST
@@ -18,10 +16,10 @@ from accounts.selectors import accounts_visible_to
 from reports.builder import build_sponsor_report
 from reports.exports import FORMATS, export_report
 from reports.forms import PortfolioFilterForm
-from reports.panels import alerts_panel, changes_panel, org_changes_panel, sponsors_panel
 from reports.params import BadParameter, parse_as_of
-from reports.portfolio import load_portfolio
+from reports.portfolio_page import SORT_LABELS, Filters, load_page, owners
 from reports.render_html import html_context
+from reports.workspace_views import respond
 from sponsors.models import Alert, Contact, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.services.alerts import alert_acknowledge, evaluate_accounts
@@ -32,31 +30,48 @@ PRINT_PAGE_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "
 DOWNLOADS = (("md", "Markdown"), ("pdf", "PDF"), ("json", "JSON"), ("ics", "Calendar (.ics)"))
 
 
+def ping(request):
+    """The trivial page the ``bench_pages`` benchmark compares the pages with (the load balancer probes are
+    ``/healthz`` and ``/readyz``, config/health.py): it goes
+    through the same middleware and reads the session and the user like every page, and renders nothing."""
+    signed_in = request.user.is_authenticated          # reads the session and the user, as every page does
+    return HttpResponse(f"ok{' (signed in)' if signed_in else ''}\n", content_type="text/plain; charset=utf-8")
+
+
+# Columns whose first click sorts the largest (or worst) first.
+DESCENDING_FIRST = {"risk", "alerts", "arr", "touch"}
+
+
+def sort_columns(sort: str) -> list[dict]:
+    """The sortable columns' headers: label, the sort a click asks for, and ``aria-sort`` of the current one."""
+    out = []
+    for key, label in SORT_LABELS.items():
+        state = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
+        following = {"ascending": f"-{key}", "descending": key}.get(state) or (
+            f"-{key}" if key in DESCENDING_FIRST else key)
+        out.append({"key": key, "label": label, "next": following, "state": state})
+    return out
+
+
 @login_required
 def portfolio(request):
-    form = PortfolioFilterForm(request.GET or None)
-    filters = {"tier": "", "level": "", "q": ""}
-    as_of = timezone.localdate()
-    if form.is_bound and form.is_valid():
-        filters = {k: form.cleaned_data[k] or "" for k in filters}
-        as_of = form.cleaned_data["as_of"] or as_of
     accounts = accounts_visible_to(request.user)
-    everything = load_portfolio(accounts, as_of=as_of)
-    shown = everything.filtered(**filters)
-    context = {
-        "form": form,
-        "as_of": as_of,
-        "has_accounts": bool(everything.rows),
-        "rows": shown.rows,
-        "metrics": shown.metrics(),
-        "total": len(everything.rows),
-    }
+    owner_choices = owners(accounts)
+    form = PortfolioFilterForm(request.GET or None, owners=owner_choices)
+    filters, as_of = Filters(), timezone.localdate()
+    if form.is_bound and form.is_valid():
+        filters, as_of = form.filters(), form.cleaned_data["as_of"] or as_of
+    page = load_page(request.user, accounts, filters, as_of=as_of, owner_choices=owner_choices)
+    context = {"form": form, "as_of": as_of, "page": page, "rows": page.rows, "has_accounts": page.has_accounts,
+               "metrics": tuple(t.metric for t in page.metrics), "total": page.summary.total,
+               "sort": SORT_LABELS.get(filters.sort.lstrip("-"), "name"), "columns": sort_columns(filters.sort)}
     template = "reports/portfolio.html#results" if request.htmx else "reports/portfolio.html"
     return render(request, template, context, status=400 if form.errors else 200)
 
 
 @login_required
 def account_report(request, pk):
+    """The spec's full report of the account for a day, with its downloads (the workspace links here)."""
     account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
     try:
         as_of = parse_as_of(request.GET.get("as_of"))
@@ -64,16 +79,7 @@ def account_report(request, pk):
         context = {"account": account, "error": str(exc), "as_of": timezone.localdate(), "downloads": ()}
         return render(request, "reports/account_report.html", context, status=400)
     report = build_sponsor_report(account=account, as_of=as_of)
-    context = {
-        "account": account,
-        "as_of": as_of,
-        "downloads": DOWNLOADS,
-        **html_context(report),
-        **changes_panel(account=account, as_of=as_of),
-        **alerts_panel(account=account, as_of=as_of),
-        **org_changes_panel(account=account),
-        **sponsors_panel(account=account, user=request.user),
-    }
+    context = {"account": account, "as_of": as_of, "downloads": DOWNLOADS, **html_context(report)}
     return render(request, "reports/account_report.html", context)
 
 
@@ -97,56 +103,24 @@ def account_report_download(request, pk, fmt):
     return response
 
 
-# --- the report page's panel actions ----------------------------------------------------------------
+# --- the workspace's panel actions -----------------------------------------------------------------------
 # POST only.  The account must be one the user may see and the alert or org change must be that
-# account's, else 404.  An HTMX request gets the panel fragment back; a plain form post is sent back
-# to the report page with a message.
+# account's, else 404.  An HTMX request gets the panel fragment back (with what it changed out of band);
+# a plain form post is sent back to the workspace with a message.
 
 def _visible_account(request, pk):
     return get_object_or_404(accounts_visible_to(request.user), pk=pk)
-
-
-def _posted_as_of(request):
-    """The page's ``as_of`` (a hidden field of every action form), or None when missing or bad."""
-    try:
-        return parse_as_of(request.POST.get("as_of")) if request.POST.get("as_of") else None
-    except BadParameter:
-        return None
-
-
-def _back_to_report(request, account, as_of, *, notice="", error=""):
-    if error:
-        messages.error(request, error)
-    elif notice:
-        messages.success(request, notice)
-    url = reverse("reports:account_report", args=[account.pk])
-    return redirect(f"{url}?as_of={as_of.isoformat()}" if as_of else url)
-
-
-def _alerts_response(request, account, *, notice="", error=""):
-    as_of = _posted_as_of(request)
-    if not request.htmx:
-        return _back_to_report(request, account, as_of, notice=notice, error=error)
-    context = {"account": account, "as_of": as_of or timezone.localdate(),
-               **alerts_panel(account=account, as_of=as_of, notice=notice, error=error)}
-    return render(request, "reports/account_report.html#alerts_panel", context)
-
-
-def _org_changes_response(request, account, *, notice="", error=""):
-    """The org-change panel, and the alerts panel out of band (confirming a change can open an alert)."""
-    as_of = _posted_as_of(request)
-    if not request.htmx:
-        return _back_to_report(request, account, as_of, notice=notice, error=error)
-    context = {"account": account, "as_of": as_of or timezone.localdate(),
-               **org_changes_panel(account=account, notice=notice, error=error),
-               **alerts_panel(account=account, as_of=as_of)}
-    return render(request, "reports/account_report.html#org_review_response", context)
 
 
 def _evaluate_now(account) -> None:
     """Run the account's guardrails at once, so the alerts panel shows what the action caused.  The
     signals queue the same evaluation on commit; running it twice is harmless (idempotent, locked)."""
     evaluate_accounts(account_ids=[account.pk], as_of=timezone.localdate())
+
+
+def _panel(request, account, fragment, *, key, notice="", error=""):
+    notices = {key: notice, f"{key}_error": error}
+    return respond(request, account, fragment, notices=notices, done=notice, error=error)
 
 
 @require_POST
@@ -157,10 +131,17 @@ def alert_acknowledge_action(request, pk, alert_id):
     was = alert.status
     alert = alert_acknowledge(alert=alert, by=request.user)
     if alert.status == Alert.Status.RESOLVED:
-        return _alerts_response(request, account, notice="This alert has already resolved itself.")
-    if was == Alert.Status.ACKNOWLEDGED:
-        return _alerts_response(request, account, notice="This alert was already acknowledged.")
-    return _alerts_response(request, account, notice="Alert acknowledged.")
+        notice = "This alert has already resolved itself."
+    elif was == Alert.Status.ACKNOWLEDGED:
+        notice = "This alert was already acknowledged."
+    else:
+        notice = "Alert acknowledged."
+    return _panel(request, account, "alerts_panel", key="alerts", notice=notice)
+
+
+def _admin_only(request, what: str) -> None:
+    if not request.user.is_admin:
+        raise PermissionDenied(f"Only admins {what}.")
 
 
 @require_POST
@@ -168,25 +149,23 @@ def alert_acknowledge_action(request, pk, alert_id):
 def alert_accept_succession_action(request, pk, alert_id):
     account = _visible_account(request, pk)
     alert = get_object_or_404(Alert.objects.filter(account=account), pk=alert_id)
+    _admin_only(request, "change sponsor roles")
     try:
         contact = sponsor_accept_succession(alert=alert, by=request.user)
     except (SponsorError, Contact.DoesNotExist) as exc:
         error = str(exc) if isinstance(exc, SponsorError) else "The proposed backup sponsor no longer exists."
-        return _alerts_response(request, account, error=f"Not changed: {error}")
+        return _panel(request, account, "alerts_panel", key="alerts", error=f"Not changed: {error}")
     _evaluate_now(account)
-    notice = f"{contact.name} is now the primary sponsor."
-    if not request.htmx:
-        return _back_to_report(request, account, _posted_as_of(request), notice=notice)
-    return render(request, "reports/account_report.html#succession_response",
-                  _refreshed(request, account, alerts=alerts_panel(account=account, notice=notice)))
+    return _panel(request, account, "succession_response", key="alerts",
+                  notice=f"{contact.name} is now the primary sponsor.")
 
 
 def _review_org_change(request, pk, change_id, *, confirm: bool):
     account = _visible_account(request, pk)
     change = get_object_or_404(OrgChange.objects.filter(account=account), pk=change_id)
     if change.state != OrgChange.State.PENDING:
-        return _org_changes_response(
-            request, account, notice=f"This change was already {change.get_state_display().lower()}.")
+        return _panel(request, account, "org_review_response", key="org",
+                      notice=f"This change was already {change.get_state_display().lower()}.")
     if confirm:
         change = org_change_confirm(change=change, by=request.user)
         _evaluate_now(account)
@@ -196,7 +175,7 @@ def _review_org_change(request, pk, change_id, *, confirm: bool):
     else:
         change = org_change_dismiss(change=change, by=request.user)
         notice = f"Dismissed: {change}. The same change will not be raised again."
-    return _org_changes_response(request, account, notice=notice)
+    return _panel(request, account, "org_review_response", key="org", notice=notice)
 
 
 @require_POST
@@ -213,30 +192,9 @@ def org_change_dismiss_action(request, pk, change_id):
 
 # --- sponsor roles (admins) ---------------------------------------------------------------------------------
 
-def _refreshed(request, account, *, alerts=None, sponsors=None) -> dict:
-    """The context of a response that swaps the panels and the report below them (as of today), so the
-    page never shows a sponsor map the action has just changed."""
-    as_of = timezone.localdate()
-    return {"account": account, "as_of": as_of,
-            **(alerts if alerts is not None else alerts_panel(account=account)),
-            **(sponsors if sponsors is not None else sponsors_panel(account=account, user=request.user)),
-            **html_context(build_sponsor_report(account=account, as_of=as_of))}
-
-
-def _sponsors_response(request, account, *, notice="", error=""):
-    """The sponsors panel, and the alerts panel and the report out of band (a role change can open or
-    resolve alerts and changes the report)."""
-    if not request.htmx:
-        return _back_to_report(request, account, None, notice=notice, error=error)
-    context = _refreshed(request, account, sponsors=sponsors_panel(account=account, user=request.user,
-                                                                   notice=notice, error=error))
-    return render(request, "reports/account_report.html#sponsors_response", context)
-
-
 def _admin_contact(request, pk, contact_id):
     account = _visible_account(request, pk)
-    if not request.user.is_admin:
-        raise PermissionDenied("Only admins change sponsor roles.")
+    _admin_only(request, "change sponsor roles")
     return account, get_object_or_404(Contact.objects.filter(account=account), pk=contact_id)
 
 
@@ -249,11 +207,11 @@ def contact_sponsor_action(request, pk, contact_id):
         set_sponsor_role(contact=contact, role=request.POST.get("role", ""), by=request.user,
                          replace_current=request.POST.get("replace") == "1")
     except SponsorError as exc:
-        return _sponsors_response(request, account, error=f"Not changed: {exc}")
+        return _panel(request, account, "sponsors_response", key="sponsors", error=f"Not changed: {exc}")
     _evaluate_now(account)
     contact.refresh_from_db()
     role = contact.get_sponsor_display() if contact.sponsor else "no longer a sponsor"
-    return _sponsors_response(request, account, notice=f"{contact.name}: {role}.")
+    return _panel(request, account, "sponsors_response", key="sponsors", notice=f"{contact.name}: {role}.")
 
 
 @require_POST
@@ -262,4 +220,4 @@ def contact_departed_action(request, pk, contact_id):
     account, contact = _admin_contact(request, pk, contact_id)
     contact_mark_departed(contact=contact, by=request.user, reason="marked departed on the account page")
     _evaluate_now(account)
-    return _sponsors_response(request, account, notice=f"{contact.name} is marked departed.")
+    return _panel(request, account, "sponsors_response", key="sponsors", notice=f"{contact.name} is marked departed.")

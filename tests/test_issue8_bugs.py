@@ -235,8 +235,11 @@ def _metric_cards(html: str) -> dict:
 
 @covers("metrics", "targets")
 def test_the_portfolio_page_shows_and_judges_by_the_configured_targets(document, settings, client, cast):
+    from reports import metric_history as mh
+
     import_document(document)
-    client.force_login(cast["csm"])
+    mh.store_all_scopes(as_of=mh.week_end(AS_OF))     # the page reads the weekly stored values, judged by the
+    client.force_login(cast["csm"])                   # targets in force
 
     def cards():
         response = client.get("/", {"as_of": AS_OF.isoformat()})

@@ -56,11 +56,13 @@ def test_it_logs_in_filters_the_portfolio_and_opens_a_report(live_server, portfo
 
             page.select_option("select[name=tier]", "enterprise")     # HTMX swaps the results in place
             expect(rows).to_have_count(len(portfolio_admin["enterprise"]))
-            names = set(page.locator("table.portfolio tbody tr td:first-child a").all_inner_texts())
+            names = set(page.locator("table.portfolio tbody tr th a").all_inner_texts())
             assert names == portfolio_admin["enterprise"]
             assert "tier=enterprise" in page.url                       # hx-push-url keeps the filter shareable
 
-            page.click(f"text={portfolio_admin['target']}")
+            page.click(f"text={portfolio_admin['target']}")               # the account's workspace …
+            page.wait_for_selector("#executives")
+            page.click("text=Full sponsor report")                          # … and its full report one click away
             page.wait_for_selector("article.sponsor-report")
             for heading in ("Executive Sponsors", "Engagement Health", "Organizational Intelligence",
                             "Strategic Alignment", "Recommended Actions", "Engagement Calendar"):
@@ -110,7 +112,7 @@ def test_it_confirms_a_pending_org_change_and_the_panels_update_in_place(live_se
     from playwright.sync_api import expect, sync_playwright
 
     account, change = pending_departure["account"], pending_departure["change"]
-    url = f"{live_server.url}/accounts/{account.pk}/report/?as_of={DEMO_AS_OF.isoformat()}"
+    url = f"{live_server.url}/accounts/{account.pk}/?as_of={DEMO_AS_OF.isoformat()}"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
@@ -128,8 +130,8 @@ def test_it_confirms_a_pending_org_change_and_the_panels_update_in_place(live_se
             expect(item).to_contain_text("steps down")
             expect(item.locator("a", has_text="evidence")).to_have_attribute("rel", "noopener noreferrer")
             alerts = page.locator("#alerts-panel")
-            expect(alerts.locator(".item-meta strong", has_text="Sponsor departed")).to_have_count(0)
-            report_body = page.locator("article.sponsor-report")
+            expect(alerts.locator("strong.alert-title", has_text="Sponsor departed")).to_have_count(0)
+            report_body = page.locator("#timeline")
             marker = report_body.evaluate("el => (el.dataset.marker = 'kept', el.dataset.marker)")
 
             item.locator("button", has_text="Confirm").click()       # HTMX: the two panels swap, no page load
@@ -137,7 +139,7 @@ def test_it_confirms_a_pending_org_change_and_the_panels_update_in_place(live_se
             expect(org).to_contain_text("Nothing awaiting confirmation")
             primary_name, backup_name = pending_departure["primary"].name, pending_departure["backup"].name
             expect(org.locator(".notice")).to_contain_text(f"{primary_name} is now marked departed")
-            expect(alerts.locator(".item-meta strong", has_text="Sponsor departed")).to_have_count(1)
+            expect(alerts.locator("strong.alert-title", has_text="Sponsor departed")).to_have_count(1)
             expect(alerts.locator("button", has_text=f"Make {backup_name} the primary sponsor")).to_have_count(1)
             assert report_body.evaluate("el => el.dataset.marker") == marker   # the page was not reloaded
             page.screenshot(path=str(PANELS_SCREENSHOT), full_page=False)

@@ -27,8 +27,14 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def world(cast, tmp_path):
-    """The cast, then the demo portfolio (whose CSMs include the cast's dana@ and li@)."""
+    """The cast, then the demo portfolio (whose CSMs include the cast's dana@ and li@), scored and its
+    guardrails checked as of the demo's day (the portfolio reads stored scores and alerts)."""
+    from sponsors.services.alerts import evaluate_accounts
+    from sponsors.services.scores import recompute_scores
+
     seed_demo(tmp_path)
+    recompute_scores(as_of=DEMO_AS_OF)
+    evaluate_accounts(as_of=DEMO_AS_OF)
     return {"accounts": {a.external_id: a for a in Account.objects.all()}, **cast}
 
 

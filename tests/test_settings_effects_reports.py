@@ -132,7 +132,7 @@ def test_change_days(document, settings, client, cast):
     client.force_login(cast["csm"])
 
     def page():
-        response = client.get(f"/accounts/{account().pk}/report/", {"as_of": AS_OF.isoformat()})
+        response = client.get(f"/accounts/{account().pk}/", {"as_of": AS_OF.isoformat()})
         assert response.status_code == 200
         return response.content.decode()
 

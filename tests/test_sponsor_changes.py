@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -285,7 +286,7 @@ def test_an_admin_marks_a_sponsor_departed_on_the_page_and_sees_the_escalation_a
     assert "Status: Active → Departed, by ada@vendor.example (marked departed on the account page)" in html
     assert 'aria-labelledby="alerts-panel-title" hx-swap-oob="true"' in html     # the alerts panel, out of band
     assert "Sponsor departed" in html                                       # escalated at once
-    page = client.get(f"/accounts/{northwind.pk}/report/").content.decode()
+    page = client.get(f"/accounts/{northwind.pk}/").content.decode()
     assert "Status: Active → Departed" in page
 
 
@@ -322,6 +323,10 @@ def test_accepting_a_succession_on_the_page_refreshes_the_sponsors_and_the_repor
     client.force_login(cast["admin"])
     html = client.post(f"/accounts/{northwind.pk}/alerts/{alert.pk}/accept-succession/", headers=HTMX).content.decode()
     assert "Marcus Holt is now the primary sponsor." in html
-    assert '<div id="report-body" hx-swap-oob="true">' in html           # the report below is no longer stale
-    assert "Primary Sponsor: Marcus Holt" in html
+    # the executive cards and the header are swapped in too: no stale sponsor map on the page
+    assert '<section class="panel" id="executives" aria-labelledby="executives-title" hx-swap-oob="true">' in html
+    assert 'id="account-header" aria-labelledby="account-title" hx-swap-oob="true"' in html
+    marcus = contact("c_2").pk
+    card = re.search(rf'<li class="exec-card[^"]*" data-contact="{marcus}".*?\n    </li>', html, re.S).group(0)
+    assert "Primary sponsor</span>" in card
     assert 'aria-labelledby="sponsors-panel-title" hx-swap-oob="true"' in html

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 
+from ..audit import audited
 from ..bulk import gc_paused
 from ..config import rules_config
 from ..models import Alert, Contact, OrgChange, OutboundEmail
@@ -277,4 +278,17 @@ def alert_acknowledge(*, alert: Alert, by) -> Alert:
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = by
         alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, by, reason: str = "resolved by hand") -> Alert:
+    """Someone closed the alert by hand (audited).  If its condition still holds, the next evaluation
+    opens a new one: resolving says "dealt with", it does not silence a guardrail."""
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status != Alert.Status.RESOLVED:
+        alert.status, alert.resolved_at = Alert.Status.RESOLVED, timezone.now()
+        alert.details = {**(alert.details or {}), "resolved_by": getattr(by, "email", "")}
+        audited(alert, by=by, source="app", reason=reason)
+        alert.save(update_fields=["status", "resolved_at", "details"])
     return alert

@@ -207,3 +207,58 @@ def check_interaction_times(occurred_at, responded_at) -> None:
                                               "as a touchpoint."})
     if responded_at is not None and responded_at < occurred_at:
         raise ValidationError({"responded_at": "The reply cannot come before the message."})
+
+
+# --- editing and deleting what someone logged in the app -----------------------------------------------
+
+def check_may_change(interaction: Interaction, by) -> None:
+    """Only what was logged in the app (not imported from the CRM, which owns its history) can be edited
+    or deleted, by whoever logged it or an admin; else a ``ValidationError`` saying why."""
+    if interaction.external_id:
+        raise ValidationError({"interaction": "This interaction came from the CRM; change it there (the next "
+                                              "import would put it back)."})
+    is_admin = bool(getattr(by, "is_admin", False))
+    if not is_admin and (interaction.logged_by or "").casefold() != _planner(by).casefold():
+        who = interaction.logged_by or "someone else"
+        raise ValidationError({"interaction": f"Logged by {who}: only they (or an admin) can change it."})
+
+
+@transaction.atomic
+def interaction_update(*, interaction: Interaction, contacts, occurred_at: datetime, type: str, direction: str,
+                       purpose: str = "strategic", outcome: str = "", topics=(), responded_at=None, by,
+                       source: str = "app") -> Interaction:
+    """Correct an interaction logged in the app (the same rules as logging it), audited with who and why."""
+    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    check_may_change(interaction, by)
+    _check_choices(type=type, direction=direction, purpose=purpose)
+    account = interaction.account
+    contacts = _check_contacts(account, contacts)
+    _refuse_operational(account, contacts, direction=direction, purpose=purpose)
+    check_interaction_times(occurred_at, responded_at)
+    interaction.type, interaction.occurred_at, interaction.direction = type, occurred_at, direction
+    interaction.purpose, interaction.outcome, interaction.topics = purpose, outcome, list(topics)
+    interaction.responded_at = responded_at
+    audited(interaction, by=by, source=source, reason="edited")
+    interaction.save()
+    wanted = {c.pk for c in contacts}
+    InteractionParticipant.objects.filter(interaction=interaction).exclude(contact_id__in=wanted).delete()
+    have = set(InteractionParticipant.objects.filter(interaction=interaction).values_list("contact_id", flat=True))
+    InteractionParticipant.objects.bulk_create(
+        [InteractionParticipant(interaction=interaction, contact=c) for c in contacts if c.pk not in have])
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, interaction: Interaction, by, source: str = "app") -> None:
+    """Delete an interaction logged in the app; the audit trail keeps it (who deleted it, when)."""
+    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    check_may_change(interaction, by)
+    audited(interaction, by=by, source=source, reason="deleted")
+    interaction.delete()
+
+
+def touchpoint_conflicts_preview(*, account, contacts, planned_on: date, by) -> list[OutreachConflict]:
+    """What planning this touchpoint would warn about (guardrail 5), before anything is written: a read."""
+    draft = PlannedTouchpoint(account=account, planned_on=planned_on,
+                              planned_by=by if getattr(by, "pk", None) else None)
+    return outreach_conflicts_for(draft, [c for c in contacts if c.account_id == account.pk and _is_exec(c)])

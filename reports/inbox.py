@@ -1,0 +1,164 @@
+"""The alerts inbox (``/alerts/``): the open and acknowledged alerts of every account the user may see
+(a CSM's book, a manager's teams, everything for an admin), what is due this week first, then by severity
+and due date; acknowledge or resolve each in place; and the org changes awaiting review.
+
+One page view with its fragments (``reports/inbox.html``) and two POST actions, through the sponsors
+services.  A fixed number of queries whatever the portfolio: one aggregate, one page of alerts, the
+pending org changes and their count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.selectors import accounts_visible_to
+from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST
+from reports.panels import AlertItem, OrgChangeItem
+from sponsors.models import Alert, OrgChange
+from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
+from sponsors.services.alerts import alert_acknowledge, alert_resolve, evaluate_accounts
+
+PAGE = "reports/inbox.html"
+PAGE_SIZE = 25
+DUE_SOON_DAYS = 7
+ORG_CHANGES_SHOWN = 50
+UNRESOLVED = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
+
+
+class InboxFilterForm(forms.Form):
+    severity = forms.ChoiceField(required=False, label="Severity",
+                                 choices=[("", "All severities"),
+                                          *((s, s.capitalize()) for s in SEVERITIES_MOST_FIRST)])
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, widget=forms.HiddenInput)
+
+
+@dataclass(frozen=True)
+class InboxItem(AlertItem):
+    today: date = date.min
+
+    @property
+    def due_this_week(self) -> bool:
+        return self.alert.due_on is not None and self.alert.due_on <= self.today + timedelta(days=DUE_SOON_DAYS)
+
+    @property
+    def overdue(self) -> bool:
+        return self.alert.due_on is not None and self.alert.due_on < self.today
+
+
+def inbox_alerts(user, *, today: date, severity: str = ""):
+    """The unresolved alerts of the user's accounts, due this week first, then most severe, soonest due."""
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    qs = Alert.objects.filter(account__in=accounts_visible_to(user).values("pk"), status__in=UNRESOLVED)
+    if severity:
+        qs = qs.filter(severity=severity)
+    return (qs.annotate(
+        due_soon=Case(When(due_on__lte=soon, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        rank=Case(*(When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)), default=Value(-1),
+                  output_field=IntegerField()))
+        .order_by("due_soon", "-rank", F("due_on").asc(nulls_last=True), "-opened_at", "-pk"))
+
+
+def inbox_counts(user, *, today: date) -> dict:
+    """How many unresolved alerts, how many due this week, per severity (one query)."""
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    qs = Alert.objects.filter(account__in=accounts_visible_to(user).values("pk"), status__in=UNRESOLVED)
+    return qs.aggregate(total=Count("pk"), due_soon=Count("pk", filter=Q(due_on__lte=soon)),
+                        **{s: Count("pk", filter=Q(severity=s)) for s in SEVERITIES})
+
+
+def pending_changes(user) -> tuple[list, int]:
+    qs = (OrgChange.objects.filter(account__in=accounts_visible_to(user).values("pk"), state=OrgChange.State.PENDING)
+          .select_related("account", "contact").order_by("-occurred_on", "-pk"))
+    items = [OrgChangeItem(c) for c in qs[:ORG_CHANGES_SHOWN]]
+    return items, (len(items) if len(items) < ORG_CHANGES_SHOWN else qs.count())
+
+
+def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
+    today = timezone.localdate()
+    form = InboxFilterForm(request.GET or None)
+    severity, page = "", 1
+    if form.is_bound and form.is_valid():
+        severity, page = form.cleaned_data["severity"], form.cleaned_data["page"] or 1
+    counts = inbox_counts(request.user, today=today)
+    # Sort and cut the narrow ids first, then read the page's 25 rows (messages, details) by id.
+    paginator = Paginator(inbox_alerts(request.user, today=today, severity=severity).values_list("pk", flat=True),
+                          PAGE_SIZE)
+    paginator.__dict__["count"] = counts[severity] if severity else counts["total"]    # counted just above
+    alerts_page = paginator.get_page(page)
+    ids = list(alerts_page.object_list)
+    by_id = Alert.objects.select_related("account", "account__owner", "acknowledged_by",
+                                         "proposed_primary").in_bulk(ids)
+    changes, changes_total = pending_changes(request.user)
+    return {"form": form, "today": today, "page": alerts_page, "counts": counts,
+            "items": [InboxItem(by_id[pk], today=today) for pk in ids if pk in by_id], "notice": notice,
+            "org_change_items": changes, "org_changes_total": changes_total, "org_notice": org_notice,
+            "severity": severity}
+
+
+@require_GET
+@login_required
+def inbox(request):
+    context = inbox_context(request)
+    if request.htmx and request.htmx.target == "inbox-alerts":
+        return render(request, f"{PAGE}#alerts", context)
+    return render(request, PAGE, context, status=400 if context["form"].errors else 200)
+
+
+ALERT_ACTIONS = {"acknowledge", "resolve"}
+
+
+@require_POST
+@login_required
+def alert_action(request, alert_id, action):
+    """Acknowledge or resolve one alert of an account the user may see; HTMX gets its row back."""
+    if action not in ALERT_ACTIONS:
+        raise Http404(f"No alert action {action!r}")
+    alert = get_object_or_404(Alert.objects.filter(account__in=accounts_visible_to(request.user).values("pk")),
+                              pk=alert_id)
+    if action == "acknowledge":
+        alert = alert_acknowledge(alert=alert, by=request.user)
+        notice = "Acknowledged." if alert.status != Alert.Status.RESOLVED else "It had already resolved itself."
+    else:
+        alert = alert_resolve(alert=alert, by=request.user)
+        notice = "Resolved. If its condition still holds, the next check opens it again."
+    if not request.htmx:
+        messages.success(request, f"{alert.title} ({alert.account.name}): {notice}")
+        return redirect("reports:inbox")
+    alert = Alert.objects.select_related("account", "account__owner", "acknowledged_by", "proposed_primary").get(
+        pk=alert.pk)
+    context = {"item": InboxItem(alert, today=timezone.localdate()), "row_notice": notice}
+    return render(request, f"{PAGE}#alert_row", context)
+
+
+@require_POST
+@login_required
+def org_change_action(request, change_id, action):
+    """Confirm or dismiss an org change awaiting review; HTMX gets the inbox's org-change section back."""
+    if action not in {"confirm", "dismiss"}:
+        raise Http404(f"No org-change action {action!r}")
+    change = get_object_or_404(OrgChange.objects.filter(account__in=accounts_visible_to(request.user).values("pk")),
+                               pk=change_id)
+    if change.state != OrgChange.State.PENDING:
+        notice = f"This change was already {change.get_state_display().lower()}."
+    elif action == "confirm":
+        change = org_change_confirm(change=change, by=request.user)
+        evaluate_accounts(account_ids=[change.account_id], as_of=timezone.localdate())
+        notice = f"Confirmed: {change}."
+    else:
+        change = org_change_dismiss(change=change, by=request.user)
+        notice = f"Dismissed: {change}."
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect("reports:inbox")
+    return render(request, f"{PAGE}#org_changes_response", inbox_context(request, org_notice=notice))

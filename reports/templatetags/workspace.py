@@ -1,0 +1,28 @@
+"""``{% load workspace %}``: small display filters of the pages (money, days)."""
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """``1234567.5|money:"USD"`` -> ``USD 1,234,568``; empty for no amount."""
+    if amount is None or amount == "":
+        return ""
+    text = f"{Decimal(amount):,.0f}"
+    return f"{currency} {text}" if currency else text
+
+
+@register.filter
+def days_text(days) -> str:
+    """``0`` -> today, ``1`` -> in 1 day, ``-3`` -> 3 days ago."""
+    if days is None:
+        return ""
+    if days == 0:
+        return "today"
+    if days > 0:
+        return f"in {days} day{'s' if days != 1 else ''}"
+    return f"{-days} day{'s' if days != -1 else ''} ago"

@@ -1,0 +1,188 @@
+"""The alerts inbox (``/alerts/``) and my calendar (``/calendar/``): whose alerts, in which order, acknowledge
+and resolve in place (audited), org changes to review; planned and cadence-due touchpoints; the personal
+iCalendar subscription URL — shown once, stored hashed, revocable.
+
+Two accounts: Northwind (dana's, the cast's CSM, on the East team that sam manages) and Globex (zed's, no
+team of the cast's).  "Now" is 2026-11-20 12:00 UTC."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from icalendar import Calendar
+
+from accounts.models import Account
+from reports.models import CalendarFeedToken
+from sponsors.models import Alert, Contact, OrgChange
+from sponsors.services.scores import recompute_scores
+from sponsors.services.touchpoints import touchpoint_plan
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 20)
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def now():
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def accounts(cast, document, write_snapshot):
+    call_command("import_snapshot", write_snapshot(document), "--no-progress", stdout=io.StringIO())
+    other = document["accounts"][0]
+    other["account"].update(id="acc_999", name="Globex", owner={"email": "zed@vendor.example", "name": "Zed"},
+                            team=[{"email": "zed@vendor.example", "name": "Zed", "role": "csm"}])
+    call_command("import_snapshot", write_snapshot(document, "o.json"), "--no-progress", stdout=io.StringIO())
+    return Account.objects.get(external_id="acc_123"), Account.objects.get(external_id="acc_999")
+
+
+def alert(account, code, severity, due_on=None, subject=""):
+    return Alert.objects.create(account=account, code=code, severity=severity, due_on=due_on, subject=subject,
+                                message=f"{code} at {account.name}")
+
+
+def order_of(html):
+    return [int(x) for x in re.findall(r'id="inbox-alert-(\d+)"', html)]
+
+
+# --- the inbox -----------------------------------------------------------------------------------------------
+
+def test_the_inbox_lists_the_teams_alerts_due_this_week_first_then_by_severity_and_due_date(accounts, client, cast):
+    northwind, globex = accounts
+    low_soon = alert(northwind, "single_threaded", "low", due_on=date(2026, 11, 24))
+    critical = alert(northwind, "no_sponsor", "critical")
+    high_later = alert(northwind, "no_exec_contact_90d", "high", due_on=date(2026, 12, 20))
+    high_sooner = alert(northwind, "sponsor_disengaged", "high", due_on=date(2026, 12, 5), subject="c")
+    overdue_medium = alert(northwind, "cadence_overdue", "medium", due_on=date(2026, 11, 18))
+    theirs = alert(globex, "no_sponsor", "critical")
+    Alert.objects.filter(pk=alert(northwind, "no_backup_sponsor", "medium").pk).update(status="resolved")
+
+    client.force_login(cast["manager"])
+    html = client.get("/alerts/").content.decode()
+
+    # due this week (overdue included) first, most severe first; then the rest by severity, soonest due first
+    assert order_of(html) == [overdue_medium.pk, low_soon.pk, critical.pk, high_sooner.pk, high_later.pk]
+    assert theirs.pk not in order_of(html)
+    assert "5 open alerts" in html and "2 due this week" in html
+    assert "overdue since 2026-11-18" in html and "Sponsor disengaging" in html and "sponsor_disengaged</" not in html
+
+    client.force_login(cast["outsider"])
+    assert order_of(client.get("/alerts/").content.decode()) == []
+    client.force_login(cast["admin"])
+    assert theirs.pk in order_of(client.get("/alerts/", {"severity": "critical"}).content.decode())
+
+
+def test_acknowledge_and_resolve_in_place_and_the_trail_keeps_who(accounts, client, cast):
+    northwind, globex = accounts
+    a, b = alert(northwind, "no_sponsor", "critical"), alert(northwind, "single_threaded", "low")
+    client.force_login(cast["csm"])
+
+    row = client.post(f"/alerts/{a.pk}/acknowledge/", headers=HTMX).content.decode()
+    assert row.lstrip().startswith(f'<li class="panel-item alert-item status-acknowledged" id="inbox-alert-{a.pk}"')
+    assert "Acknowledged." in row and "acknowledged by dana@vendor.example" in row
+
+    row = client.post(f"/alerts/{b.pk}/resolve/", headers=HTMX).content.decode()
+    b.refresh_from_db()
+    assert b.status == "resolved" and b.resolved_at is not None and b.details["resolved_by"] == "dana@vendor.example"
+    assert "Resolved. If its condition still holds, the next check opens it again." in row
+    assert ">Resolve</button>" not in row
+    trail = b.history.order_by("-history_date", "-history_id").first()
+    assert trail.history_user == cast["csm"] and trail.history_change_reason == "resolved by hand"
+
+    plain = client.post(f"/alerts/{a.pk}/resolve/")
+    assert plain.status_code == 302 and plain["Location"] == "/alerts/"
+    assert client.post(f"/alerts/{a.pk}/snooze/").status_code == 404
+    other = alert(globex, "no_sponsor", "critical")
+    assert client.post(f"/alerts/{other.pk}/resolve/").status_code == 404
+    other.refresh_from_db()
+    assert other.status == "open"
+
+
+def test_org_changes_awaiting_review_are_confirmed_from_the_inbox(accounts, client, cast):
+    northwind, _ = accounts
+    marcus = Contact.objects.get(account=northwind, external_id="c_2")
+    change = OrgChange.objects.create(account=northwind, contact=marcus, kind="departure", source="news",
+                                      occurred_on=date(2026, 11, 18), headline="Marcus Holt leaves",
+                                      confidence=0.5, state=OrgChange.State.PENDING)
+    client.force_login(cast["csm"])
+    assert "Marcus Holt leaves" in client.get("/alerts/").content.decode()
+
+    html = client.post(f"/alerts/org-changes/{change.pk}/confirm/", headers=HTMX).content.decode()
+
+    change.refresh_from_db()
+    marcus.refresh_from_db()
+    assert change.state == "confirmed" and marcus.status == "departed"
+    assert "Confirmed: Marcus Holt leaves." in html and "Nothing awaiting review." in html
+    # the guardrails ran: the backup's departure is an alert, sent along out of band
+    assert Alert.objects.filter(account=northwind, code="sponsor_departed").exists()
+    assert re.search(r'id="inbox-alerts"[^>]*hx-swap-oob="true"', html) and "Sponsor departed" in html
+
+
+# --- the calendar ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def planned(accounts, cast):
+    northwind, globex = accounts
+    priya = Contact.objects.get(account=northwind, external_id="c_1")
+    touchpoint_plan(account=northwind, contacts=[priya], planned_on=date(2026, 11, 27), type="qbr",
+                    objective="Renewal plan", by=cast["csm"])
+    recompute_scores(account_ids=[globex.pk], as_of=TODAY)   # Globex: last exec touch, the reply of 2026-11-11
+    return northwind, globex
+
+
+def test_the_calendar_lists_planned_and_cadence_due_touchpoints_of_the_users_accounts(planned, client, cast):
+    client.force_login(cast["admin"])
+    html = client.get("/calendar/").content.decode()
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip()
+            for r in re.findall(r'<tr class="entry-.*?</tr>', html, re.S)]
+    assert rows == ["Fri 2026-11-27 Northwind Health Planned QBR Priya Natarajan Renewal plan",
+                    "Fri 2026-12-11 Globex Due Executive touchpoint due — 30-day cadence"]   # 11-11 + 30
+    client.force_login(cast["csm"])
+    assert "Globex" not in client.get("/calendar/").content.decode()
+
+
+def test_the_subscription_url_is_shown_once_stored_hashed_read_without_login_and_revocable(planned, client, cast):
+    client.force_login(cast["admin"])
+    html = client.post("/calendar/subscription/", {"action": "new"}, headers=HTMX).content.decode()
+    url = re.search(r'id="feed-url" class="feed-url" type="text" readonly value="([^"]+)"', html).group(1)
+    secret = url.rsplit("/", 1)[1].removesuffix(".ics")
+    token = CalendarFeedToken.objects.get(user=cast["admin"])
+    assert token.digest == hashlib.sha256(secret.encode()).hexdigest() and secret not in token.digest
+    assert secret not in client.get("/calendar/").content.decode()          # shown once
+
+    client.logout()
+    response = client.get(url.split("testserver", 1)[1])
+    assert response.status_code == 200 and response["Content-Type"] == "text/calendar; charset=utf-8"
+    events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(response.content).walk("VEVENT")}
+    assert set(events) == {"QBR — Northwind Health", "Executive touchpoint due — Globex"}
+    assert events["QBR — Northwind Health"].decoded("DTSTART") == date(2026, 11, 27)
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+    client.force_login(cast["admin"])
+    client.post("/calendar/subscription/", {"action": "new"})                # a new one ends the old
+    client.logout()
+    assert client.get(url.split("testserver", 1)[1]).status_code == 404
+    client.force_login(cast["admin"])
+    client.post("/calendar/subscription/", {"action": "revoke"})
+    assert not CalendarFeedToken.objects.filter(user=cast["admin"]).exists()
+    assert client.get("/calendar/feed/not-a-token.ics").status_code == 404
+
+
+def test_a_deactivated_users_feed_stops(planned, client, cast):
+    client.force_login(cast["csm"])
+    html = client.post("/calendar/subscription/", {"action": "new"}, headers=HTMX).content.decode()
+    path = re.search(r'value="http://testserver(/calendar/feed/[^"]+)"', html).group(1)
+    client.logout()
+    assert client.get(path).status_code == 200
+    cast["csm"].is_active = False
+    cast["csm"].save()
+    assert client.get(path).status_code == 404
