@@ -196,6 +196,9 @@ CELERY_BEAT_SCHEDULE = {
     # The portfolio metrics of every scope (all, each team, each user's accounts), stored for the week.
     "portfolio-metrics-weekly": {"task": "sponsors.tasks.store_portfolio_metrics",
                                  "schedule": crontab(day_of_week="mon", hour=0, minute=30)},
+    # CRM connections: every minute, queue the incremental sync of each one whose interval has passed
+    # (EXEC_SPONSOR_CRM["sync_interval_minutes"], 15 by default).
+    "crm-sync-due-every-minute": {"task": "sponsors.tasks.sync_crm_due", "schedule": crontab()},
 }
 
 # --- e-mail ----------------------------------------------------------------------
@@ -256,6 +259,7 @@ EXEC_SPONSOR_REPORT = {}        # the report's strengths, succession risk, timel
 EXEC_SPONSOR_EMAIL = {}         # the outbox: lease, attempts, backoff, Message-ID domain (OutboxConfig)
 EXEC_SPONSOR_DIGEST = {}        # the weekly digest: local day and hour, trend weeks, list sizes (DigestConfig)
 EXEC_SPONSOR_SLACK = {}         # Slack webhooks: timeout, longest Retry-After honoured (SlackConfig)
+EXEC_SPONSOR_CRM = {}           # CRM sync: interval, overlap, page size, search window, retries (CrmConfig)
 # How far org-change sources are believed (TriageConfig); two of them come from the environment.
 EXEC_SPONSOR_TRIAGE = {
     key: cast(os.environ[env])
