@@ -1,4 +1,5 @@
-"""Shared by the CRM connector tests: a HubSpot-shaped server on loopback (pytest-httpserver) with a small,
+"""Shared by the CRM connector tests (import the fixtures by their ``*_fixture`` names): a HubSpot-shaped
+server on loopback (pytest-httpserver) with a small,
 hand-made portfolio, a connection to it, and a ``sleep`` that records the waits instead of waiting."""
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.fernet import Fernet
 
-from sponsors.crm.connections import connection_create
-from sponsors.crm.connectors.factory import build_connector
+from sponsors.crm.connections import build_connector, connection_create
 from sponsors.crm.connectors.hubspot_fake import FakeHubSpot, respond
 from sponsors.crm.runs import sync_connection
 
@@ -62,20 +62,20 @@ def portfolio(fake: FakeHubSpot) -> FakeHubSpot:
     return fake
 
 
-@pytest.fixture
-def encryption(settings):
+@pytest.fixture(name="encryption")
+def encryption_fixture(settings):
     settings.EXEC_SPONSOR_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
 
 
-@pytest.fixture
-def hubspot(httpserver):
+@pytest.fixture(name="hubspot")
+def hubspot_fixture(httpserver):
     fake = FakeHubSpot(token=TOKEN)
     httpserver.expect_request(re.compile(".*")).respond_with_handler(respond(fake))
     return fake
 
 
-@pytest.fixture
-def connection(db, encryption, httpserver):
+@pytest.fixture(name="connection")
+def connection_fixture(db, encryption, httpserver):
     return connection_create(name="hubspot", kind="hubspot", base_url=httpserver.url_for("/").rstrip("/"),
                              token=TOKEN)
 

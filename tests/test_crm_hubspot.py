@@ -10,7 +10,7 @@ import pytest
 from accounts.models import Account
 from sponsors.models import Contact, CrmCursor, CrmRecord, CrmSyncRun, Interaction, OrgChange
 
-from .crm_support import MINUTE, connection, encryption, hubspot, ms, portfolio, run  # noqa: F401
+from .crm_support import MINUTE, connection_fixture, encryption_fixture, hubspot_fixture, ms, portfolio, run  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

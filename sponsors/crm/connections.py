@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 
 from django.core.exceptions import ValidationError
 
 from .. import crypto
+from ..config import rules_config
 from ..models import CrmConnection
+from .connectors.analytics import AnalyticsSource
 from .connectors.base import AuthError
+from .connectors.hubspot import HubSpotConnector
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 RESERVED_NAMES = {"snapshot"}         # import_snapshot's default source
@@ -79,3 +83,22 @@ def connection_credentials(connection: CrmConnection) -> dict:
         raise AuthError(f"connection {connection.name!r} has no credentials: store a token in the admin or give "
                         "it --token-env VAR")
     return json.loads(secret) if secret.startswith("{") else {"token": secret}
+
+
+def build_connector(connection: CrmConnection, *, sleep=time.sleep):
+    """The connection's connector, with its credentials, its analytics source and the rules' manners."""
+    from .connectors.salesforce import SalesforceConnector  # noqa: PLC0415 - simple-salesforce loads zeep/lxml
+
+    conf = rules_config().crm
+    credentials = connection_credentials(connection)
+    if connection.kind == "hubspot":
+        connector = HubSpotConnector(token=credentials.get("token", ""), conf=conf, base_url=connection.base_url,
+                                     prefix=connection.api_prefix, options=connection.options, sleep=sleep)
+    else:
+        connector = SalesforceConnector(credentials=credentials, conf=conf, instance_url=connection.base_url,
+                                        version=connection.api_prefix, options=connection.options, sleep=sleep)
+    if connection.analytics_url or connection.analytics_csv:
+        source = AnalyticsSource(url=connection.analytics_url, csv_path=connection.analytics_csv, conf=conf,
+                                 sleep=sleep)
+        connector.get_metrics = source.pages
+    return connector

@@ -29,8 +29,8 @@ from accounts.models import Account
 from .. import signals
 from ..config import rules_config
 from ..models import CrmConnection, CrmCursor, CrmRecord, CrmSyncRun
+from .connections import build_connector
 from .connectors.base import ConnectorError, RecordProblem
-from .connectors.factory import build_connector
 from .mirror import build_snapshot, dirty_account_keys, store_page
 from .snapshot import SnapshotError
 from .sync import sync_accounts
@@ -216,3 +216,25 @@ def _refresh_on_commit(source, keys) -> None:
         return
     ids = list(Account.objects.filter(source=source, external_id__in=keys).values_list("pk", flat=True))
     transaction.on_commit(lambda: signals.queue_account_refresh(ids), robust=True)
+
+
+# --- the schedule --------------------------------------------------------------------------------------
+
+def due_connections(now=None) -> list[int]:
+    """Enabled connections whose last run started ``sync_interval_minutes`` ago or more (or never ran)."""
+    now = now or timezone.now()
+    interval = timedelta(minutes=rules_config().crm.sync_interval_minutes)
+    due = []
+    for connection in CrmConnection.objects.filter(enabled=True).order_by("pk"):
+        last = connection.runs.exclude(status=CrmSyncRun.Status.BUSY).order_by("-started_at").first()
+        if last is None or last.started_at <= now - interval + timedelta(seconds=30):
+            due.append(connection.pk)
+    return due
+
+
+def sync_connection_by_id(connection_id: int, *, full=False, trigger="schedule") -> str:
+    connection = CrmConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return f"connection {connection_id} no longer exists"
+    result = sync_connection(connection, full=full, trigger=trigger)
+    return f"{connection.name}: {result.get_status_display()} ({result.pages} pages, {result.problem_count} problems)"
