@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+import orjson
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from ..models import CrmRecord
 from .connectors.base import RecordProblem
@@ -26,7 +25,9 @@ from .snapshot import FORMAT, SnapshotError, parse_snapshot
 _UPSERT = """
 INSERT INTO sponsors_crmrecord (connection_id, kind, external_id, account_key, data, modified_at, archived_at,
                                 dirty, problem)
-VALUES {values}
+SELECT %s, kind, external_id, account_key, data::jsonb, modified_at, archived_at, dirty, ''
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::bool[])
+     AS page(kind, external_id, account_key, data, modified_at, archived_at, dirty)
 ON CONFLICT (connection_id, kind, external_id) DO UPDATE SET
     account_key = COALESCE(EXCLUDED.account_key, sponsors_crmrecord.account_key),
     data = CASE WHEN EXCLUDED.archived_at IS NULL THEN EXCLUDED.data ELSE sponsors_crmrecord.data END,
@@ -40,21 +41,22 @@ RETURNING kind, external_id, (xmax = 0) AS created
 
 
 def store_page(connection_id: int, items) -> dict:
-    """Upsert a page's items into the mirror (one statement); returns counts.  Only new or changed rows are
-    written and marked dirty; a person who changed marks the accounts naming them dirty."""
+    """Upsert a page's items into the mirror (one statement of a fixed shape: arrays, ``unnest``); returns
+    counts.  Only new or changed rows are written and marked dirty; a person who changed marks the accounts
+    naming them dirty."""
     latest = {}
     for item in items:                       # the newest version of a record wins within a page
         latest[(item.kind, item.key)] = item
     if not latest:
         return {}
     now = timezone.now()
-    rows, params = [], []
-    for item in latest.values():
-        rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, '')")
-        params += [connection_id, item.kind, item.key[:128], item.account_key, Jsonb(item.data), item.modified_at,
-                   now if item.archived else None, item.kind != "person" and not item.archived]
+    values = list(latest.values())
+    columns = [[i.kind for i in values], [i.key[:128] for i in values], [i.account_key for i in values],
+               [orjson.dumps(i.data).decode() for i in values], [i.modified_at for i in values],
+               [now if i.archived else None for i in values],
+               [i.kind != "person" and not i.archived for i in values]]
     with db.cursor() as cursor:
-        cursor.execute(_UPSERT.format(values=", ".join(rows)), params)
+        cursor.execute(_UPSERT, [connection_id, *columns])
         written = cursor.fetchall()
     people = [key for kind, key, _created in written if kind == "person"]
     if people:
@@ -170,12 +172,16 @@ def build_snapshot(connection_id, keys, *, problems: list):
     the rest of its account goes on.  Returns (Snapshot or None, the account keys it holds)."""
     rows_by_key = defaultdict(list)
     # A contact deleted in the CRM stays in its account's record (as last seen), so the interactions it took
-    # part in keep it; deleted accounts and interactions are left out (the tracker keeps their rows).
-    kept = Q(archived_at__isnull=True) | Q(kind="contact")
-    for kind, key, account_key, data in (CrmRecord.objects.filter(
-            kept, connection_id=connection_id, account_key__in=keys, problem="")
-            .exclude(kind="person").values_list("kind", "external_id", "account_key", "data")):
-        rows_by_key[account_key].append((kind, key, data))
+    # part in keep it; deleted accounts and interactions are left out (the tracker keeps their rows).  The
+    # JSON is read as text and decoded by orjson (several times faster than the JSON field's decoder).
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT kind, external_id, account_key, data::text FROM sponsors_crmrecord WHERE connection_id = %s "
+            "AND account_key = ANY(%s) AND problem = '' AND kind <> 'person' "
+            "AND (archived_at IS NULL OR kind = 'contact')", [connection_id, list(keys)])
+        loads = orjson.loads
+        for kind, key, account_key, data in cursor.fetchall():
+            rows_by_key[account_key].append((kind, key, loads(data)))
     people = _resolve_people(rows_by_key, connection_id)
     skip: set = set()
     for _attempt in range(5):

@@ -15,6 +15,7 @@ changed per table, each skipped record with its object and id, the watermarks an
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
@@ -60,16 +61,19 @@ def connection_lock(connection_id: int):
 class RunLog:
     """The run's row, saved as the run goes (the admin's progress bar reads it)."""
 
+    SAVE_EVERY_SECONDS = 1.0    # the row is saved at most this often while pages stream in (and at the end)
+
     def __init__(self, run: CrmSyncRun, progress=None):
         self.run, self.progress = run, progress
         self.totals_seen: set = set()
+        self.saved_at = 0.0
 
     def save(self, *fields):
         self.run.save(update_fields=list(fields))
 
     def stage(self, text):
         self.run.stage = text
-        self.save("stage")
+        self.save("stage", "pages", "total", "counts", "done", "problems", "problem_count", "watermarks")
 
     def problems(self, problems):
         for problem in problems:
@@ -90,7 +94,9 @@ class RunLog:
         self.problems(page.problems)
         if watermark:
             run.watermarks[page.stream] = watermark.isoformat()
-        self.save("pages", "total", "counts", "done", "problems", "problem_count", "watermarks")
+        if time.monotonic() - self.saved_at >= self.SAVE_EVERY_SECONDS:
+            self.saved_at = time.monotonic()
+            self.save("pages", "total", "counts", "done", "problems", "problem_count", "watermarks")
         if self.progress:
             self.progress(run)
 
@@ -109,15 +115,16 @@ class RunLog:
         run = self.run
         run.status, run.error, run.finished_at = status, error[:2000], timezone.now()
         run.stage = "" if status != CrmSyncRun.Status.FAILED else run.stage
-        self.save("status", "error", "finished_at", "stage", "problems", "problem_count", "accounts_changed")
+        self.save("status", "error", "finished_at", "stage", "pages", "total", "counts", "done", "problems",
+                  "problem_count", "watermarks", "accounts_changed")
         if self.progress:
             self.progress(run)
 
 
 def sync_connection(connection: CrmConnection, *, full=False, trigger="manual", progress=None,
-                    connector=None) -> CrmSyncRun:
+                    connector=None, refresh=True) -> CrmSyncRun:
     """One run of ``connection`` (incremental unless ``full``); returns its log row (status busy when another
-    run of the connection is going on)."""
+    run of the connection is going on).  ``refresh=False`` (the benchmark) queues no rescoring."""
     with connection_lock(connection.pk) as got:
         if not got:
             return CrmSyncRun.objects.create(connection=connection, full=full, trigger=trigger,
@@ -131,7 +138,7 @@ def sync_connection(connection: CrmConnection, *, full=False, trigger="manual", 
             for stream in connector.streams:
                 _fetch_stream(connection, connector, stream, full=full, log=log)
             _fetch_metrics(connection, connector, log)
-            _apply(connection, log)
+            _apply(connection, log, refresh=refresh)
         except ConnectorError as exc:
             log.finish(CrmSyncRun.Status.FAILED, str(exc))
             return log.run
@@ -149,11 +156,21 @@ def _fetch_stream(connection, connector, stream, *, full, log) -> None:
     log.stage(f"fetching {stream}")
     for page in connector.fetch(stream, since):
         with transaction.atomic():
+            _commit_without_waiting_for_the_disk()
             counts = store_page(connection.pk, page.items)
             if page.watermark and (cursor.watermark is None or page.watermark > cursor.watermark):
                 cursor.watermark = page.watermark
                 CrmCursor.objects.filter(pk=cursor.pk).update(watermark=page.watermark, updated_at=timezone.now())
             log.page(page, counts, cursor.watermark)
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """A page and its watermark commit together; if PostgreSQL itself crashed before flushing them, both are
+    lost together and the next run reads the page again — so the page need not wait for the disk
+    (``synchronous_commit`` off for this transaction only, about 5 ms a page)."""
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _fetch_metrics(connection, connector, log) -> None:
@@ -164,15 +181,15 @@ def _fetch_metrics(connection, connector, log) -> None:
             log.page(page, store_page(connection.pk, page.items), None)
 
 
-def _apply(connection, log) -> None:
+def _apply(connection, log, *, refresh) -> None:
     keys = dirty_account_keys(connection.pk)
     log.run.total += len(keys)
     for start in range(0, len(keys), APPLY_BATCH_ACCOUNTS):
         log.stage(f"updating accounts {start + 1}–{min(start + APPLY_BATCH_ACCOUNTS, len(keys))} of {len(keys)}")
-        _apply_batch(connection, keys[start:start + APPLY_BATCH_ACCOUNTS], log)
+        _apply_batch(connection, keys[start:start + APPLY_BATCH_ACCOUNTS], log, refresh=refresh)
 
 
-def _apply_batch(connection, keys, log) -> None:
+def _apply_batch(connection, keys, log, *, refresh=True) -> None:
     problems: list = []
     snapshot, held = build_snapshot(connection.pk, keys, problems=problems)
     log.problems(problems)
@@ -185,7 +202,8 @@ def _apply_batch(connection, keys, log) -> None:
             CrmRecord.objects.filter(connection=connection, account_key__in=held, dirty=True).update(dirty=False)
             if summary.changed:
                 log.run.accounts_changed += len(held)
-                _refresh_on_commit(connection.name, held)
+                if refresh:
+                    _refresh_on_commit(connection.name, held)
     except SnapshotError as exc:              # a row the database refused: try the accounts one by one
         if len(keys) == 1:
             log.problems([_account_problem(keys[0], exc)])
@@ -194,7 +212,7 @@ def _apply_batch(connection, keys, log) -> None:
             log.applied(_Empty(), 1)
             return
         for key in keys:
-            _apply_batch(connection, [key], log)
+            _apply_batch(connection, [key], log, refresh=refresh)
         return
     log.applied(summary, len(keys))
 

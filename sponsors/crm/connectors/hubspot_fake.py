@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections import defaultdict
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +41,9 @@ class FakeHubSpot:
         self.links = defaultdict(lambda: defaultdict(list))    # (from, to) -> from id -> [(to id, types)]
         self.failures: list = []            # (status, headers, body) served before anything else
         self.log: list = []                 # (method, path, body) of every request
+        # Stall the n-th request to a path (``stall = (path, n)``): ``stalled`` is set, the answer waits for
+        # ``release`` (the worker-killed test kills the client meanwhile).
+        self.stall, self.stalled, self.release = None, threading.Event(), threading.Event()
         self._index = {}
 
     # --- data ------------------------------------------------------------------------------------------
@@ -85,6 +89,9 @@ class FakeHubSpot:
 
     def handle(self, method, path, query, body, headers):
         self.log.append((method, path, body))
+        if self.stall and path == self.stall[0] and sum(p == path for _m, p, _b in self.log) == self.stall[1]:
+            self.stalled.set()
+            self.release.wait(timeout=120)
         if self.failures:
             return self.failures.pop(0)
         auth = headers.get("Authorization") or headers.get("authorization") or ""
@@ -186,6 +193,7 @@ def serve(fake: FakeHubSpot, port: int, ready=None) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True        # headers and body leave at once (no 40 ms delayed-ACK stalls)
 
         def _answer(self):
             path, _, qs = self.path.partition("?")
@@ -210,3 +218,73 @@ def serve(fake: FakeHubSpot, port: int, ready=None) -> None:
     if ready is not None:
         ready.set()
     server.serve_forever()
+
+
+class GeneratedHubSpot(FakeHubSpot):
+    """``bench_sync``'s portfolio, computed record by record instead of stored: ``contacts`` contacts in
+    companies of 50, ``engagements`` engagements (2/10 meetings, 2/10 calls, 5/10 e-mails, 1/10 notes), each
+    with one contact and that contact's company, every modification time distinct."""
+
+    T0 = 1_780_000_000_000
+    KINDS = ("meetings", "meetings", "calls", "calls", "emails", "emails", "emails", "emails", "emails", "notes")
+
+    def __init__(self, *, contacts, engagements, token="pat-na1-bench"):
+        super().__init__(token=token)
+        self.n_contacts, self.n_engagements = contacts, engagements
+        self.n_companies = max(1, contacts // 50)
+        for i in range(10):
+            self.owner(i + 1, f"owner{i + 1}@vendor.example", "Owner", str(i + 1))
+
+    def index(self, object_type):
+        if object_type not in self._index:
+            if object_type == "companies":
+                rows = [(self.T0 + i * 1000, i + 1) for i in range(self.n_companies)]
+            elif object_type == "contacts":
+                rows = [(self.T0 + n * 37, 100_000 + n) for n in range(self.n_contacts)]
+            else:
+                rows = [(self.T0 + i * 7, 10_000_000 + i) for i in range(self.n_engagements)
+                        if self.KINDS[i % 10] == object_type]
+            self._index[object_type] = rows
+        return self._index[object_type]
+
+    def _company_of_contact(self, n):
+        return 1 + n % self.n_companies
+
+    def record(self, object_type, rid):
+        rid = int(rid)
+        if object_type == "companies":
+            i = rid - 1
+            props = {"name": f"Company {rid}", "industry": "Software", "customer_tier": ["enterprise", "mid-market",
+                     "smb"][i % 3], "arr": str(10_000 * (1 + i % 90)), "hubspot_owner_id": str(1 + i % 10),
+                     "hs_lastmodifieddate": str(self.T0 + i * 1000)}
+        elif object_type == "contacts":
+            n = rid - 100_000
+            props = {"firstname": "Person", "lastname": str(n), "email": f"p{n}@customer{n % 997}.example",
+                     "jobtitle": ["Chief Operating Officer", "VP Finance", "Director of IT", "Engineer"][n % 4],
+                     "lastmodifieddate": str(self.T0 + n * 37)}
+        else:
+            i = rid - 10_000_000
+            day = 1 + i % 28
+            props = {"hs_timestamp": f"2026-{1 + i % 11:02d}-{day:02d}T{8 + i % 9:02d}:00:00Z",
+                     "hs_lastmodifieddate": str(self.T0 + i * 7), "hubspot_owner_id": str(1 + i % 10),
+                     "hs_meeting_outcome": "COMPLETED", "hs_meeting_title": "Sync",
+                     "hs_call_direction": "OUTBOUND", "hs_call_title": "Call",
+                     "hs_email_direction": "INCOMING_EMAIL" if i % 3 == 0 else "EMAIL", "hs_email_subject": "Hello"}
+        props["hs_object_id"] = str(rid)
+        return {"id": str(rid), "properties": props, "createdAt": "2026-01-01T00:00:00Z",
+                "updatedAt": "2026-01-01T00:00:00Z", "archived": False}
+
+    def associations(self, from_type, to_type, rid):
+        rid = int(rid)
+        types = [{"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"}]
+        if from_type == "contacts":
+            return [(str(self._company_of_contact(rid - 100_000)), types)]
+        contact = (rid - 10_000_000) % self.n_contacts
+        if to_type == "contacts":
+            return [(str(100_000 + contact), types)]
+        return [(str(self._company_of_contact(contact)), types)]
+
+
+def serve_generated(contacts: int, engagements: int, port: int, ready) -> None:
+    """The benchmark's child process: serve a ``GeneratedHubSpot`` until terminated."""
+    serve(GeneratedHubSpot(contacts=contacts, engagements=engagements), port, ready)
