@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from .. import crypto
 from ..config import rules_config
 from ..models import CrmConnection
+from ..queue import SYNC_CRM_CONNECTION, queue_on_commit
 from .connectors.analytics import AnalyticsSource
 from .connectors.base import AuthError
 from .connectors.hubspot import HubSpotConnector
@@ -102,3 +103,25 @@ def build_connector(connection: CrmConnection, *, sleep=time.sleep):
                                  sleep=sleep)
         connector.get_metrics = source.pages
     return connector
+
+
+EDITABLE = ("kind", "base_url", "api_prefix", "token_env", "options", "analytics_url", "analytics_csv", "enabled")
+
+
+def connection_update(connection: CrmConnection, *, secret: str = "", **changes) -> CrmConnection:
+    """Change a connection's settings (``EDITABLE``) and, when ``secret`` is given, its credentials."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationError({unknown[0]: "cannot be changed here"})
+    for name, value in changes.items():
+        setattr(connection, name, value)
+    if secret:
+        connection_set_credentials(connection, secret, save=False)
+    connection.full_clean(exclude=["credentials_encrypted", "credential_hint"], validate_unique=False)
+    connection.save()
+    return connection
+
+
+def connection_sync_soon(connection: CrmConnection, *, full: bool = False, trigger: str = "admin") -> None:
+    """Queue a run of ``connection`` when the current transaction commits (the admin's "Sync now")."""
+    queue_on_commit(SYNC_CRM_CONNECTION, connection.pk, full, trigger)
