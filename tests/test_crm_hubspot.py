@@ -85,3 +85,22 @@ def test_a_changed_title_becomes_an_org_change_and_a_deleted_contact_is_archived
     assert Contact.objects.filter(external_id="203").exists()       # history kept
     assert participants("meeting-301") == ["201", "203"]
     assert CrmCursor.objects.get(stream="contacts").watermark == datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+
+
+def test_what_a_sync_changes_is_rescored_and_its_guardrails_evaluated(hubspot, connection,
+                                                                      django_capture_on_commit_callbacks):
+    from config.celery import app
+    from sponsors.models import Alert, ScoreSnapshot
+
+    portfolio(hubspot)
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run(connection)
+    finally:
+        app.conf.task_always_eager = False
+    northwind = Account.objects.get(source="hubspot", external_id="101")
+    # Nobody is named backup in HubSpot, and one executive is engaged: the guardrails said so at once.
+    assert set(Alert.objects.filter(account=northwind, status="open").values_list("code", flat=True)) == {
+        "no_backup_sponsor", "single_threaded"}
+    assert ScoreSnapshot.objects.filter(account=northwind, contact__isnull=True).exists()
