@@ -16,7 +16,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection as db
 
 from accounts.models import Account
-from sponsors import signals
 from sponsors.config import rules_config
 from sponsors.crm.connectors.hubspot import HubSpotConnector
 from sponsors.crm.connectors.hubspot_fake import serve_generated
@@ -98,10 +97,20 @@ class Command(BaseCommand):
         self.stdout.write(spread_line("ratio sync / fetch (target <= 2)", ratios, unit="x"))
 
     def _clean_data(self, connection):
-        with signals.paused():                 # removing the bench's accounts rescores nothing
-            Account.objects.filter(source=connection.name).delete()
-        connection.records.all().delete()
-        connection.cursors.all().delete()
+        """Remove what a run wrote in plain SQL (the bench's rows need no audit trail, cascade or signal)."""
+        accounts = list(Account.objects.filter(source=connection.name).values_list("pk", flat=True))
+        with db.cursor() as cursor:
+            for table, where in (
+                    ("sponsors_interactionparticipant", "interaction_id IN (SELECT id FROM sponsors_interaction "
+                                                        "WHERE account_id = ANY(%s))"),
+                    ("sponsors_orgchange", "account_id = ANY(%s)"), ("sponsors_interaction", "account_id = ANY(%s)"),
+                    ("sponsors_scoresnapshot", "account_id = ANY(%s)"), ("sponsors_alert", "account_id = ANY(%s)"),
+                    ("sponsors_contact", "account_id = ANY(%s)"),
+                    ("accounts_accountteammember", "account_id = ANY(%s)"),
+                    ("accounts_valuemetric", "account_id = ANY(%s)"), ("accounts_account", "id = ANY(%s)")):
+                cursor.execute(f"DELETE FROM {table} WHERE {where}", [accounts])
+            cursor.execute("DELETE FROM sponsors_crmrecord WHERE connection_id = %s", [connection.pk])
+            cursor.execute("DELETE FROM sponsors_crmcursor WHERE connection_id = %s", [connection.pk])
 
     def _clean(self):
         for connection in CrmConnection.objects.filter(name=NAME):
