@@ -25,20 +25,20 @@ from .connections import (
 
 
 class AdminsOnly:
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_admin
+    """Django's permissions, narrowed: only admins see rows or change anything (others see an empty list)."""
 
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_admin else qs.none()
 
     def has_add_permission(self, request):
-        return self.has_module_permission(request)
+        return request.user.is_admin and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
+        return request.user.is_admin and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
+        return request.user.is_admin and super().has_delete_permission(request, obj)
 
 
 class CrmConnectionForm(forms.ModelForm):
@@ -75,9 +75,6 @@ class CrmConnectionAdmin(AdminsOnly, admin.ModelAdmin):
     class Media:
         js = ["vendor/htmx.min.js"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).order_by("name")
-
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "name"] if obj else self.readonly_fields
 
@@ -107,7 +104,7 @@ class CrmConnectionAdmin(AdminsOnly, admin.ModelAdmin):
         return [path("<int:pk>/progress/", progress, name="sponsors_crmconnection_progress"), *super().get_urls()]
 
     def progress_view(self, request, pk):
-        if not self.has_view_permission(request):
+        if not request.user.is_admin:
             raise PermissionDenied
         connection = get_object_or_404(CrmConnection, pk=pk)
         return HttpResponse(progress_html(self._last(connection)))
@@ -154,3 +151,6 @@ class CrmSyncRunAdmin(AdminsOnly, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_admin and super().has_delete_permission(request, obj)
