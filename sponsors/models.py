@@ -577,6 +577,7 @@ class CrmConnection(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "CRM connection"
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["hubspot", "salesforce"]), name="crm_connection_kind_valid"),
@@ -618,6 +619,7 @@ class CrmRecord(models.Model):
     problem = models.TextField(blank=True, help_text="Why the last sync skipped it (a malformed record).")
 
     class Meta:
+        verbose_name = "CRM record"
         constraints = [
             models.UniqueConstraint(fields=["connection", "kind", "external_id"], name="crm_record_unique"),
         ]
@@ -659,6 +661,7 @@ class CrmSyncRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "CRM sync run"
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["connection", "-started_at"], name="crm_run_latest")]
 

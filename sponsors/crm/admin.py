@@ -73,7 +73,7 @@ class CrmConnectionAdmin(AdminsOnly, admin.ModelAdmin):
     actions = ["sync_now", "full_sync_now"]
 
     class Media:
-        js = ["vendor/htmx.min.js"]
+        js = ["vendor/htmx.min.js", "admin/crm-htmx-config.js"]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "name"] if obj else self.readonly_fields
