@@ -606,7 +606,8 @@ class CrmCursor(models.Model):
 class CrmRecord(models.Model):
     """The connection's mirror of the CRM: each record as last fetched, mapped to the snapshot format
     (``docs/snapshot-format.md``), so an account is always rebuilt whole from here and handed to the one upsert
-    path.  A record deleted in the CRM is kept, ``archived_at`` set; ``dirty`` rows are not applied yet."""
+    path.  A record deleted in the CRM is kept, ``archived_at`` set.  The accounts whose records changed since they
+    were last applied are ``CrmPendingAccount`` rows."""
 
     connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="records", db_index=False)
     kind = models.CharField(max_length=16)             # account, person, contact, interaction, metric
@@ -615,7 +616,6 @@ class CrmRecord(models.Model):
     data = models.JSONField(default=dict)
     modified_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
-    dirty = models.BooleanField(default=True)
     problem = models.TextField(blank=True, help_text="Why the last sync skipped it (a malformed record).")
 
     class Meta:
@@ -625,11 +625,24 @@ class CrmRecord(models.Model):
         ]
         indexes = [
             models.Index(fields=["connection", "account_key"], name="crm_record_account"),
-            models.Index(fields=["connection", "account_key"], condition=Q(dirty=True), name="crm_record_dirty"),
         ]
 
     def __str__(self):
         return f"{self.kind} {self.external_id}"
+
+
+class CrmPendingAccount(models.Model):
+    """An account of the connection whose mirror records changed and that is not upserted yet (written with the
+    page that changed them, removed in the transaction that upserts the account)."""
+
+    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="pending", db_index=False)
+    account_key = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "account_key"], name="crm_pending_unique")]
+
+    def __str__(self):
+        return f"{self.connection_id}/{self.account_key}"
 
 
 class CrmSyncRun(models.Model):

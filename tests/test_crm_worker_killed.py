@@ -1,8 +1,8 @@
 """A real Celery worker is killed between two pages of a HubSpot sync; a fresh worker re-runs the sync, and
 the database ends exactly as a run that was never interrupted leaves it: no duplicates, no gaps.
 
-The HubSpot-shaped server (pytest-httpserver on loopback) stalls the third page of contacts; by then the first
-two pages are committed with their watermark.  The worker is SIGKILLed there; its advisory lock dies with its
+The HubSpot-shaped server (pytest-httpserver on loopback) stalls the second page of contacts; by then the first
+page is committed with its watermark.  The worker is SIGKILLed there; its advisory lock dies with its
 database connection.  A second worker process runs the sync again: it marks the dead run interrupted and goes
 on from the contacts watermark (less the overlap).  Then a second connection to the same server syncs the same
 data uninterrupted, in-process, and every table is compared source by source."""
@@ -26,7 +26,15 @@ from accounts.models import Account
 from sponsors.crm.connections import connection_create
 from sponsors.crm.connectors.hubspot_fake import FakeHubSpot, respond
 from sponsors.crm.runs import sync_connection
-from sponsors.models import Contact, CrmCursor, CrmRecord, CrmSyncRun, Interaction, InteractionParticipant
+from sponsors.models import (
+    Contact,
+    CrmCursor,
+    CrmPendingAccount,
+    CrmRecord,
+    CrmSyncRun,
+    Interaction,
+    InteractionParticipant,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "pat-na1-worker-killed"
@@ -34,7 +42,7 @@ T0 = int(datetime(2026, 10, 1, tzinfo=UTC).timestamp() * 1000)
 
 
 def generated(fake: FakeHubSpot) -> FakeHubSpot:
-    """5 companies, 350 contacts (4 pages of 100), 2 meetings and 1 e-mail per contact."""
+    """5 companies, 350 contacts (2 pages of 200), 2 meetings and 1 e-mail per contact."""
     fake.owner(1, "dana@vendor.example", "Dana", "Reyes")
     for c in range(5):
         fake.add("companies", 1000 + c, T0 + c, name=f"Company {c}", customer_tier=["enterprise", "smb"][c % 2],
@@ -100,7 +108,8 @@ def tables(source) -> dict:
         "participants": sorted(InteractionParticipant.objects.filter(interaction__account__source=source)
                                .values_list("interaction__external_id", "contact__external_id")),
         "mirror": sorted(CrmRecord.objects.filter(connection__name=source).values_list(
-            "kind", "external_id", "account_key", "dirty", "problem")),
+            "kind", "external_id", "account_key", "problem")),
+        "pending": sorted(CrmPendingAccount.objects.filter(connection__name=source).values_list("account_key")),
     }
 
 
@@ -117,14 +126,14 @@ def test_a_worker_killed_between_pages_resumes_without_duplicates_or_gaps(httpse
                                token_env="HUBSPOT_KILL_TEST_TOKEN")
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("default")
-    fake.stall = ("/crm/v3/objects/contacts/search", 3)
+    fake.stall = ("/crm/v3/objects/contacts/search", 2)
 
     doomed = start_worker("doomed")
     try:
         sync_crm_connection.delay(killed.pk, False, "test")
-        assert fake.stalled.wait(timeout=120), "the worker never asked for the third page of contacts"
+        assert fake.stalled.wait(timeout=120), "the worker never asked for the second page of contacts"
         cursor = CrmCursor.objects.get(connection=killed, stream="contacts")
-        assert cursor.watermark == datetime.fromtimestamp((T0 + 10_000 + 199 * 10_000) / 1000, tz=UTC)  # 2 pages
+        assert cursor.watermark == datetime.fromtimestamp((T0 + 10_000 + 199 * 10_000) / 1000, tz=UTC)  # 1 page
         assert CrmRecord.objects.filter(connection=killed, kind="contact").count() == 200
         assert Contact.objects.filter(account__source="hubspot-killed").count() == 0   # not applied yet
         os.killpg(doomed.pid, signal.SIGKILL)

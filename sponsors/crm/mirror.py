@@ -18,53 +18,71 @@ from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import CrmRecord
+from ..models import CrmPendingAccount, CrmRecord
 from .connectors.base import RecordProblem
 from .snapshot import FORMAT, SnapshotError, parse_snapshot
 
-_UPSERT = """
-INSERT INTO sponsors_crmrecord (connection_id, kind, external_id, account_key, data, modified_at, archived_at,
-                                dirty, problem)
-SELECT %s, kind, external_id, account_key, data::jsonb, modified_at, archived_at, dirty, ''
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::bool[])
-     AS page(kind, external_id, account_key, data, modified_at, archived_at, dirty)
-ON CONFLICT (connection_id, kind, external_id) DO UPDATE SET
-    account_key = COALESCE(EXCLUDED.account_key, sponsors_crmrecord.account_key),
-    data = CASE WHEN EXCLUDED.archived_at IS NULL THEN EXCLUDED.data ELSE sponsors_crmrecord.data END,
-    modified_at = COALESCE(EXCLUDED.modified_at, sponsors_crmrecord.modified_at),
-    archived_at = EXCLUDED.archived_at, dirty = EXCLUDED.dirty, problem = ''
-WHERE (EXCLUDED.archived_at IS NULL AND sponsors_crmrecord.data IS DISTINCT FROM EXCLUDED.data)
-   OR (EXCLUDED.account_key IS NOT NULL AND sponsors_crmrecord.account_key IS DISTINCT FROM EXCLUDED.account_key)
-   OR (sponsors_crmrecord.archived_at IS NULL) <> (EXCLUDED.archived_at IS NULL)
-RETURNING kind, external_id, (xmax = 0) AS created
+_STORE = """
+WITH page AS (
+    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
+        AS p(kind text, external_id text, account_key text, data jsonb, modified_at timestamptz, archived bool)
+), written AS (
+    INSERT INTO sponsors_crmrecord (connection_id, kind, external_id, account_key, data, modified_at, archived_at,
+                                    problem)
+    SELECT %(connection)s, kind, external_id, account_key, data, modified_at,
+           CASE WHEN archived THEN now() END, ''
+    FROM page
+    ON CONFLICT (connection_id, kind, external_id) DO UPDATE SET
+        account_key = COALESCE(EXCLUDED.account_key, sponsors_crmrecord.account_key),
+        data = CASE WHEN EXCLUDED.archived_at IS NULL THEN EXCLUDED.data ELSE sponsors_crmrecord.data END,
+        modified_at = COALESCE(EXCLUDED.modified_at, sponsors_crmrecord.modified_at),
+        archived_at = EXCLUDED.archived_at, problem = ''
+    WHERE (EXCLUDED.archived_at IS NULL AND sponsors_crmrecord.data IS DISTINCT FROM EXCLUDED.data)
+       OR (EXCLUDED.account_key IS NOT NULL
+           AND sponsors_crmrecord.account_key IS DISTINCT FROM EXCLUDED.account_key)
+       OR (sponsors_crmrecord.archived_at IS NULL) <> (EXCLUDED.archived_at IS NULL)
+    RETURNING kind, external_id, account_key, (xmax = 0) AS created
+), pending AS (
+    INSERT INTO sponsors_crmpendingaccount (connection_id, account_key)
+    SELECT DISTINCT %(connection)s, account_key FROM written WHERE account_key IS NOT NULL AND kind <> 'person'
+    ON CONFLICT DO NOTHING
+), moved AS (
+    UPDATE sponsors_crmcursor SET watermark = %(watermark)s, updated_at = now()
+    WHERE id = %(cursor)s AND %(watermark)s::timestamptz IS NOT NULL
+      AND (watermark IS NULL OR watermark < %(watermark)s::timestamptz)
+), quick AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+)
+SELECT kind, external_id, created FROM written, quick
 """
+# ``synchronous_commit`` off for the page's transaction only: a page and its watermark commit together; if
+# PostgreSQL itself crashed before flushing them, both are lost together and the next run reads the page again,
+# so the page need not wait for the disk.
 
 
-def store_page(connection_id: int, items) -> dict:
-    """Upsert a page's items into the mirror (one statement of a fixed shape: arrays, ``unnest``); returns
-    counts.  Only new or changed rows are written and marked dirty; a person who changed marks the accounts
-    naming them dirty."""
+def store_page(connection_id: int, items, *, cursor_id=None, watermark=None) -> dict:
+    """Upsert a page's items into the mirror, mark their accounts pending and move the stream's watermark — one
+    statement (the page travels as one JSON document); returns counts.  Only new or changed rows are written;
+    a person who changed makes the accounts naming them pending."""
     latest = {}
     for item in items:                       # the newest version of a record wins within a page
         latest[(item.kind, item.key)] = item
-    if not latest:
-        return {}
-    now = timezone.now()
-    values = list(latest.values())
-    columns = [[i.kind for i in values], [i.key[:128] for i in values], [i.account_key for i in values],
-               [orjson.dumps(i.data).decode() for i in values], [i.modified_at for i in values],
-               [now if i.archived else None for i in values],
-               [i.kind != "person" and not i.archived for i in values]]
+    rows = orjson.dumps([{"kind": i.kind, "external_id": i.key[:128], "account_key": i.account_key,
+                          "data": i.data, "modified_at": i.modified_at, "archived": i.archived}
+                         for i in latest.values()]).decode()
     with db.cursor() as cursor:
-        cursor.execute(_UPSERT, [connection_id, *columns])
+        cursor.execute(_STORE, {"rows": rows, "connection": connection_id, "cursor": cursor_id,
+                                "watermark": watermark})
         written = cursor.fetchall()
     people = [key for kind, key, _created in written if kind == "person"]
     if people:
-        naming = CrmRecord.objects.none()
+        naming = set()
         for key in people:
-            naming |= CrmRecord.objects.filter(connection_id=connection_id, kind="account",
-                                               data__team__contains=[{"ref": key}])
-        naming.update(dirty=True)
+            naming.update(CrmRecord.objects.filter(connection_id=connection_id, kind="account",
+                                                   data__team__contains=[{"ref": key}])
+                          .values_list("account_key", flat=True))
+        CrmPendingAccount.objects.bulk_create([CrmPendingAccount(connection_id=connection_id, account_key=k)
+                                               for k in naming], ignore_conflicts=True)
     created = sum(1 for *_k, c in written if c)
     archived = sum(1 for item in latest.values() if item.archived)
     return {"created": created, "updated": len(written) - created, "archived": archived,
@@ -72,20 +90,30 @@ def store_page(connection_id: int, items) -> dict:
 
 
 _PLACE = """
-UPDATE sponsors_crmrecord i SET account_key = c.account_key, dirty = true
-FROM sponsors_crmrecord c
-WHERE i.connection_id = %s AND i.kind = 'interaction' AND i.account_key IS NULL AND i.archived_at IS NULL
-  AND c.connection_id = i.connection_id AND c.kind = 'contact' AND c.account_key IS NOT NULL
-  AND c.external_id = i.data -> 'contact_ids' ->> 0
+WITH placed AS (
+    UPDATE sponsors_crmrecord i SET account_key = c.account_key
+    FROM sponsors_crmrecord c
+    WHERE i.connection_id = %(connection)s AND i.kind = 'interaction' AND i.account_key IS NULL
+      AND i.archived_at IS NULL AND c.connection_id = i.connection_id AND c.kind = 'contact'
+      AND c.account_key IS NOT NULL AND c.external_id = i.data -> 'contact_ids' ->> 0
+    RETURNING i.account_key
+)
+INSERT INTO sponsors_crmpendingaccount (connection_id, account_key)
+SELECT DISTINCT %(connection)s, account_key FROM placed ON CONFLICT DO NOTHING
 """
 
 
-def dirty_account_keys(connection_id: int) -> list[str]:
+def pending_account_keys(connection_id: int) -> list[str]:
     """Place interactions that named no account by their first contact's, then list the accounts to apply."""
     with db.cursor() as cursor:
-        cursor.execute(_PLACE, [connection_id])
-    return sorted(CrmRecord.objects.filter(connection_id=connection_id, dirty=True, account_key__isnull=False)
-                  .values_list("account_key", flat=True).distinct())
+        cursor.execute(_PLACE, {"connection": connection_id})
+    return sorted(CrmPendingAccount.objects.filter(connection_id=connection_id)
+                  .values_list("account_key", flat=True))
+
+
+def applied(connection_id: int, keys) -> None:
+    """These accounts are upserted (called in the transaction that upserted them)."""
+    CrmPendingAccount.objects.filter(connection_id=connection_id, account_key__in=list(keys)).delete()
 
 
 # --- rebuilding accounts ------------------------------------------------------------------------------
@@ -226,5 +254,5 @@ def _mark_refused(connection_id, bad, problems) -> None:
     with transaction.atomic():
         for (kind, key), message in bad.items():
             CrmRecord.objects.filter(connection_id=connection_id, kind=kind, external_id=key).update(
-                problem=message[:1000], dirty=False)
+                problem=message[:1000])
             problems.append(RecordProblem(kind, key, message))

@@ -4,7 +4,7 @@
 stored in the mirror (``mirror.store_page``) and the stream's watermark advanced in ONE transaction, so a run
 stopped anywhere resumes after the last committed page (the overlap re-reads a few minutes, harmlessly: the
 store is an upsert).  Then every account the pages touched is rebuilt from the mirror and handed to the one
-upsert path (``sync.sync_accounts``) in batches; each batch clears its accounts' dirty marks in its own
+upsert path (``sync.sync_accounts``) in batches; each batch clears its accounts' pending marks in its own
 transaction and, once committed, queues their rescoring and guardrails.
 
 Two runs of one connection never overlap: a PostgreSQL advisory lock (session-level, so a killed worker's lock
@@ -32,7 +32,7 @@ from ..config import rules_config
 from ..models import CrmConnection, CrmCursor, CrmRecord, CrmSyncRun
 from .connections import build_connector
 from .connectors.base import ConnectorError, RecordProblem
-from .mirror import build_snapshot, dirty_account_keys, store_page
+from .mirror import applied, build_snapshot, pending_account_keys, store_page
 from .snapshot import SnapshotError
 from .sync import sync_accounts
 
@@ -156,21 +156,10 @@ def _fetch_stream(connection, connector, stream, *, full, log) -> None:
     log.stage(f"fetching {stream}")
     for page in connector.fetch(stream, since):
         with transaction.atomic():
-            _commit_without_waiting_for_the_disk()
-            counts = store_page(connection.pk, page.items)
+            counts = store_page(connection.pk, page.items, cursor_id=cursor.pk, watermark=page.watermark)
             if page.watermark and (cursor.watermark is None or page.watermark > cursor.watermark):
                 cursor.watermark = page.watermark
-                CrmCursor.objects.filter(pk=cursor.pk).update(watermark=page.watermark, updated_at=timezone.now())
             log.page(page, counts, cursor.watermark)
-
-
-def _commit_without_waiting_for_the_disk() -> None:
-    """A page and its watermark commit together; if PostgreSQL itself crashed before flushing them, both are
-    lost together and the next run reads the page again — so the page need not wait for the disk
-    (``synchronous_commit`` off for this transaction only, about 5 ms a page)."""
-    if db.vendor == "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _fetch_metrics(connection, connector, log) -> None:
@@ -182,7 +171,7 @@ def _fetch_metrics(connection, connector, log) -> None:
 
 
 def _apply(connection, log, *, refresh) -> None:
-    keys = dirty_account_keys(connection.pk)
+    keys = pending_account_keys(connection.pk)
     log.run.total += len(keys)
     for start in range(0, len(keys), APPLY_BATCH_ACCOUNTS):
         log.stage(f"updating accounts {start + 1}–{min(start + APPLY_BATCH_ACCOUNTS, len(keys))} of {len(keys)}")
@@ -199,7 +188,7 @@ def _apply_batch(connection, keys, log, *, refresh=True) -> None:
     try:
         with transaction.atomic():
             summary = sync_accounts(snapshot, source=connection.name)
-            CrmRecord.objects.filter(connection=connection, account_key__in=held, dirty=True).update(dirty=False)
+            applied(connection.pk, held)
             if summary.changed:
                 log.run.accounts_changed += len(held)
                 if refresh:
@@ -207,8 +196,10 @@ def _apply_batch(connection, keys, log, *, refresh=True) -> None:
     except SnapshotError as exc:              # a row the database refused: try the accounts one by one
         if len(keys) == 1:
             log.problems([_account_problem(keys[0], exc)])
-            CrmRecord.objects.filter(connection=connection, account_key=keys[0], kind="account").update(
-                problem=str(exc)[:1000], dirty=False)
+            with transaction.atomic():
+                CrmRecord.objects.filter(connection=connection, account_key=keys[0], kind="account").update(
+                    problem=str(exc)[:1000])
+                applied(connection.pk, keys)
             log.applied(_Empty(), 1)
             return
         for key in keys:

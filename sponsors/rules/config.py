@@ -337,7 +337,7 @@ class CrmConfig(_Section):
 
     sync_interval_minutes: int = 15          # each enabled connection is synced incrementally this often
     overlap_minutes: int = 5                 # an incremental run re-reads this far before the last watermark
-    page_size: int = 100                     # records per search request (HubSpot allows up to 200)
+    page_size: int = 200                     # records per search request (HubSpot allows up to 200)
     window_limit: int = 10000                # the search API's result limit: windows re-anchor before it
     max_retries: int = 5                     # retries of a 429, a 5xx or a dropped connection, then the run stops
     backoff_seconds: float = 1.0             # first retry of a 5xx after this; doubles each time
