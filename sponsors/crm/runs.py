@@ -23,6 +23,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Account
@@ -37,7 +38,9 @@ from .snapshot import SnapshotError
 from .sync import sync_accounts
 
 LOCK_CLASS = 0x43524D53         # "CRMS": the advisory-lock namespace of connection runs (the key is its id)
-APPLY_BATCH_ACCOUNTS = 50       # accounts rebuilt and upserted per transaction
+APPLY_BATCH_ACCOUNTS = 500      # at most this many accounts rebuilt and upserted per transaction ...
+APPLY_BATCH_RECORDS = 50_000    # ... and about this many of their records (the upsert's fixed costs, e.g. its
+                                # ANALYZE of a table that got many rows, are paid per transaction)
 MAX_LOGGED_PROBLEMS = 200       # problems kept in a run's log (all are counted)
 
 
@@ -173,9 +176,27 @@ def _fetch_metrics(connection, connector, log) -> None:
 def _apply(connection, log, *, refresh) -> None:
     keys = pending_account_keys(connection.pk)
     log.run.total += len(keys)
-    for start in range(0, len(keys), APPLY_BATCH_ACCOUNTS):
-        log.stage(f"updating accounts {start + 1}–{min(start + APPLY_BATCH_ACCOUNTS, len(keys))} of {len(keys)}")
-        _apply_batch(connection, keys[start:start + APPLY_BATCH_ACCOUNTS], log, refresh=refresh)
+    done = 0
+    for batch in _batches(connection, keys):
+        log.stage(f"updating accounts {done + 1}–{done + len(batch)} of {len(keys)}")
+        _apply_batch(connection, batch, log, refresh=refresh)
+        done += len(batch)
+
+
+def _batches(connection, keys):
+    """The pending accounts in batches of at most APPLY_BATCH_ACCOUNTS accounts and about APPLY_BATCH_RECORDS
+    mirror records (one query counts them)."""
+    sizes = dict(CrmRecord.objects.filter(connection=connection, account_key__in=keys).values("account_key")
+                 .annotate(n=Count("pk")).values_list("account_key", "n"))
+    batch, records = [], 0
+    for key in keys:
+        if batch and (len(batch) >= APPLY_BATCH_ACCOUNTS or records + sizes.get(key, 0) > APPLY_BATCH_RECORDS):
+            yield batch
+            batch, records = [], 0
+        batch.append(key)
+        records += sizes.get(key, 0)
+    if batch:
+        yield batch
 
 
 def _apply_batch(connection, keys, log, *, refresh=True) -> None:
