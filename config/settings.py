@@ -204,6 +204,9 @@ CELERY_BEAT_SCHEDULE = {
                                  "schedule": crontab(day_of_week="mon", hour=0, minute=30)},
     # Beat's tick, and a task a minute for the default queue's worker (manage.py status reads both).
     "heartbeat-every-minute": {"task": "sponsors.tasks.heartbeat", "schedule": crontab()},
+    # CRM connections: every minute, queue the incremental sync of each one whose interval has passed
+    # (EXEC_SPONSOR_CRM["sync_interval_minutes"], 15 by default).
+    "crm-sync-due-every-minute": {"task": "sponsors.tasks.sync_crm_due", "schedule": crontab()},
 }
 
 # --- e-mail ----------------------------------------------------------------------
@@ -322,6 +325,7 @@ EXEC_SPONSOR_EMAIL = {}         # the outbox: lease, attempts, backoff, Message-
 EXEC_SPONSOR_DIGEST = {}        # the weekly digest: local day and hour, trend weeks, list sizes (DigestConfig)
 EXEC_SPONSOR_SLACK = {}         # Slack webhooks: timeout, longest Retry-After honoured (SlackConfig)
 EXEC_SPONSOR_OPERATIONS = {}    # when beat, a queue or an escalation counts as stalled (OperationsConfig)
+EXEC_SPONSOR_CRM = {}           # CRM sync: interval, overlap, page size, search window, retries (CrmConfig)
 # How far org-change sources are believed (TriageConfig); two of them come from the environment.
 EXEC_SPONSOR_TRIAGE = {
     key: cast(os.environ[env])

@@ -230,3 +230,4 @@ class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="Backup sponsor", boolean=True, ordering="backup_count")
     def has_backup(self, account):
         return account.backup_count > 0
+from .crm import admin as crm_admin  # noqa: E402, F401  - CRM connections and their runs (sponsors/crm/admin.py)

@@ -562,3 +562,145 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.key} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+
+# --- CRM connections and their syncs (sponsors/crm/connectors/, sponsors/crm/runs.py) ----------------------
+
+class CrmConnection(models.Model):
+    """A CRM the tracker keeps itself in sync with (HubSpot or Salesforce), with its analytics source.
+
+    ``name`` is also the ``source`` of the accounts it brings (``Account.source``): upserts are keyed on
+    (connection, external id).  The credentials (a HubSpot private-app token; a Salesforce access token, or a
+    connected app's username/password flow) are stored encrypted (``sponsors.crypto``), or read at run time from
+    the environment variable ``token_env`` names.  ``options`` override the documented property mappings."""
+
+    class Kind(models.TextChoices):
+        HUBSPOT = "hubspot", "HubSpot"
+        SALESFORCE = "salesforce", "Salesforce"
+
+    name = models.SlugField(max_length=32, unique=True, help_text="Also the source name of its accounts.")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    base_url = models.URLField(max_length=500, blank=True,
+                               help_text="HubSpot: default https://api.hubapi.com. Salesforce: the instance URL.")
+    api_prefix = models.CharField(max_length=64, blank=True,
+                                  help_text="HubSpot: default /crm/v3. Salesforce: the API version, default 59.0.")
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    credential_hint = models.CharField(max_length=40, blank=True, editable=False)
+    token_env = models.CharField(max_length=128, blank=True,
+                                 help_text="Read the token from this environment variable instead of storing it.")
+    options = models.JSONField(default=dict, blank=True, help_text="Property mappings (README: CRM sync).")
+    analytics_url = models.URLField(max_length=1000, blank=True, help_text="analytics.get_metrics: a JSON endpoint.")
+    analytics_csv = models.CharField(max_length=1000, blank=True, help_text="... or a CSV file on the server.")
+    enabled = models.BooleanField(default=True, help_text="Synced by the schedule.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "CRM connection"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["hubspot", "salesforce"]), name="crm_connection_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class CrmCursor(models.Model):
+    """Where the incremental sync of one stream (accounts, contacts, interactions…) stands: the last-modified
+    time of the newest record whose page has committed.  Written in that page's transaction."""
+
+    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="cursors", db_index=False)
+    stream = models.CharField(max_length=32)
+    watermark = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="crm_cursor_unique")]
+
+    def __str__(self):
+        return f"{self.connection.name}/{self.stream} at {self.watermark}"
+
+
+class CrmRecord(models.Model):
+    """The connection's mirror of the CRM: each record as last fetched, mapped to the snapshot format
+    (``docs/snapshot-format.md``), so an account is always rebuilt whole from here and handed to the one upsert
+    path.  A record deleted in the CRM is kept, ``archived_at`` set.  The accounts whose records changed since they
+    were last applied are ``CrmPendingAccount`` rows."""
+
+    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="records", db_index=False)
+    kind = models.CharField(max_length=16)             # account, person, contact, interaction, metric
+    external_id = models.CharField(max_length=128)
+    account_key = models.CharField(max_length=128, null=True, blank=True)
+    data = models.JSONField(default=dict)
+    modified_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    problem = models.TextField(blank=True, help_text="Why the last sync skipped it (a malformed record).")
+
+    class Meta:
+        verbose_name = "CRM record"
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "kind", "external_id"], name="crm_record_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["connection", "account_key"], name="crm_record_account"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.external_id}"
+
+
+class CrmPendingAccount(models.Model):
+    """An account of the connection whose mirror records changed and that is not upserted yet (written with the
+    page that changed them, removed in the transaction that upserts the account)."""
+
+    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="pending", db_index=False)
+    account_key = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "account_key"], name="crm_pending_unique")]
+
+    def __str__(self):
+        return f"{self.connection_id}/{self.account_key}"
+
+
+class CrmSyncRun(models.Model):
+    """One sync of a connection: when, what it fetched and changed per object, pages, problems, watermarks."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        WITH_PROBLEMS = "problems", "Succeeded with skipped records"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted (worker stopped)"
+        BUSY = "busy", "Skipped: another sync was running"
+
+    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="runs")
+    full = models.BooleanField(default=False)
+    trigger = models.CharField(max_length=16, default="manual")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, help_text="Records fetched and accounts applied so far.")
+    total = models.PositiveIntegerField(default=0, help_text="Records the CRM announced, for the progress bar.")
+    counts = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    problem_count = models.PositiveIntegerField(default=0)
+    watermarks = models.JSONField(default=dict, blank=True)
+    accounts_changed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "CRM sync run"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["connection", "-started_at"], name="crm_run_latest")]
+
+    def __str__(self):
+        return f"{self.connection.name} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.total)) if self.total else (100 if self.finished_at else 0)

@@ -31,9 +31,12 @@ PROCESS_WEBHOOK_DELIVERY = "sponsors.tasks.process_webhook_delivery"    # notify
 # The weekly digest (built by the top floor through ``sponsors.digests``); the sends are SEND_OUTBOX_EMAIL.
 WRITE_DIGEST = "sponsors.tasks.write_digest"                            # default
 WRITE_TEAM_DIGEST = "sponsors.tasks.write_team_digest"                  # default
+# CRM connections (sponsors/crm/runs.py): one run of one connection; the beat job queues the due ones.
+SYNC_CRM_CONNECTION = "sponsors.tasks.sync_crm_connection"              # default
 
 TASK_NAMES = (REFRESH_ACCOUNT, RECOMPUTE_ACCOUNT, REFRESH_ACCOUNTS, RECOMPUTE_PORTFOLIO, SWEEP_GUARDRAILS,
-              EVALUATE_GUARDRAILS_BATCH, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY, WRITE_DIGEST, WRITE_TEAM_DIGEST)
+              EVALUATE_GUARDRAILS_BATCH, SEND_OUTBOX_EMAIL, PROCESS_WEBHOOK_DELIVERY, WRITE_DIGEST, WRITE_TEAM_DIGEST,
+              SYNC_CRM_CONNECTION)
 
 
 def send_now(task_name: str, *args) -> None:

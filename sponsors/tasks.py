@@ -21,6 +21,7 @@ from accounts.models import Account
 
 from . import queue
 from .config import rules_config
+from .crm import runs as crm_runs
 from .digests import weekly_jobs
 from .orgchanges import news, webhook
 from .outbox import delivery, email
@@ -197,3 +198,21 @@ def store_portfolio_metrics(as_of=None) -> dict:
 def heartbeat() -> None:
     """Beat's tick, sent every minute to ``default``: beat records sending it and the worker that runs
     it records the queue's last task (``sponsors/heartbeat.py``); there is nothing else to do."""
+
+# --- CRM sync (sponsors/crm/runs.py) -------------------------------------------------------------------
+
+@shared_task(name=queue.SYNC_CRM_CONNECTION, acks_late=True, **RETRY_POLICY)
+def sync_crm_connection(connection_id, full=False, trigger="schedule") -> str:
+    """One run of one CRM connection (a second one at the same time is logged as busy and does nothing).
+    Late acknowledgement: a worker killed mid-run leaves the task to be run again, and the run resumes after
+    the last committed page."""
+    return crm_runs.sync_connection_by_id(int(connection_id), full=bool(full), trigger=trigger)
+
+
+@shared_task(name="sponsors.tasks.sync_crm_due")
+def sync_crm_due() -> int:
+    """Every minute: queue the incremental sync of each enabled connection whose interval has passed."""
+    due = crm_runs.due_connections()
+    for connection_id in due:
+        queue.send_now(queue.SYNC_CRM_CONNECTION, connection_id, False, "schedule")
+    return len(due)

@@ -12,6 +12,7 @@ from sponsors.rules.config import SECTIONS, RulesConfig
 
 from . import (
     test_issue8_bugs,
+    test_settings_effects_crm,
     test_settings_effects_digest,
     test_settings_effects_guardrails,
     test_settings_effects_operations,
@@ -21,7 +22,8 @@ from . import (
 from .settings_effects_support import covered_by
 
 CASE_MODULES = (test_settings_effects_scoring, test_settings_effects_guardrails, test_settings_effects_reports,
-                test_settings_effects_operations, test_issue8_bugs, test_settings_effects_digest)
+                test_settings_effects_operations, test_issue8_bugs, test_settings_effects_digest,
+                test_settings_effects_crm)
 
 
 def every_setting() -> set:
@@ -37,7 +39,7 @@ def test_every_field_of_every_section_has_a_case_that_overrides_it():
 
     assert missing == [], f"settings without a test that overrides them: {missing}"
     assert unknown == [], f"cases for settings that do not exist: {unknown}"
-    assert len(every_setting()) == 53
+    assert len(every_setting()) == 60
 
 
 def test_each_setting_has_exactly_one_case():

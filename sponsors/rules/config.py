@@ -346,12 +346,37 @@ class OperationsConfig(_Section):
         _non_negative(self, [f.name for f in fields(self)])
 
 
+# --- CRM sync -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CrmConfig(_Section):
+    """The CRM connectors' schedule, incremental windows and manners with the API (HubSpot, Salesforce, analytics)."""
+
+    SETTING = "EXEC_SPONSOR_CRM"
+
+    sync_interval_minutes: int = 15          # each enabled connection is synced incrementally this often
+    overlap_minutes: int = 5                 # an incremental run re-reads this far before the last watermark
+    page_size: int = 200                     # records per search request (HubSpot allows up to 200)
+    window_limit: int = 10000                # the search API's result limit: windows re-anchor before it
+    max_retries: int = 5                     # retries of a 429, a 5xx or a dropped connection, then the run stops
+    backoff_seconds: float = 1.0             # first retry of a 5xx after this; doubles each time
+    max_retry_after_seconds: int = 300       # a longer Retry-After stops the run (the next one goes on)
+
+    def __post_init__(self):
+        _non_negative(self, [f.name for f in fields(self)])
+        for name in ("sync_interval_minutes", "page_size", "window_limit"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.page_size > self.window_limit:
+            raise ValueError("page_size must not exceed window_limit")
+
+
 # --- all of it -------------------------------------------------------------------------------------
 
 SECTIONS = {
     "scoring": ScoringConfig, "guardrails": GuardrailConfig, "triage": TriageConfig,
     "metrics": MetricsConfig, "report": ReportConfig, "outbox": OutboxConfig,
-    "digest": DigestConfig, "slack": SlackConfig, "operations": OperationsConfig,
+    "digest": DigestConfig, "slack": SlackConfig, "operations": OperationsConfig, "crm": CrmConfig,
 }
 
 
@@ -368,6 +393,7 @@ class RulesConfig:
     digest: DigestConfig = field(default_factory=DigestConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     operations: OperationsConfig = field(default_factory=OperationsConfig)
+    crm: CrmConfig = field(default_factory=CrmConfig)
 
     @classmethod
     def build(cls, **sections: Mapping | None) -> RulesConfig:
