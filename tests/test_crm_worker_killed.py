@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from sponsors.models import (
     Interaction,
     InteractionParticipant,
 )
+from tests.worker_support import stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "pat-na1-worker-killed"
@@ -73,25 +73,6 @@ def start_worker(name):
          "--without-gossip", "--without-heartbeat", "-Q", "default", "-l", "WARNING",
          "-n", f"{name}-{os.getpid()}@%h"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def wait_for(condition, what, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def tables(source) -> dict:
@@ -147,7 +128,8 @@ def test_a_worker_killed_between_pages_resumes_without_duplicates_or_gaps(httpse
     try:
         sync_crm_connection.delay(killed.pk, False, "test")
         wait_for(lambda: CrmSyncRun.objects.filter(connection=killed, finished_at__isnull=False,
-                                                   status=CrmSyncRun.Status.SUCCEEDED).exists(), "the re-run")
+                                                   status=CrmSyncRun.Status.SUCCEEDED).exists(),
+                 what="the re-run", timeout=120)
     finally:
         stop(survivor)
     statuses = list(CrmSyncRun.objects.filter(connection=killed).order_by("started_at")

@@ -1,4 +1,4 @@
-# Long module: THE one rules configuration; every section (one per EXEC_SPONSOR_* setting) lives here so there is one place to read.
+# Long module: THE one rules configuration; every EXEC_SPONSOR_* section lives here, one place to read.
 """THE rules configuration: every threshold of scoring, cadence, guardrails, org-change triage,
 portfolio metrics, the report's wording rules and the outbox, in one frozen object.
 
