@@ -6,6 +6,7 @@ in-process) and e-mail printed to the console — and a log line says so.  The t
 ``config.settings_test`` (this module plus the test services' defaults).
 """
 
+import base64
 import json
 import logging
 import os
@@ -36,14 +37,14 @@ EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
 PRODUCTION = not DEBUG and not EMBEDDED_DATABASE
 
 
-def local_secret_key(path: Path) -> str:
+def local_secret_key(path: Path, make=lambda: secrets.token_urlsafe(50)) -> str:
     """A random key made once for this checkout (``var/secret_key``, mode 0600) — for DEBUG and the
     embedded demo only, so no key is ever public and sessions survive a restart."""
     path.parent.mkdir(exist_ok=True)
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        key = secrets.token_urlsafe(50)
+        key = make()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(key + "\n")
@@ -341,6 +342,11 @@ EXEC_SPONSOR_WEBHOOK_SECRETS = json.loads(os.environ.get("EXEC_SPONSOR_WEBHOOK_S
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
 EXEC_SPONSOR_ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("EXEC_SPONSOR_ENCRYPTION_KEYS", "").split(",")
                                 if k.strip()]
+if not EXEC_SPONSOR_ENCRYPTION_KEYS and not PRODUCTION:
+    # The embedded demo / DEBUG: a Fernet key made once for this checkout (var/encryption_key, mode 0600),
+    # so a newcomer can store a CRM token or a Slack webhook; production must set the variable.
+    EXEC_SPONSOR_ENCRYPTION_KEYS = [local_secret_key(BASE_DIR / "var" / "encryption_key",
+                                                     lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())]
 # The app's public address: every link in an e-mail or a Slack message starts with it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -33,6 +33,15 @@ def _fernet() -> MultiFernet:
         raise ImproperlyConfigured(f"{SETTING}: a key is not a valid Fernet key ({exc})") from None
 
 
+def configuration_problem() -> str:
+    """Why no secret can be stored now (no key, a bad key), or "" — for forms to say so on the field."""
+    try:
+        _fernet()
+    except ImproperlyConfigured as exc:
+        return str(exc)
+    return ""
+
+
 def encrypt(plaintext: str) -> str:
     return _fernet().encrypt(plaintext.encode()).decode()
 

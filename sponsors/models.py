@@ -509,6 +509,8 @@ class SlackChannel(models.Model):
         clean = safe_url(url)
         if not clean:
             raise ValidationError({"webhook_url": "Enter the webhook's absolute https:// URL."})
+        if problem := crypto.configuration_problem():
+            raise ValidationError({"webhook_url": f"cannot be stored: {problem}"})
         self.webhook_url_encrypted = crypto.encrypt(clean)
         host = urlsplit(clean).hostname or ""
         self.webhook_hint = f"{host[:24]}/…{clean[-6:]}"

@@ -34,6 +34,18 @@ def test_an_admin_adds_a_connection_whose_token_is_stored_encrypted(client, cast
     assert "hubspot-eu" in page and "never synced" in page and TOKEN not in page
 
 
+def test_without_an_encryption_key_the_form_says_so_on_the_token_and_stores_nothing(client, cast, settings):
+    settings.EXEC_SPONSOR_ENCRYPTION_KEYS = []
+    client.force_login(staff(cast, "admin"))
+    response = client.post("/admin/sponsors/crmconnection/add/", {
+        "name": "hubspot-eu", "kind": "hubspot", "base_url": "", "api_prefix": "", "credentials": TOKEN,
+        "token_env": "", "options": "{}", "analytics_url": "", "analytics_csv": "", "enabled": "on"})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "EXEC_SPONSOR_ENCRYPTION_KEYS is not set" in " ".join(errors["credentials"])
+    assert not CrmConnection.objects.exists()
+
+
 def test_the_list_shows_the_last_run_and_polls_a_running_one(client, cast, connection):
     client.force_login(staff(cast, "admin"))
     CrmSyncRun.objects.create(connection=connection, status=CrmSyncRun.Status.RUNNING, stage="fetching contacts",

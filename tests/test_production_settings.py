@@ -61,6 +61,21 @@ def test_the_embedded_demo_gets_a_private_random_key_not_a_public_one():
     assert first.stdout.strip() not in (ROOT / "config" / "settings.py").read_text()
 
 
+def test_the_embedded_demo_can_store_secrets_with_a_key_made_for_this_checkout():
+    """A newcomer's first run stores a CRM token or Slack webhook without configuring a key; production does not."""
+    code = ("import django; django.setup(); from sponsors import crypto; "
+            "print(crypto.decrypt(crypto.encrypt('pat-na1-demo')) or crypto.configuration_problem())")
+    demo = manage(env={"PATH": PRODUCTION_ENV["PATH"], "HOME": PRODUCTION_ENV["HOME"],
+                       "EXEC_SPONSOR_QUIET_EMBEDDED": "1"}, code=code)
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.strip() == "pat-na1-demo"
+    key_file = ROOT / "var" / "encryption_key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    production = manage(env=PRODUCTION_ENV, code=code)
+    assert production.returncode != 0
+    assert "EXEC_SPONSOR_ENCRYPTION_KEYS is not set" in production.stderr
+
+
 # The production settings as they are, except static files are served from the app folders (this
 # checkout has not run collectstatic, which the manifest storage needs).
 RESPONSES = """

@@ -41,6 +41,17 @@ def test_an_admin_adds_a_channel_and_the_url_is_only_stored_encrypted(client, ca
     assert b"SECRET" in page.content and URL.encode() not in page.content      # the hint, not the URL
 
 
+def test_without_an_encryption_key_the_form_says_so_on_the_url_and_stores_nothing(client, cast, settings):
+    settings.EXEC_SPONSOR_ENCRYPTION_KEYS = []
+    client.force_login(staff(cast, "admin"))
+    east = Team.objects.get(name="East")
+    refused = client.post("/admin/sponsors/slackchannel/add/", {"team": east.pk, "webhook_url": URL, "enabled": "on"})
+    assert refused.status_code == 200
+    errors = refused.context["adminform"].form.errors
+    assert "EXEC_SPONSOR_ENCRYPTION_KEYS is not set" in " ".join(errors["webhook_url"])
+    assert not SlackChannel.objects.exists()
+
+
 def test_a_manager_sees_only_the_channels_of_the_teams_they_manage(client, cast):
     west = Team.objects.create(name="West")
     for team in (Team.objects.get(name="East"), west):

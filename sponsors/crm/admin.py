@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from .. import crypto
 from ..models import CrmConnection, CrmSyncRun
 from .connections import (
     EDITABLE,
@@ -52,6 +53,12 @@ class CrmConnectionForm(forms.ModelForm):
         model = CrmConnection
         fields = ["name", "kind", "base_url", "api_prefix", "credentials", "token_env", "options", "analytics_url",
                   "analytics_csv", "enabled"]
+
+    def clean_credentials(self):
+        secret = self.cleaned_data["credentials"]
+        if secret and (problem := crypto.configuration_problem()):
+            raise ValidationError(f"cannot be stored: {problem} (or name an environment variable below instead)")
+        return secret
 
     def clean_name(self):
         name = self.cleaned_data["name"]
