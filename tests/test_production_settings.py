@@ -141,3 +141,12 @@ def test_pages_are_served_with_the_policy_and_the_printable_report_with_its_own(
     assert "script-src 'self'" in page["Content-Security-Policy"]
     assert printable.status_code == 200
     assert printable["Content-Security-Policy"].startswith("default-src 'none'; style-src 'unsafe-inline'")
+
+
+def test_the_embedded_sqlite_demo_says_crm_sync_needs_postgresql():
+    """The CRM mirror is written with PostgreSQL upserts: on the embedded demo the command says so and why."""
+    result = manage("sync_crm", env={"PATH": PRODUCTION_ENV["PATH"], "HOME": PRODUCTION_ENV["HOME"],
+                                     "EXEC_SPONSOR_QUIET_EMBEDDED": "1"})
+    assert result.returncode != 0
+    assert "CRM sync needs PostgreSQL: set DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr

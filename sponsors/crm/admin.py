@@ -132,14 +132,22 @@ class CrmConnectionAdmin(AdminsOnly, admin.ModelAdmin):
 
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):
-        for connection in queryset:
-            connection_sync_soon(connection)
+        try:
+            for connection in queryset:
+                connection_sync_soon(connection)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return
         self.message_user(request, f"Queued {queryset.count()} sync(s); the progress shows here.", messages.SUCCESS)
 
     @admin.action(description="Full sync now (re-read everything)")
     def full_sync_now(self, request, queryset):
-        for connection in queryset:
-            connection_sync_soon(connection, full=True)
+        try:
+            for connection in queryset:
+                connection_sync_soon(connection, full=True)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return
         self.message_user(request, f"Queued {queryset.count()} full sync(s).", messages.SUCCESS)
 
 

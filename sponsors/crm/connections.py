@@ -14,6 +14,7 @@ import re
 import time
 
 from django.core.exceptions import ValidationError
+from django.db import connection as database
 
 from .. import crypto
 from ..config import rules_config
@@ -122,6 +123,18 @@ def connection_update(connection: CrmConnection, *, secret: str = "", **changes)
     return connection
 
 
+def sync_unavailable() -> str:
+    """Why no CRM sync can run on this database, or "": the mirror is written with PostgreSQL's upserts, so the
+    embedded SQLite demo (no ``DATABASE_URL``) imports snapshot files only."""
+    if database.vendor != "postgresql":
+        return ("CRM sync needs PostgreSQL: set DATABASE_URL (the embedded SQLite demo imports snapshot files "
+                "only, with import_snapshot)")
+    return ""
+
+
 def connection_sync_soon(connection: CrmConnection, *, full: bool = False, trigger: str = "admin") -> None:
-    """Queue a run of ``connection`` when the current transaction commits (the admin's "Sync now")."""
+    """Queue a run of ``connection`` when the current transaction commits (the admin's "Sync now");
+    a ValidationError says why not when this database cannot sync."""
+    if problem := sync_unavailable():
+        raise ValidationError(problem)
     queue_on_commit(SYNC_CRM_CONNECTION, connection.pk, full, trigger)

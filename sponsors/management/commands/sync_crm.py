@@ -5,6 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from sponsors.crm.connections import sync_unavailable
 from sponsors.crm.runs import sync_connection
 from sponsors.models import CrmConnection, CrmSyncRun
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, connection=None, full=False, no_progress=False, **options):
+        if problem := sync_unavailable():
+            raise CommandError(problem)
         connections = CrmConnection.objects.filter(name=connection) if connection else \
             CrmConnection.objects.filter(enabled=True)
         connections = list(connections.order_by("name"))
