@@ -23,20 +23,11 @@ from sponsors.rules.scoring import score_account
 from sponsors.selectors.facts import load_account_facts
 
 
-@dataclass(frozen=True, slots=True)
-class PortfolioRow:
-    account_id: int | str
-    name: str
-    tier: str
-    score: int
-    level: str
-    risk: str
-    days_since_exec_touch: int | None
-    cadence_days: int
-    cadence_overdue: bool
-    primary_sponsor: str | None
-    has_backup: bool
-    findings: dict = field(default_factory=dict)     # severity -> count (all four keys)
+class RowLabels:
+    """What a portfolio row shows beside its data (its tier's label, its findings by severity), shared by
+    ``PortfolioRow`` and the portfolio page's ``Row``: both have ``tier`` and ``findings``."""
+
+    __slots__ = ()
 
     @property
     def tier_label(self) -> str:
@@ -49,6 +40,22 @@ class PortfolioRow:
     @property
     def findings_by_severity(self) -> tuple[tuple[str, int], ...]:
         return tuple((s, self.findings.get(s, 0)) for s in SEVERITIES_MOST_FIRST)
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioRow(RowLabels):
+    account_id: int | str
+    name: str
+    tier: str
+    score: int
+    level: str
+    risk: str
+    days_since_exec_touch: int | None
+    cadence_days: int
+    cadence_overdue: bool
+    primary_sponsor: str | None
+    has_backup: bool
+    findings: dict = field(default_factory=dict)     # severity -> count (all four keys)
 
 
 @dataclass(frozen=True, slots=True)

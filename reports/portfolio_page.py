@@ -22,9 +22,10 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Concat
 
 from accounts.models import User
-from accounts.vocabulary import RISK_LEVELS, SEVERITIES, SEVERITIES_MOST_FIRST, TIER_LABELS, TIERS
+from accounts.vocabulary import RISK_LEVELS, SEVERITIES, TIERS
 from reports import metric_history as mh
 from reports.charts import Sparkline, sparkline
+from reports.portfolio import RowLabels
 from sponsors.bulk import gc_paused
 from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange, ScoreSnapshot
@@ -155,7 +156,7 @@ def ordered(rows: list[Light], sort: str) -> list[Light]:
 
 
 @dataclass(frozen=True, slots=True)
-class Row:
+class Row(RowLabels):
     account_id: int
     name: str
     tier: str
@@ -174,18 +175,6 @@ class Row:
     primary_sponsor: str | None
     has_backup: bool
     findings: dict = field(default_factory=dict)     # severity -> unresolved alerts (all four keys)
-
-    @property
-    def tier_label(self) -> str:
-        return TIER_LABELS.get(self.tier, self.tier)
-
-    @property
-    def findings_total(self) -> int:
-        return sum(self.findings.values())
-
-    @property
-    def findings_by_severity(self) -> tuple[tuple[str, int], ...]:
-        return tuple((s, self.findings.get(s, 0)) for s in SEVERITIES_MOST_FIRST)
 
 
 @dataclass(frozen=True)
