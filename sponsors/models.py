@@ -404,7 +404,13 @@ class Alert(models.Model):
             models.CheckConstraint(condition=in_choices("status", AlertStatus.choices), name="alert_status_valid"),
             models.CheckConstraint(condition=in_choices("severity", SEVERITY_CHOICES), name="alert_severity_valid"),
         ]
-        indexes = [models.Index(fields=["account", "status"])]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            # The inbox counts and sorts every unresolved alert a user may see: an index-only scan of this
+            # narrow index instead of reading the wide rows (messages, details) of the whole table.
+            models.Index(fields=["severity", "due_on", "account"], include=["opened_at", "id"],
+                         condition=Q(status__in=["open", "acknowledged"]), name="alert_unresolved_inbox"),
+        ]
 
     def __str__(self):
         return f"[{self.severity}] {self.title}: {self.message}"
