@@ -408,7 +408,7 @@ class Alert(models.Model):
             models.Index(fields=["account", "status"]),
             # The inbox counts and sorts every unresolved alert a user may see: an index-only scan of this
             # narrow index instead of reading the wide rows (messages, details) of the whole table.
-            models.Index(fields=["severity", "due_on", "account"], include=["opened_at", "id"],
+            models.Index(fields=["severity", "due_on", "account", "opened_at", "id"],
                          condition=Q(status__in=["open", "acknowledged"]), name="alert_unresolved_inbox"),
         ]
 

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='alert',
             index=models.Index(condition=models.Q(('status__in', ['open', 'acknowledged'])),
-                               fields=['severity', 'due_on', 'account'], include=('opened_at', 'id'),
+                               fields=['severity', 'due_on', 'account', 'opened_at', 'id'],
                                name='alert_unresolved_inbox'),
         ),
     ]
