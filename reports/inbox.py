@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import accounts_visible_to, sees_every_account
 from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST
 from reports.panels import AlertItem, OrgChangeItem
 from sponsors.models import Alert, OrgChange
@@ -56,10 +56,17 @@ class InboxItem(AlertItem):
         return self.alert.due_on is not None and self.alert.due_on < self.today
 
 
+def unresolved_alerts(user):
+    """The open and acknowledged alerts of the accounts ``user`` may see (an admin: all of them, unfiltered,
+    so the count and the sort read the partial index of unresolved alerts alone)."""
+    qs = Alert.objects.filter(status__in=UNRESOLVED)
+    return qs if sees_every_account(user) else qs.filter(account__in=accounts_visible_to(user).values("pk"))
+
+
 def inbox_alerts(user, *, today: date, severity: str = ""):
     """The unresolved alerts of the user's accounts, due this week first, then most severe, soonest due."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    qs = Alert.objects.filter(account__in=accounts_visible_to(user).values("pk"), status__in=UNRESOLVED)
+    qs = unresolved_alerts(user)
     if severity:
         qs = qs.filter(severity=severity)
     return (qs.annotate(
@@ -72,8 +79,7 @@ def inbox_alerts(user, *, today: date, severity: str = ""):
 def inbox_counts(user, *, today: date) -> dict:
     """How many unresolved alerts, how many due this week, per severity (one query)."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    qs = Alert.objects.filter(account__in=accounts_visible_to(user).values("pk"), status__in=UNRESOLVED)
-    return qs.aggregate(total=Count("pk"), due_soon=Count("pk", filter=Q(due_on__lte=soon)),
+    return unresolved_alerts(user).aggregate(total=Count("pk"), due_soon=Count("pk", filter=Q(due_on__lte=soon)),
                         **{s: Count("pk", filter=Q(severity=s)) for s in SEVERITIES})
 
 

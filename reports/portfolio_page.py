@@ -2,12 +2,11 @@
 sorted and cut into pages, plus the stored weekly metrics with their trends.
 
 Nothing is scored here: the nightly recompute (and the per-account refresh after a change) stores each
-account's ``ScoreSnapshot``; this page reads the latest one on or before the day shown (one index probe per
-account, through the partial unique index on (account, day) of account snapshots) and the unresolved alerts
-grouped by account and severity.  The filters on the account's own columns (search, owner, tier, renewal)
-run in the database; the light rows that pass (a few numbers and words per account) are then filtered by
-level, risk and alert severity, counted, summed and sorted in memory, and only the page shown is completed
-with its sponsors and cadence.  A fixed number of queries whatever the portfolio size.
+account's ``ScoreSnapshot`` and keeps a copy of the newest in ``CurrentScore``.  Today's view joins that one
+row per account; a past day looks up each account's latest snapshot on or before it.  Every filter, the
+count, the ARR sums and the sort run in the database, and only the page shown is read and completed with
+its alerts, sponsors and cadence: a fixed number of queries whatever the portfolio size, and only a page
+of rows crosses into Python.
 """
 
 from __future__ import annotations
@@ -17,16 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import CharField, Count, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Lower
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.vocabulary import RISK_LEVELS, SEVERITIES, TIERS
 from reports import metric_history as mh
 from reports.charts import Sparkline, sparkline
 from reports.portfolio import RowLabels
-from sponsors.bulk import gc_paused
 from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange, ScoreSnapshot
 
@@ -55,7 +54,7 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class Light:
-    """What filtering, counting and sorting need of one account."""
+    """One account of the page shown, as the sorted query returns it."""
 
     pk: int
     name: str
@@ -68,19 +67,43 @@ class Light:
     score: int | None = None
     level: str | None = None
     risk: str | None = None
-    days_since: int | None = None
-    worst: int = -1             # rank of the worst open alert (0 low … 3 critical), -1 none
 
 
-def account_rows(accounts, filters: Filters, *, as_of: date, worst: dict, touch: bool = False) -> list[Light]:
-    """The accounts passing the filters on their own columns, each with its latest account snapshot on or
-    before ``as_of``: id, score, level, risk (and, with ``touch``, the days since the last executive touch)
-    read in ONE correlated lookup per account through the partial unique index (one query in all)."""
-    parts = [Cast("pk", CharField()), Value("|"), Cast("score", CharField()), Value("|"), "level", Value("|"), "risk"]
-    if touch:
-        parts += [Value("|"), KT("breakdown__cadence__days_since")]
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+SCORE_FIELDS = {"s_snapshot": "snapshot_id", "s_score": "score", "s_level": "level", "s_risk": "risk",
+                "s_days": "days_since_exec_touch"}
+
+
+def scored(accounts, *, as_of: date, today: date):
+    """``accounts`` annotated with their latest account score on or before ``as_of`` (``s_score``,
+    ``s_level``, ``s_risk``, ``s_days``: days since the last executive touch, ``s_snapshot``).
+
+    Today (or later) that is the account's ``CurrentScore``, one join; a past day looks up each account's
+    snapshot on or before it through the partial unique index on (account, day)."""
+    if as_of >= today:
+        return accounts.annotate(**{name: F(f"current_score__{column}") for name, column in SCORE_FIELDS.items()})
     latest = (ScoreSnapshot.objects.filter(account=OuterRef("pk"), contact__isnull=True, as_of__lte=as_of)
-              .order_by("-as_of").annotate(packed=Concat(*parts, output_field=CharField())).values("packed")[:1])
+              .order_by("-as_of"))
+    days = Cast(KT("breakdown__cadence__days_since"), IntegerField())
+    return accounts.annotate(
+        s_snapshot=Subquery(latest.values("pk")[:1]), s_score=Subquery(latest.values("score")[:1]),
+        s_level=Subquery(latest.values("level")[:1]), s_risk=Subquery(latest.values("risk")[:1]),
+        s_days=Subquery(latest.annotate(days=days).values("days")[:1]))
+
+
+def _rank(field_name: str, vocabulary) -> Case:
+    return Case(*(When(**{field_name: word}, then=Value(i)) for i, word in enumerate(vocabulary)),
+                default=None, output_field=IntegerField())
+
+
+def _worst_alert():
+    """The rank of the account's most severe unresolved alert (0 low … 3 critical; null: none)."""
+    return Subquery(Alert.objects.filter(account=OuterRef("pk"), status__in=UNRESOLVED)
+                    .annotate(rank=_rank("severity", SEVERITIES)).order_by("-rank").values("rank")[:1])
+
+
+def filtered(accounts, filters: Filters, *, as_of: date, today: date):
+    """The user's accounts passing every filter, with their scores (see ``scored``): all in the database."""
     qs = accounts
     if filters.q:
         needle = " ".join(filters.q.split())
@@ -92,67 +115,53 @@ def account_rows(accounts, filters: Filters, *, as_of: date, worst: dict, touch:
         qs = qs.filter(tier=filters.tier)
     if filters.renewal_days is not None:
         qs = qs.filter(renewal_date__gte=as_of, renewal_date__lte=as_of + timedelta(days=filters.renewal_days))
-    rows = qs.annotate(snapshot=Subquery(latest)).values_list(
-        "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "snapshot")
-    return [_light(*row, worst=worst.get(row[0], -1)) for row in rows]
-
-
-def _light(pk, name, tier, arr, currency, renewal_date, owner_id, packed, *, worst: int) -> Light:
-    if not packed:
-        return Light(pk, name, tier, arr, currency, renewal_date, owner_id, None, worst=worst)
-    snapshot_id, score, level, risk, *days = packed.split("|")
-    return Light(pk, name, tier, arr, currency, renewal_date, owner_id, int(snapshot_id), int(score), level, risk,
-                 int(days[0]) if days and days[0] else None, worst)
-
-
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-
-
-def open_alerts(accounts) -> tuple[dict, dict]:
-    """``({account id: {severity: unresolved alerts}}, {account id: rank of the worst})`` (one query)."""
-    findings, worst = {}, {}
-    for account_id, severity, n in (Alert.objects.filter(account__in=accounts.values("pk"), status__in=UNRESOLVED)
-                                    .values("account_id", "severity").annotate(n=Count("pk"))
-                                    .values_list("account_id", "severity", "n")):
-        counts = findings.get(account_id)
-        if counts is None:
-            counts = findings[account_id] = dict.fromkeys(SEVERITIES, 0)
-        counts[severity] = n
-        if n and SEVERITY_RANK[severity] > worst.get(account_id, -1):
-            worst[account_id] = SEVERITY_RANK[severity]
-    return findings, worst
-
-
-def keep(rows: list[Light], filters: Filters) -> list[Light]:
-    floor = SEVERITIES.index(filters.severity) if filters.severity else None
-    return [r for r in rows if (not filters.level or r.level == filters.level)
-            and (not filters.risk or r.risk == filters.risk) and (floor is None or r.worst >= floor)]
+    qs = scored(qs, as_of=as_of, today=today)
+    if filters.level:
+        qs = qs.filter(s_level=filters.level)
+    if filters.risk:
+        qs = qs.filter(s_risk=filters.risk)
+    if filters.severity:
+        severe = SEVERITIES[SEVERITIES.index(filters.severity):]
+        qs = qs.filter(Exists(Alert.objects.filter(account=OuterRef("pk"), status__in=UNRESOLVED,
+                                                   severity__in=severe)))
+    return qs
 
 
 SORT_VALUES = {
-    "name": lambda r: r.name.casefold(),
-    "tier": lambda r: TIERS.index(r.tier) if r.tier in TIERS else None,
-    "score": lambda r: r.score,
-    "risk": lambda r: RISK_LEVELS.index(r.risk) if r.risk in RISK_LEVELS else None,
-    "touch": lambda r: r.days_since,
-    "arr": lambda r: r.arr,
-    "renewal": lambda r: r.renewal_date,
-    "alerts": lambda r: r.worst if r.worst >= 0 else None,
+    "name": lambda: Lower("name"),
+    "tier": lambda: _rank("tier", TIERS),
+    "score": lambda: F("s_score"),
+    "risk": lambda: _rank("s_risk", RISK_LEVELS),
+    "touch": lambda: F("s_days"),
+    "arr": lambda: F("arr"),
+    "renewal": lambda: F("renewal_date"),
+    "alerts": _worst_alert,
 }
 
 
-def ordered(rows: list[Light], sort: str) -> list[Light]:
+def ordered(qs, sort: str):
     """Sorted by ``sort`` ("-key": largest first), then by name (by risk: the lowest score first within a
     risk); empty values (unscored, no ARR, no alert …) last either way."""
     key = sort.lstrip("-") if sort.lstrip("-") in SORT_VALUES else "name"
-    descending = sort.startswith("-") and key in SORT_VALUES
-    rows = sorted(rows, key=lambda r: (r.name.casefold(), r.pk))
+    value = SORT_VALUES[key]()
+    order = [value.desc(nulls_last=True) if sort.startswith("-") else value.asc(nulls_last=True)]
     if key == "risk":
-        rows.sort(key=lambda r: (r.score is None, r.score or 0))
-    value = SORT_VALUES[key]
-    known = [r for r in rows if value(r) is not None]
-    known.sort(key=value, reverse=descending)       # stable: ties keep the order above
-    return known + [r for r in rows if value(r) is None]
+        order.append(F("s_score").asc(nulls_last=True))
+    return qs.order_by(*order, Lower("name"), "pk")
+
+
+def _light(pk, name, tier, arr, currency, renewal_date, owner_id, snapshot_id, score, level, risk) -> Light:
+    return Light(pk, name, tier, arr, currency, renewal_date, owner_id, snapshot_id, score, level, risk)
+
+
+def open_alerts(account_ids) -> dict:
+    """``{account id: {severity: unresolved alerts}}`` of the accounts shown (one query)."""
+    findings = {}
+    for account_id, severity, n in (Alert.objects.filter(account_id__in=account_ids, status__in=UNRESOLVED)
+                                    .values("account_id", "severity").annotate(n=Count("pk"))
+                                    .values_list("account_id", "severity", "n")):
+        findings.setdefault(account_id, dict.fromkeys(SEVERITIES, 0))[severity] = n
+    return findings
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,18 +220,20 @@ class PortfolioPage:
         return self.page < self.pages
 
 
-def summary(rows: list[Light]) -> Summary:
-    """How many accounts, how many at risk, ARR and ARR at risk per currency."""
-    money: dict = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    at_risk = 0
-    for r in rows:
-        risky = r.risk in AT_RISK
-        at_risk += risky
-        if r.arr is not None:
-            money[r.currency or ""][0] += r.arr
-            money[r.currency or ""][1] += r.arr if risky else 0
-    arr = sorted(((c, total, risk) for c, (total, risk) in money.items()), key=lambda m: -m[1])
-    return Summary(total=len(rows), at_risk=at_risk, arr=tuple(arr))
+def summary(qs) -> Summary:
+    """How many accounts, how many at risk, ARR and ARR at risk per currency (one grouped query)."""
+    risky = Q(s_risk__in=AT_RISK)
+    total = at_risk = 0
+    arr = []
+    for currency, n, n_risky, money, money_risky in (
+            qs.order_by().values("currency").annotate(n=Count("pk"), n_risky=Count("pk", filter=risky),
+                                                      money=Sum("arr"), money_risky=Sum("arr", filter=risky))
+            .values_list("currency", "n", "n_risky", "money", "money_risky")):
+        total, at_risk = total + n, at_risk + n_risky
+        if money is not None:
+            arr.append((currency or "", money, money_risky or Decimal(0)))
+    arr.sort(key=lambda m: -m[1])
+    return Summary(total=total, at_risk=at_risk, arr=tuple(arr))
 
 
 def _page_details(rows: list[Light], *, as_of: date) -> tuple[dict, dict]:
@@ -275,17 +286,18 @@ def owners(accounts) -> tuple:
 
 
 def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: tuple | None = None,
-              page_size: int = PAGE_SIZE) -> PortfolioPage:
-    """One page of the user's portfolio (``accounts``: ``accounts_visible_to(user)``)."""
+              page_size: int = PAGE_SIZE, today: date | None = None) -> PortfolioPage:
+    """One page of the user's portfolio (``accounts``: ``accounts_visible_to(user)``): the filters, the
+    sums and the sort run in the database, and only the page shown is read and completed."""
     choices = owners(accounts) if owner_choices is None else owner_choices
-    with gc_paused():                     # thousands of small rows: no collector passes in the middle
-        findings, worst = open_alerts(accounts)
-        light = account_rows(accounts, filters, as_of=as_of, worst=worst, touch=filters.sort.lstrip("-") == "touch")
-        rows = ordered(keep(light, filters), filters.sort)
-    totals = summary(rows)
+    qs = filtered(accounts, filters, as_of=as_of, today=today or timezone.localdate())
+    totals = summary(qs)
     pages = max(1, -(-totals.total // page_size))
     page = min(max(filters.page, 1), pages)
-    chosen = rows[(page - 1) * page_size:page * page_size]
+    chosen = [_light(*row) for row in ordered(qs, filters.sort).values_list(
+        "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "s_snapshot", "s_score", "s_level",
+        "s_risk")[(page - 1) * page_size:page * page_size]]
+    findings = open_alerts([a.pk for a in chosen])
     cadence, sponsors = _page_details(chosen, as_of=as_of)
     names = dict(choices)
     shown = tuple(_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk), names.get(a.owner_id, ""),
@@ -293,4 +305,4 @@ def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: t
     trends, metrics_as_of = metric_trends(user, as_of=as_of)
     return PortfolioPage(rows=shown, summary=totals, page=page, pages=pages, owners=choices,
                          metrics=trends, metrics_as_of=metrics_as_of,
-                         has_accounts=bool(light) or accounts.exists())
+                         has_accounts=totals.total > 0 or accounts.exists())

@@ -328,6 +328,27 @@ class ScoreSnapshot(models.Model):
         return f"{who}: {self.score}/100 {self.level} on {self.as_of}"
 
 
+class CurrentScore(models.Model):
+    """Each account's latest account-level score: a copy of its newest ``ScoreSnapshot`` on or before the
+    day it was stored, kept by ``recompute_scores`` (``sponsors.services.current_scores``).
+
+    The portfolio filters, counts, sums and sorts today's view of thousands of accounts on this one narrow
+    table (one row per account) instead of looking up the latest snapshot of each account per request."""
+
+    account = models.OneToOneField(Account, primary_key=True, on_delete=models.CASCADE, related_name="current_score")
+    # The snapshot's id, not a foreign key: replacing a day's snapshots stays one DELETE statement (no
+    # cascade collecting them); refresh_current_scores drops the rows whose snapshot went, in the same transaction.
+    snapshot_id = models.BigIntegerField()
+    as_of = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, choices=[(level, level) for level in v.ENGAGEMENT_LEVELS])
+    risk = models.CharField(max_length=10, choices=[(risk, risk) for risk in v.RISK_LEVELS])
+    days_since_exec_touch = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.account_id}: {self.score}/100 {self.level} on {self.as_of}"
+
+
 class AlertStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
@@ -383,7 +404,13 @@ class Alert(models.Model):
             models.CheckConstraint(condition=in_choices("status", AlertStatus.choices), name="alert_status_valid"),
             models.CheckConstraint(condition=in_choices("severity", SEVERITY_CHOICES), name="alert_severity_valid"),
         ]
-        indexes = [models.Index(fields=["account", "status"])]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            # The inbox counts and sorts every unresolved alert a user may see: an index-only scan of this
+            # narrow index instead of reading the wide rows (messages, details) of the whole table.
+            models.Index(fields=["severity", "due_on", "account", "opened_at", "id"],
+                         condition=Q(status__in=["open", "acknowledged"]), name="alert_unresolved_inbox"),
+        ]
 
     def __str__(self):
         return f"[{self.severity}] {self.title}: {self.message}"

@@ -22,6 +22,7 @@ from accounts.models import Account
 from accounts.vocabulary import RISK_BY_LEVEL, SEVERITIES, TIERS
 from reports import metric_history as mh
 from sponsors.models import Alert, Contact, Interaction, InteractionParticipant, PortfolioMetricSnapshot, ScoreSnapshot
+from sponsors.services.current_scores import refresh_current_scores
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 20)
@@ -53,6 +54,7 @@ def build(n, cast, start=0):
             snaps.append(ScoreSnapshot(account=a, as_of=day, score=s, level=level_of(s),
                                        risk=RISK_BY_LEVEL[level_of(s)], breakdown={"cadence": cadence}))
     ScoreSnapshot.objects.bulk_create(snaps)
+    refresh_current_scores(account_ids=[a.pk for a in accounts], as_of=TODAY)    # as recompute_scores does
     Alert.objects.bulk_create([Alert(account=a, code="single_threaded", severity=SEVERITIES[i % 4], message="m")
                                for i, a in enumerate(accounts, start)])
     return accounts

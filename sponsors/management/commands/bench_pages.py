@@ -34,6 +34,7 @@ from django.utils import timezone
 from accounts.models import Account, User
 from sponsors.models import Alert, ScoreSnapshot
 from sponsors.services.alerts import evaluate_accounts
+from sponsors.services.current_scores import refresh_current_scores
 from sponsors.services.scores import recompute_scores
 
 from . import bench_scoring
@@ -100,13 +101,14 @@ class Command(BaseCommand):
             recompute_scores(account_ids=[shown], as_of=today - timedelta(weeks=weeks))
         result = evaluate_accounts(account_ids=ids, as_of=today)
         with connection.cursor() as cursor:
-            for table in ("sponsors_scoresnapshot", "sponsors_alert"):
-                cursor.execute(f"ANALYZE {table}")
+            for table in ("sponsors_scoresnapshot", "sponsors_currentscore", "sponsors_alert"):
+                cursor.execute(f"VACUUM ANALYZE {table}")     # what autovacuum does soon after such a write
         self.stdout.write(f"Stored today's scores of {len(ids):,} accounts (12 weeks for account {shown}) and "
                           f"{len(result.opened):,} alerts opened in {time.perf_counter() - t0:.1f}s.")
 
     def _clean(self, ids, today, started_at):
         ScoreSnapshot.objects.filter(account_id__in=ids, as_of__gte=today - timedelta(weeks=12)).delete()
+        refresh_current_scores(account_ids=ids, as_of=today)
         Alert.objects.filter(account_id__in=ids, opened_at__gte=started_at).delete()
         User.objects.filter(username=BENCH_USER).delete()
         self.stdout.write("Removed the snapshots, alerts and user the benchmark added.")
