@@ -288,7 +288,7 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all
         for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
             stored[(iid, cid)] = pk
     synced = set(interaction_ids.values())
-    new = [pair for pair in desired if pair not in stored]
+    new = sorted(pair for pair in desired if pair not in stored)   # in key order: the indexes grow at their end
     removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
     if new and is_postgres() and len(new) > COPY_THRESHOLD:
         copy_new(InteractionParticipant, ["interaction_id", "contact_id"], new)

@@ -50,8 +50,11 @@ def next_ids(model, count: int) -> list[int]:
     """``count`` new primary keys from the table's own sequence, in one query (PostgreSQL): rows COPYed
     with them need no read-back of the numbers the database gave them."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(s) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS s) AS q, "
-                       "generate_series(1, %s)", [model._meta.db_table, model._meta.pk.column, count])
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)::regclass::oid", [model._meta.db_table,
+                                                                                model._meta.pk.column])
+        sequence = cursor.fetchone()[0]
+        # A constant sequence (the oid as a literal): nextval resolved per row costs five times as much.
+        cursor.execute(f"SELECT nextval({int(sequence)}::oid::regclass) FROM generate_series(1, %s)", [count])
         return [row[0] for row in cursor.fetchall()]
 
 
