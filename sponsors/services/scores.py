@@ -43,9 +43,6 @@ SNAPSHOT_LOCK_NAMESPACE = 0x5C0E
 STREAM_THRESHOLD = 20
 BULK_BATCH_SIZE = 2000
 COPY_BLOCK_BYTES = 1 << 20        # COPY data sent a megabyte at a time
-# Per hash table or sort of the recompute's transaction (PostgreSQL's default, 4MB, makes the portfolio's
-# activity aggregate and its join spill to temporary files at 5,000 accounts).
-RECOMPUTE_WORK_MEM = "32MB"
 
 
 @dataclass
@@ -136,12 +133,12 @@ def _rows(facts: dict, *, as_of: date, config: ScoringConfig, result: RecomputeR
 
 def _tune_session():
     """PostgreSQL settings for this transaction: no JIT (compiling the aggregates costs more than it
-    saves), no wait for the WAL flush at commit (snapshots can always be recomputed), and room for
-    the activity aggregate's hash tables (``RECOMPUTE_WORK_MEM``) so they need not spill to disk."""
+    saves), and no wait for the WAL flush at commit (snapshots can always be recomputed).  A larger
+    work_mem (no spill of the activity aggregate) was measured slower at 5,000 accounts: the load
+    took 2.35 s instead of 2.06 s (median of 6, alternated, 32MB against the default 4MB)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL jit = off; SET LOCAL synchronous_commit = off; "
-                           f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
+            cursor.execute("SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
 
 
 def _replace_day(*, as_of: date, account_ids) -> None:
