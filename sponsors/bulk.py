@@ -4,7 +4,8 @@ Such work allocates hundreds of thousands of small objects (facts, breakdowns, r
 the job ends, and almost none of them in reference cycles: every automatic collection walks all of
 them for nothing (about a fifth of the import's time).  ``gc_paused()`` freezes what exists (start-up
 objects are never examined again) and turns automatic collection off for the block; on leaving, the
-previous state is restored and the frozen objects are handed back to the collector.
+previous state is restored and the frozen objects are handed back to the collector.  It also
+decorates a function (``@gc_paused()``).
 """
 
 from __future__ import annotations

@@ -60,3 +60,15 @@ def test_the_query_count_does_not_grow_with_the_portfolio():
         facts = load_account_facts(as_of=AS_OF)
     assert len(facts) == 30
     assert len(large) == len(small) <= 10
+
+
+def test_the_heavy_reads_go_last_so_python_works_while_the_server_runs_them():
+    seed(3, seed=1)
+    with CaptureQueriesContext(connection) as queries:
+        load_account_facts(as_of=AS_OF, scoring_only=True)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 6
+    qbrs, activity = sql[-2:]
+    assert "sponsors_interaction" in qbrs and "EXISTS" in qbrs                          # QBRs held, with an exec
+    assert activity.startswith('SELECT "sponsors_interactionparticipant"."contact_id"')  # the activity aggregate
+    assert not any("sponsors_interactionparticipant" in s for s in sql[:-2])

@@ -189,8 +189,9 @@ INTERACTION_FIELDS = ["type", "occurred_at", "direction", "purpose", "topics", "
                       "logged_by"]
 
 
-def _sync_interactions(by_account, summary, progress) -> dict:
-    """Interactions (history: added or updated, never deleted); returns ``{(account pk, external id): pk}``."""
+def _sync_interactions(by_account, summary, progress) -> tuple[dict, bool]:
+    """Interactions (history: added or updated, never deleted); returns ``{(account pk, external id): pk}``
+    and whether every one of them is new (then none has a participant stored yet)."""
     desired = {}
     for aid, rec in by_account.items():
         for it in rec.interactions:
@@ -205,7 +206,7 @@ def _sync_interactions(by_account, summary, progress) -> dict:
     )
     summary.add("interactions", **counts)
     analyze_on_commit(Interaction, counts)
-    return interaction_ids
+    return interaction_ids, counts["created"] == len(desired)
 
 
 def _sync_org_changes(by_account, contact_ids, summary) -> None:
@@ -243,8 +244,8 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
             _sync_crm_lists(by_account, users, summary)
             _sync_metrics(by_account, occurred_on, summary)
             contact_ids = sync_contacts(by_account, occurred_on, summary)
-            interaction_ids = _sync_interactions(by_account, summary, progress)
-            _sync_participants(by_account, interaction_ids, contact_ids, summary)
+            interaction_ids, all_new = _sync_interactions(by_account, summary, progress)
+            _sync_participants(by_account, interaction_ids, contact_ids, summary, all_new=all_new)
             _sync_org_changes(by_account, contact_ids, summary)
     except (IntegrityError, DataError) as exc:
         raise _conflict(exc) from exc
@@ -271,7 +272,9 @@ def _upsert_org_changes(desired, states, scope):
     return ids, total
 
 
-def _sync_participants(by_account, interaction_ids, contact_ids, summary):
+def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all_new: bool):
+    """The links of the synced interactions: new ones added, ones the source no longer lists removed.
+    ``all_new``: every synced interaction was just created, so none has a stored link to read."""
     desired = set()
     for aid, rec in by_account.items():
         for it in rec.interactions:
@@ -279,12 +282,13 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary):
             for ref in it.contact_ids:
                 desired.add((iid, contact_ids[(aid, ref)]))
     stored = {}
-    qs = InteractionParticipant.objects.filter(interaction__account_id__in=list(by_account),
-                                               interaction__external_id__isnull=False)
-    for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
-        stored[(iid, cid)] = pk
+    if not all_new:
+        qs = InteractionParticipant.objects.filter(interaction__account_id__in=list(by_account),
+                                                   interaction__external_id__isnull=False)
+        for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
+            stored[(iid, cid)] = pk
     synced = set(interaction_ids.values())
-    new = [pair for pair in desired if pair not in stored]
+    new = sorted(pair for pair in desired if pair not in stored)   # in key order: the indexes grow at their end
     removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
     if new and is_postgres() and len(new) > COPY_THRESHOLD:
         copy_new(InteractionParticipant, ["interaction_id", "contact_id"], new)

@@ -46,17 +46,31 @@ def _json_positions(model, names):
     return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
 
 
-def _insert_new(model, *, names, new, extra, auto_now, now, ids, existing_qs, key_fields, progress):
+def next_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys from the table's own sequence, in one query (PostgreSQL): rows COPYed
+    with them need no read-back of the numbers the database gave them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)::regclass::oid", [model._meta.db_table,
+                                                                                model._meta.pk.column])
+        sequence = cursor.fetchone()[0]
+        # A constant sequence (the oid as a literal): nextval resolved per row costs five times as much.
+        cursor.execute(f"SELECT nextval({int(sequence)}::oid::regclass) FROM generate_series(1, %s)", [count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _insert_new(model, *, names, new, extra, auto_now, now, ids, progress):
     """Insert ``new`` ([(key, values)]) and record their primary keys in ``ids``: COPY above
-    ``COPY_THRESHOLD`` rows on PostgreSQL, ``bulk_create`` otherwise."""
+    ``COPY_THRESHOLD`` rows on PostgreSQL (with keys taken from the sequence first), ``bulk_create``
+    otherwise."""
     if is_postgres() and len(new) > COPY_THRESHOLD:
-        columns = [*_attnames(model, names), *_attnames(model, extra), *auto_now]
+        pks = next_ids(model, len(new))
+        columns = [model._meta.pk.attname, *_attnames(model, names), *_attnames(model, extra), *auto_now]
         tail = [*extra.values(), *([now] * len(auto_now))]
-        json_at = _json_positions(model, names)  # JSON columns go in as text
+        json_at = [1 + i for i in _json_positions(model, names)]  # JSON columns go in as text
 
         def rows():
-            for n, (key, values) in enumerate(new, 1):
-                row = [*key, *values, *tail]
+            for n, ((key, values), pk) in enumerate(zip(new, pks), 1):
+                row = [pk, *key, *values, *tail]
                 for i in json_at:
                     row[i] = orjson.dumps(row[i]).decode()
                 yield row
@@ -65,11 +79,7 @@ def _insert_new(model, *, names, new, extra, auto_now, now, ids, existing_qs, ke
             progress(len(new) % PROGRESS_EVERY)
 
         copy_new(model, columns, rows())
-        # The database numbered the new rows; read the numbers back in one query.
-        for row in existing_qs.values_list("pk", *key_fields).iterator(chunk_size=20000):
-            key = tuple(row[1:])
-            if key not in ids:
-                ids[key] = row[0]
+        ids.update((key, pk) for (key, _values), pk in zip(new, pks))
         return
     objs = [model(**dict(zip(_attnames(model, names), (*key, *values))), **extra) for key, values in new]
     for start in range(0, len(objs), UPSERT_BATCH_SIZE):
@@ -110,7 +120,7 @@ def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=No
     names = [*key_fields, *value_fields]
     if new:
         _insert_new(model, names=names, new=new, extra=extra_on_create or {}, auto_now=auto_now, now=now,
-                    ids=ids, existing_qs=existing_qs, key_fields=key_fields, progress=progress)
+                    ids=ids, progress=progress)
     if changed:
         objs = [model(pk=ids[key], **dict(zip(_attnames(model, names), (*key, *values)))) for key, values in changed]
         for obj in objs:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -134,12 +135,56 @@ def _norm(text: str) -> str:
     return _norm_str(str(text))
 
 
+@dataclass(frozen=True, slots=True)
+class AccountAlignment:
+    """The account's share of the alignment factor, the same for each of its contacts: the initiative
+    and goal parts (0..1) with their notes, and the account's priorities (normalised)."""
+
+    parts: tuple[tuple[str, float], ...]
+    notes: tuple[str, ...]
+    their_priorities: frozenset[str]
+
+
+def account_alignment(alignment: Iterable[AlignmentFact], goals: Iterable[GoalFact], *,
+                      config: ScoringConfig = DEFAULT_CONFIG) -> AccountAlignment:
+    """The initiatives and goals parts of :func:`strategic_alignment` for one account (worked out
+    once per account; each contact adds its own priorities)."""
+    alignment = tuple(alignment)
+    parts: list[tuple[str, float]] = []
+    notes: list[str] = []
+
+    if alignment:
+        credits = []
+        for a in alignment:
+            rating = _norm(a.alignment)
+            if rating not in config.alignment_values:
+                raise ValueError(f"unknown alignment rating {a.alignment!r} for {a.our_initiative!r}")
+            credits.append(config.alignment_values[rating])
+        parts.append(("initiatives", sum(credits) / len(credits)))
+        high = sum(1 for a in alignment if _norm(a.alignment) == "high")
+        notes.append(f"High on {high}/{len(alignment)} initiatives")
+
+    goal_credits = []
+    for g in goals:
+        credit = config.goal_status_values.get(_norm(g.status))
+        if credit is None and g.progress is not None:
+            credit = min(max(g.progress, 0.0), 1.0)
+        if credit is not None:
+            goal_credits.append(credit)
+    if goal_credits:
+        value = sum(goal_credits) / len(goal_credits)
+        parts.append(("goals", value))
+        notes.append(f"goals {round_half_up(100 * value)}% on track")
+    return AccountAlignment(tuple(parts), tuple(notes), frozenset(_norm(a.their_priority) for a in alignment))
+
+
 def strategic_alignment(
     contact: ContactFact,
     alignment: Iterable[AlignmentFact],
     goals: Iterable[GoalFact],
     *,
     config: ScoringConfig = DEFAULT_CONFIG,
+    account: AccountAlignment | None = None,
 ) -> FactorScore:
     """25 x weighted mean of three parts, each 0..1, over the parts that have data:
 
@@ -154,39 +199,18 @@ def strategic_alignment(
     Weights are renormalised over the parts present; no part present -> 0 points, note
     ``no initiatives, goals or priorities recorded``.  Note e.g.
     ``High on 2/3 initiatives; goals 55% on track; 1/2 own priorities addressed``.
+    ``account``: the account's parts already worked out (:func:`account_alignment` of the same
+    ``alignment`` and ``goals``), so a portfolio works them out once per account.
     """
     key, label = "strategic_alignment", FACTOR_LABELS["strategic_alignment"]
-    alignment = tuple(alignment)
-    goals = tuple(goals)
-    parts: dict[str, float] = {}
-    notes: list[str] = []
-
-    if alignment:
-        credits = []
-        for a in alignment:
-            rating = _norm(a.alignment)
-            if rating not in config.alignment_values:
-                raise ValueError(f"unknown alignment rating {a.alignment!r} for {a.our_initiative!r}")
-            credits.append(config.alignment_values[rating])
-        parts["initiatives"] = sum(credits) / len(credits)
-        high = sum(1 for a in alignment if _norm(a.alignment) == "high")
-        notes.append(f"High on {high}/{len(alignment)} initiatives")
-
-    goal_credits = []
-    for g in goals:
-        credit = config.goal_status_values.get(_norm(g.status))
-        if credit is None and g.progress is not None:
-            credit = min(max(g.progress, 0.0), 1.0)
-        if credit is not None:
-            goal_credits.append(credit)
-    if goal_credits:
-        parts["goals"] = sum(goal_credits) / len(goal_credits)
-        notes.append(f"goals {round_half_up(100 * parts['goals'])}% on track")
+    if account is None:
+        account = account_alignment(alignment, goals, config=config)
+    parts = dict(account.parts)
+    notes = list(account.notes)
 
     own = {_norm(p) for p in contact.priorities if _norm(p)}
     if own:
-        theirs = {_norm(a.their_priority) for a in alignment}
-        matched = len(own & theirs)
+        matched = len(own & account.their_priorities)
         parts["priorities"] = matched / len(own)
         notes.append(f"{matched}/{len(own)} own priorities addressed")
 
@@ -218,8 +242,10 @@ def score_sponsor(
     *,
     as_of: date,
     config: ScoringConfig = DEFAULT_CONFIG,
+    alignment: AccountAlignment | None = None,
 ) -> ScoreBreakdown:
-    """The four factors, the level and its reasons for one contact.
+    """The four factors, the level and its reasons for one contact (``alignment``: the account's
+    share of the alignment factor when already worked out, see :func:`account_alignment`).
 
     Level, first rule that applies:
     1. Unknown - no interaction ever recorded (``activity.has_data`` is false).
@@ -234,7 +260,7 @@ def score_sponsor(
         meeting_frequency(activity, account.tier, config=config),
         responsiveness(activity, config=config),
         qbr_attendance(activity, account.qbrs_held, config=config),
-        strategic_alignment(contact, account.alignment, account.goals, config=config),
+        strategic_alignment(contact, account.alignment, account.goals, config=config, account=alignment),
     )
     total = sum(f.score for f in factors)
     window = f"the last {config.window_days} days"
@@ -320,11 +346,13 @@ def score_account(
     rank = {"primary": 0, "backup": 1}
     scored = sorted((c for c in facts.contacts if c.is_executive or c.is_sponsor),
                     key=lambda c: rank.get(c.sponsor, 2))
+    # The account's share of the alignment factor, once for all its contacts.
+    alignment = account_alignment(facts.alignment, facts.goals, config=config) if scored else None
     breakdowns = []
     by_id = {}
     for c in scored:
         activity = facts.activity.get(c.id) or SponsorActivity()
-        b = score_sponsor(c, activity, facts, as_of=as_of, config=config)
+        b = score_sponsor(c, activity, facts, as_of=as_of, config=config, alignment=alignment)
         breakdowns.append(b)
         by_id[c.id] = (c, activity, b)
 

@@ -44,11 +44,12 @@ def _later(*days):
 class _Reads:
     """The loader's read queries, sent as they are declared and read back in the same order.
 
-    On PostgreSQL they go through one pipeline (psycopg's pipeline mode): the server runs the next
-    query — the activity aggregate above all — while Python turns the rows of the previous one into
-    facts, and the rows come straight from the cursor (dates, numbers and durations need no
-    conversion; jsonb comes as text), sparing the ORM's per-value converters.  Elsewhere (the demo's
-    SQLite) each queryset is simply evaluated when read."""
+    On PostgreSQL they go through one pipeline (psycopg's pipeline mode): a query runs on the server
+    as soon as it is sent, and reading one result waits for every query sent so far; so the loader
+    reads the light queries, then sends the heavy ones (the activity aggregate above all) and turns
+    the light rows into facts while the server runs them.  The rows come straight from the cursor
+    (dates, numbers and durations need no conversion; jsonb comes as text), sparing the ORM's
+    per-value converters.  Elsewhere (the demo's SQLite) each queryset is simply evaluated when read."""
 
     def __init__(self):
         self.raw = connection.vendor == "postgresql"
@@ -91,14 +92,17 @@ def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | N
     operational contacts or earlier scores (the guardrails' facts).  A fixed number of queries."""
     scope = _Scope(account_ids, as_of=as_of, config=config or rules_config(), scoring_only=scoring_only)
     with _Reads() as reads:
-        sent = [reads.send(qs) for qs in (_accounts_query(scope), _contacts_query(scope), _activity_query(scope),
-                                          _qbrs_query(scope), _alignment_query(scope), _goals_query(scope))]
-        accounts = reads.read(sent[0])
-        contacts = _contacts(reads.read(sent[1]), raw=reads.raw)
-        activity = _activity(reads.read(sent[2]), contacts)
-        qbrs = {account_id: (held, with_exec) for account_id, held, with_exec in reads.read(sent[3])}
-        alignment = _grouped(reads.read(sent[4]), f.AlignmentFact)
-        goals = _grouped(reads.read(sent[5]), f.GoalFact)
+        # The light reads first; then the QBRs and the activity aggregate run on the server while
+        # Python turns the light rows into facts.
+        light = [reads.send(qs) for qs in (_accounts_query(scope), _contacts_query(scope), _alignment_query(scope),
+                                           _goals_query(scope))]
+        accounts, contact_rows, alignment_rows, goal_rows = [reads.read(handle) for handle in light]
+        heavy = [reads.send(_qbrs_query(scope)), reads.send(_activity_query(scope))]
+        contacts = _contacts(contact_rows, raw=reads.raw)
+        alignment = _grouped(alignment_rows, f.AlignmentFact)
+        goals = _grouped(goal_rows, f.GoalFact)
+        qbrs = {account_id: (held, with_exec) for account_id, held, with_exec in reads.read(heavy[0])}
+        activity = _activity(reads.read(heavy[1]), contacts)
     if not accounts:
         return {}
     guardrail_facts = ({}, {}, {}) if scoring_only else (_org_changes(scope), _operational(scope),

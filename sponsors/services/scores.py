@@ -134,7 +134,9 @@ def _rows(facts: dict, *, as_of: date, config: ScoringConfig, result: RecomputeR
 
 def _tune_session():
     """PostgreSQL settings for this transaction: no JIT (compiling the aggregates costs more than it
-    saves), and no wait for the WAL flush at commit (snapshots can always be recomputed)."""
+    saves), and no wait for the WAL flush at commit (snapshots can always be recomputed).  A larger
+    work_mem (no spill of the activity aggregate) was measured slower at 5,000 accounts: the load
+    took 2.35 s instead of 2.06 s (median of 6, alternated, 32MB against the default 4MB)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off; SET LOCAL synchronous_commit = off")

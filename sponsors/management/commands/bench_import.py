@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.cli import as_of_date
+from sponsors.bulk import gc_paused
 from sponsors.crm import snapshot as snapshot_module
 from sponsors.crm.demo import demo_snapshot
 from sponsors.crm.sync import sync_accounts
@@ -108,12 +109,13 @@ class Command(BaseCommand):
             pass
         return out[0]
 
+    @gc_paused()      # as ``manage.py import_snapshot`` runs it
     def _import(self, path) -> float:
         """The real path, timed by phase: read → decode → validate and parse → sync → the deferred
         foreign-key checks a commit would run.  Returns the whole time."""
         t0 = time.perf_counter()
         raw = path.read_bytes()
-        data = snapshot_module.orjson.loads(raw)
+        data = snapshot_module.decode_snapshot(raw, source=str(path))
         t1 = time.perf_counter()
         snapshot = snapshot_module.parse_snapshot(data, source=str(path))
         t2 = time.perf_counter()

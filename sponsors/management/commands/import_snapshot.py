@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from accounts.models import Account
 from sponsors import signals
+from sponsors.bulk import gc_paused
 from sponsors.crm.snapshot import SnapshotError, load_snapshot
 from sponsors.crm.sync import sync_accounts
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{len(failed)} of {len(paths)} file(s) not imported: {', '.join(failed)}")
 
+    @gc_paused()      # read, decode, parse and sync are one piece of bulk work (sponsors/bulk.py)
     def _import(self, path, *, source, no_progress, wait) -> bool:
         """Import one file (one transaction); False, with every problem listed, when it is not imported."""
         started = time.perf_counter()

@@ -1,0 +1,93 @@
+"""The large-file import path on PostgreSQL: new rows COPYed with keys taken from the table's sequence
+first (no read-back of the numbers the database gave them), no read of stored participants when every
+interaction is new, and decode, parse and sync with the garbage collector paused (sponsors/bulk.py)."""
+
+from __future__ import annotations
+
+import gc
+import json
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sponsors.crm import snapshot as snapshot_module
+from sponsors.crm.demo import demo_snapshot
+from sponsors.crm.snapshot import decode_snapshot, parse_snapshot
+from sponsors.crm.sync import sync_accounts
+from sponsors.crm.upsert import COPY_THRESHOLD
+from sponsors.models import Interaction, InteractionParticipant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def large():
+    doc = demo_snapshot(accounts=20, as_of=date(2026, 11, 20), seed=5, interactions_scale=2)
+    assert sum(len(a["interactions"]) for a in doc["accounts"]) > COPY_THRESHOLD
+    return doc
+
+
+def links(doc):
+    """{(account external id, interaction external id): {contact external id}} as the file says."""
+    return {(a["account"]["id"], i["id"]): set(i["contact_ids"]) for a in doc["accounts"] for i in a["interactions"]}
+
+
+def stored_links():
+    out = {}
+    for account, interaction, contact in InteractionParticipant.objects.values_list(
+            "interaction__account__external_id", "interaction__external_id", "contact__external_id"):
+        out.setdefault((account, interaction), set()).add(contact)
+    return out
+
+
+def test_copied_rows_link_the_right_interactions_without_reading_their_keys_back(large):
+    with CaptureQueriesContext(connection) as queries:
+        sync_accounts(parse_snapshot(large))
+    sql = [q["sql"] for q in queries.captured_queries]
+    asked = [i for i, s in enumerate(sql) if "pg_get_serial_sequence('sponsors_interaction'" in s]
+    assert asked and "nextval(" in sql[asked[0] + 1] and "generate_series" in sql[asked[0] + 1]  # keys up front
+    assert not any(s.startswith(("SELECT", "DECLARE")) and "sponsors_interactionparticipant" in s for s in sql)
+    assert stored_links() == links(large)                                              # every link where it belongs
+    written = list(InteractionParticipant.objects.order_by("pk").values_list("interaction_id", "contact_id"))
+    assert written == sorted(written)                       # COPYed in key order: the indexes grow at their end
+    Interaction.objects.create(account_id=Interaction.objects.first().account_id, type="call",
+                               occurred_at="2026-11-01T10:00:00Z", direction="meeting")   # the sequence moved on
+
+
+def test_a_second_import_reads_the_stored_links_and_drops_the_one_no_longer_listed(large):
+    sync_accounts(parse_snapshot(large))
+    shared = next(i for a in large["accounts"] for i in a["interactions"] if len(set(i["contact_ids"])) > 1)
+    shared["contact_ids"] = shared["contact_ids"][:1]
+    before = InteractionParticipant.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        summary = sync_accounts(parse_snapshot(large))
+    assert any("sponsors_interactionparticipant" in q["sql"] and "SELECT" in q["sql"]
+               for q in queries.captured_queries)
+    assert stored_links() == links(large)
+    assert summary.counts["interactions"]["created"] == 0 and summary.counts["participants"]["removed"] >= 1
+    assert InteractionParticipant.objects.count() < before
+
+
+def test_decode_and_parse_run_with_the_collector_paused(large, monkeypatch):
+    seen = []
+    validate = snapshot_module.validate_schema
+
+    def watching(data):
+        seen.append(gc.isenabled())
+        return validate(data)
+
+    class Decoder:
+        JSONDecodeError = snapshot_module.orjson.JSONDecodeError
+
+        @staticmethod
+        def loads(raw):
+            seen.append(gc.isenabled())
+            return json.loads(raw)
+
+    monkeypatch.setattr(snapshot_module, "validate_schema", watching)
+    monkeypatch.setattr(snapshot_module, "orjson", Decoder)
+    assert gc.isenabled()
+    parse_snapshot(decode_snapshot(json.dumps(large).encode()))
+    assert seen == [False, False] and gc.isenabled()
