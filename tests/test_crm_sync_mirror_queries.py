@@ -1,0 +1,71 @@
+"""The CRM mirror's page store (``sponsors.crm.mirror.store_page``): one statement per page whatever the page
+holds — a page of 10 records or of 400, with or without colleagues (``person``) whose change makes the
+accounts naming them pending — and the pending marks it leaves are the right ones."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+
+from sponsors.crm.connectors.base import Item
+from sponsors.crm.mirror import store_page
+from sponsors.models import CrmConnection, CrmPendingAccount
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection():
+    if db.vendor != "postgresql":
+        pytest.skip("the CRM mirror needs PostgreSQL")
+    return CrmConnection.objects.create(name="mirror-queries", kind="hubspot", base_url="http://127.0.0.1:9")
+
+
+def people(n, *, suffix=""):
+    return [Item("person", f"p{i}", None, {"email": f"p{i}{suffix}@vendor.example", "name": f"P {i}"})
+            for i in range(n)]
+
+
+def accounts(n, *, people_per_account=2):
+    items = []
+    for i in range(n):
+        refs = [f"p{(i + k) % 50}" for k in range(people_per_account)]
+        items.append(Item("account", f"a{i}", f"a{i}", {
+            "id": f"a{i}", "name": f"Account {i}", "tier": "smb", "owner": {"ref": refs[0]},
+            "team": [{"ref": r, "role": "csm"} for r in refs[1:]]}))
+    return items
+
+
+def pending(connection) -> set:
+    return set(CrmPendingAccount.objects.filter(connection=connection).values_list("account_key", flat=True))
+
+
+@pytest.mark.parametrize("size", [10, 400])
+def test_a_page_is_one_statement_whatever_its_size(connection, size):
+    with CaptureQueriesContext(db) as accounts_page:
+        store_page(connection.pk, accounts(size))
+    with CaptureQueriesContext(db) as people_page:
+        counts = store_page(connection.pk, people(50))
+    with CaptureQueriesContext(db) as changed_people:
+        changed = store_page(connection.pk, people(50, suffix=".new"))
+    assert len(accounts_page) == len(people_page) == len(changed_people) == 1
+    assert counts["created"] == 50 and changed["updated"] == 50
+
+
+def test_a_changed_colleague_makes_the_accounts_naming_them_pending_and_no_other(connection):
+    store_page(connection.pk, people(50))
+    store_page(connection.pk, accounts(50))
+    CrmPendingAccount.objects.filter(connection=connection).delete()
+
+    assert store_page(connection.pk, people(50))["unchanged"] == 50          # nothing changed: nothing pending
+    assert pending(connection) == set()
+
+    renamed = Item("person", "p7", None, {"email": "p7@vendor.example", "name": "P Seven"})
+    store_page(connection.pk, [renamed])
+    assert pending(connection) == {"a6", "a7"}    # a6 has p7 in its team, a7 is owned by p7
+
+    CrmPendingAccount.objects.filter(connection=connection).delete()
+    unchanged, new_email = people(50)[3], Item("person", "p9", None, {"email": "nine@vendor.example", "name": "P 9"})
+    store_page(connection.pk, [unchanged, new_email])
+    assert pending(connection) == {"a8", "a9"}
