@@ -69,3 +69,23 @@ def test_a_changed_colleague_makes_the_accounts_naming_them_pending_and_no_other
     unchanged, new_email = people(50)[3], Item("person", "p9", None, {"email": "nine@vendor.example", "name": "P 9"})
     store_page(connection.pk, [unchanged, new_email])
     assert pending(connection) == {"a8", "a9"}
+
+
+def test_a_sync_of_many_batches_analyses_a_filled_table_after_its_first_batch_and_once_at_the_end(
+        django_capture_on_commit_callbacks):
+    from sponsors.crm.upsert import analyze_on_commit, analyze_once
+    from sponsors.models import Interaction
+
+    if db.vendor != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's")
+    many, few = {"created": 5000}, {"created": 10}
+    with CaptureQueriesContext(db) as queries:
+        with analyze_once():
+            for counts in (many, many, few, many):           # four batches
+                with django_capture_on_commit_callbacks(execute=True):
+                    analyze_on_commit(Interaction, counts)
+        outside = len([q for q in queries if q["sql"].startswith("ANALYZE")])
+        with django_capture_on_commit_callbacks(execute=True):
+            analyze_on_commit(Interaction, many)              # outside a sync run: after every commit
+    analyses = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    assert outside == 2 and analyses == ['ANALYZE "sponsors_interaction"'] * 3

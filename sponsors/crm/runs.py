@@ -36,11 +36,12 @@ from .connectors.base import ConnectorError, RecordProblem
 from .mirror import applied, build_snapshot, pending_account_keys, store_page
 from .snapshot import SnapshotError
 from .sync import sync_accounts
+from .upsert import analyze_once
 
 LOCK_CLASS = 0x43524D53         # "CRMS": the advisory-lock namespace of connection runs (the key is its id)
 APPLY_BATCH_ACCOUNTS = 500      # at most this many accounts rebuilt and upserted per transaction ...
-APPLY_BATCH_RECORDS = 50_000    # ... and about this many of their records (the upsert's fixed costs, e.g. its
-                                # ANALYZE of a table that got many rows, are paid per transaction)
+APPLY_BATCH_RECORDS = 50_000    # ... and about this many of their records (the upsert's fixed costs are paid
+                                # per transaction)
 MAX_LOGGED_PROBLEMS = 200       # problems kept in a run's log (all are counted)
 
 
@@ -177,10 +178,11 @@ def _apply(connection, log, *, refresh) -> None:
     keys = pending_account_keys(connection.pk)
     log.run.total += len(keys)
     done = 0
-    for batch in _batches(connection, keys):
-        log.stage(f"updating accounts {done + 1}–{done + len(batch)} of {len(keys)}")
-        _apply_batch(connection, batch, log, refresh=refresh)
-        done += len(batch)
+    with analyze_once():            # the tables' statistics refreshed after the first batch and at the end
+        for batch in _batches(connection, keys):
+            log.stage(f"updating accounts {done + 1}–{done + len(batch)} of {len(keys)}")
+            _apply_batch(connection, batch, log, refresh=refresh)
+            done += len(batch)
 
 
 def _batches(connection, keys):

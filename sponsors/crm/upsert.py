@@ -5,6 +5,8 @@ and ``ANALYZE`` tables that got many new rows."""
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import orjson
 from django.db import connection, transaction
@@ -139,15 +141,42 @@ def replace_set(model, *, scope_qs, key_fields, value_fields, desired):
 
 ANALYZE_MIN_ROWS = 1000     # a table that got at least this many new rows is analysed after the commit
 
+# Inside ``analyze_once()`` (a CRM sync applying its accounts in many transactions): the tables analysed so
+# far in it, and those that got many rows since and are analysed when it ends.
+_run_tables: ContextVar[tuple[set, set] | None] = ContextVar("analyze_once", default=None)
+
+
+def _analyze(table) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+
 
 def analyze_on_commit(model, counts) -> None:
     """PostgreSQL plans with table statistics; autovacuum may be late or off, so fresh bulk rows get
-    ``ANALYZE`` right after the commit (otherwise the portfolio query can take minutes)."""
+    ``ANALYZE`` right after the commit (otherwise the portfolio query can take minutes).  Inside
+    ``analyze_once()`` a table is analysed after the first commit that filled it and then once more at the end
+    (an ANALYZE samples up to 30,000 pages: per batch of a large sync it cost more than the batch's writes)."""
     if is_postgres() and counts.get("created", 0) >= ANALYZE_MIN_ROWS:
         table = connection.ops.quote_name(model._meta.db_table)
+        tables = _run_tables.get()
+        if tables is not None:
+            analysed, later = tables
+            if table in analysed:
+                later.add(table)
+                return
+            analysed.add(table)
+        transaction.on_commit(lambda: _analyze(table), robust=True)
 
-        def analyze():
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {table}")
 
-        transaction.on_commit(analyze, robust=True)
+@contextmanager
+def analyze_once():
+    """Many transactions of one bulk job: each table ``analyze_on_commit`` names is analysed after its first
+    commit and, if it got many rows after that, once when the block ends (not after every commit)."""
+    token = _run_tables.set((set(), set()))
+    try:
+        yield
+    finally:
+        _analysed, later = _run_tables.get()
+        _run_tables.reset(token)
+    for table in sorted(later):
+        _analyze(table)
