@@ -1,10 +1,11 @@
 """The CRM sync service: one run of one connection, resumable and observable.
 
-``sync_connection(connection)`` fetches every stream of the connection's connector page by page.  Each page is
-stored in the mirror (``mirror.store_page``) and the stream's watermark advanced in ONE transaction, so a run
-stopped anywhere resumes after the last committed page (the overlap re-reads a few minutes, harmlessly: the
-store is an upsert).  Then every account the pages touched is rebuilt from the mirror and handed to the one
-upsert path (``sync.sync_accounts``) in batches; each batch clears its accounts' pending marks in its own
+``sync_connection(connection)`` fetches every stream of the connection's connector page by page (a thread reads
+the next pages while one is stored: ``prefetch.py``).  Each page is stored in the mirror (``mirror.store_page``)
+and the stream's watermark advanced in ONE transaction, so a run stopped anywhere resumes after the last
+committed page (the overlap re-reads a few minutes, harmlessly: the store is an upsert).  Then every account
+the pages touched is rebuilt from the mirror and handed to the one upsert path (``sync.sync_accounts``) in
+batches; each batch clears its accounts' pending marks in its own
 transaction and, once committed, queues their rescoring and guardrails.
 
 Two runs of one connection never overlap: a PostgreSQL advisory lock (session-level, so a killed worker's lock
@@ -34,6 +35,7 @@ from ..models import CrmConnection, CrmCursor, CrmRecord, CrmSyncRun
 from .connections import build_connector
 from .connectors.base import ConnectorError, RecordProblem
 from .mirror import applied, build_snapshot, pending_account_keys, store_page
+from .prefetch import prefetched
 from .snapshot import SnapshotError
 from .sync import sync_accounts
 from .upsert import analyze_once
@@ -158,7 +160,7 @@ def _fetch_stream(connection, connector, stream, *, full, log) -> None:
     overlap = timedelta(minutes=rules_config().crm.overlap_minutes)
     since = None if full or cursor.watermark is None else cursor.watermark - overlap
     log.stage(f"fetching {stream}")
-    for page in connector.fetch(stream, since):
+    for page in prefetched(connector.fetch(stream, since)):     # the next pages are read meanwhile
         with transaction.atomic():
             counts = store_page(connection.pk, page.items, cursor_id=cursor.pk, watermark=page.watermark)
             if page.watermark and (cursor.watermark is None or page.watermark > cursor.watermark):
