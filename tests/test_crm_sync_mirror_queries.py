@@ -89,3 +89,21 @@ def test_a_sync_of_many_batches_analyses_a_filled_table_after_its_first_batch_an
             analyze_on_commit(Interaction, many)              # outside a sync run: after every commit
     analyses = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
     assert outside == 2 and analyses == ['ANALYZE "sponsors_interaction"'] * 3
+
+
+def test_an_outbound_email_is_answered_by_the_first_later_inbound_email_from_one_of_its_contacts():
+    from sponsors.crm.mirror import _link_replies
+
+    def email(at, direction, *contacts, **extra):
+        return {"type": "email", "direction": direction, "occurred_at": f"2026-11-0{at}T09:00:00Z",
+                "contact_ids": list(contacts), **extra}
+
+    sent_to_a_and_b, sent_to_c, answered = email(2, "outbound", "a", "b"), email(2, "outbound", "c"), \
+        email(1, "outbound", "a", responded_at="2026-11-01T12:00:00Z")
+    interactions = [email(1, "inbound", "b"), email(2, "inbound", "a"), sent_to_a_and_b, sent_to_c, answered,
+                    email(6, "inbound", "a", "x"), email(4, "inbound", "b"), email(5, "inbound", "d"),
+                    {**email(3, "inbound", "c"), "type": "call"}]
+    _link_replies(interactions)
+    assert sent_to_a_and_b["responded_at"] == "2026-11-04T09:00:00Z"   # b's, before a's on the 6th; not the 2nd
+    assert sent_to_c["responded_at"] is None                            # c answered by a call, not an e-mail
+    assert answered["responded_at"] == "2026-11-01T12:00:00Z"           # a reply the CRM logged is kept

@@ -11,6 +11,7 @@ import agree, and an interaction whose contact arrives in a later run is linked 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 
 import orjson
@@ -155,12 +156,19 @@ def _account(data, people) -> dict:
 def _link_replies(interactions) -> None:
     """An outbound e-mail's reply: the first inbound e-mail after it from one of its contacts (HubSpot and
     Salesforce log replies as separate e-mails)."""
-    inbound = sorted((i["occurred_at"], set(i["contact_ids"])) for i in interactions
-                     if i["type"] == "email" and i["direction"] == "inbound")
+    inbound = defaultdict(list)          # contact -> the times of the inbound e-mails they took part in, sorted
+    for i in interactions:
+        if i["type"] == "email" and i["direction"] == "inbound":
+            for contact in set(i["contact_ids"]):
+                inbound[contact].append(i["occurred_at"])
+    for times in inbound.values():
+        times.sort()
     for it in interactions:
         if it["type"] == "email" and it["direction"] == "outbound" and not it.get("responded_at"):
-            who = set(it["contact_ids"])
-            it["responded_at"] = next((at for at, people in inbound if at > it["occurred_at"] and who & people), None)
+            after = it["occurred_at"]
+            firsts = [times[n] for times in (inbound.get(c) for c in set(it["contact_ids"])) if times
+                      for n in (bisect_right(times, after),) if n < len(times)]
+            it["responded_at"] = min(firsts, default=None)
 
 
 def build_entry(rows, people, skip) -> dict | None:

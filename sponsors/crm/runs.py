@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import Account
 
 from .. import signals
+from ..bulk import gc_paused
 from ..config import rules_config
 from ..models import CrmConnection, CrmCursor, CrmRecord, CrmSyncRun
 from .connections import build_connector
@@ -180,7 +181,9 @@ def _apply(connection, log, *, refresh) -> None:
     keys = pending_account_keys(connection.pk)
     log.run.total += len(keys)
     done = 0
-    with analyze_once():            # the tables' statistics refreshed after the first batch and at the end
+    # The tables' statistics refreshed after the first batch and at the end; no garbage collection walks over
+    # the batches' hundreds of thousands of short-lived records (sponsors/bulk.py).
+    with analyze_once(), gc_paused():
         for batch in _batches(connection, keys):
             log.stage(f"updating accounts {done + 1}–{done + len(batch)} of {len(keys)}")
             _apply_batch(connection, batch, log, refresh=refresh)

@@ -44,6 +44,17 @@ def copy_new(model, columns, rows):
                 copy.write_row(row)
 
 
+def copy_integers(model, columns, rows, *, chunk=20000):
+    """COPY rows of integers only (e.g. link-table pairs) into the model's table: written as text in chunks,
+    several times faster than a ``write_row`` per row (integers need no escaping)."""
+    table = model._meta.db_table
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for start in range(0, len(rows), chunk):
+                copy.write("".join(["\t".join(map(str, row)) + "\n" for row in rows[start:start + chunk]]))
+
+
 def _json_positions(model, names):
     return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
 
