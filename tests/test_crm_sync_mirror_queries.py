@@ -71,7 +71,7 @@ def test_a_changed_colleague_makes_the_accounts_naming_them_pending_and_no_other
     assert pending(connection) == {"a8", "a9"}
 
 
-def test_a_sync_of_many_batches_analyses_a_filled_table_after_its_first_batch_and_once_at_the_end(
+def test_a_sync_of_many_batches_analyses_a_table_after_its_first_batch_and_at_the_end_if_it_grew_10_percent(
         django_capture_on_commit_callbacks):
     from sponsors.crm.upsert import analyze_on_commit, analyze_once
     from sponsors.models import Interaction
@@ -89,6 +89,13 @@ def test_a_sync_of_many_batches_analyses_a_filled_table_after_its_first_batch_an
             analyze_on_commit(Interaction, many)              # outside a sync run: after every commit
     analyses = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
     assert outside == 2 and analyses == ['ANALYZE "sponsors_interaction"'] * 3
+
+    with CaptureQueriesContext(db) as queries:
+        with analyze_once():
+            for counts in ({"created": 20000}, {"created": 900}, {"created": 900}):   # grew by 9% after
+                with django_capture_on_commit_callbacks(execute=True):
+                    analyze_on_commit(Interaction, counts)
+    assert len([q for q in queries if q["sql"].startswith("ANALYZE")]) == 1
 
 
 def test_an_outbound_email_is_answered_by_the_first_later_inbound_email_from_one_of_its_contacts():
