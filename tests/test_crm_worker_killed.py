@@ -1,11 +1,12 @@
 """A real Celery worker is killed between two pages of a HubSpot sync; a fresh worker re-runs the sync, and
 the database ends exactly as a run that was never interrupted leaves it: no duplicates, no gaps.
 
-The HubSpot-shaped server (pytest-httpserver on loopback) stalls the second page of contacts; by then the first
-page is committed with its watermark.  The worker is SIGKILLed there; its advisory lock dies with its
-database connection.  A second worker process runs the sync again: it marks the dead run interrupted and goes
-on from the contacts watermark (less the overlap).  Then a second connection to the same server syncs the same
-data uninterrupted, in-process, and every table is compared source by source."""
+The HubSpot-shaped server (pytest-httpserver on loopback) stalls the second page of contacts, which the sync
+reads while it stores the first; the first page commits with its watermark, and the worker then waits.  The
+worker is SIGKILLed there; its advisory lock dies with its database connection.  A second worker process runs
+the sync again: it marks the dead run interrupted and goes on from the contacts watermark (less the overlap).
+Then a second connection to the same server syncs the same data uninterrupted, in-process, and every table is
+compared source by source."""
 
 from __future__ import annotations
 
@@ -113,8 +114,12 @@ def test_a_worker_killed_between_pages_resumes_without_duplicates_or_gaps(httpse
     try:
         sync_crm_connection.delay(killed.pk, False, "test")
         assert fake.stalled.wait(timeout=120), "the worker never asked for the second page of contacts"
-        cursor = CrmCursor.objects.get(connection=killed, stream="contacts")
-        assert cursor.watermark == datetime.fromtimestamp((T0 + 10_000 + 199 * 10_000) / 1000, tz=UTC)  # 1 page
+        # The second page is read while the first is stored (prefetch): the first commits meanwhile, and no
+        # more can (the second page is held).
+        first_page = datetime.fromtimestamp((T0 + 10_000 + 199 * 10_000) / 1000, tz=UTC)
+        wait_for(lambda: CrmCursor.objects.get(connection=killed, stream="contacts").watermark is not None,
+                 what="the first page of contacts to commit", timeout=60)
+        assert CrmCursor.objects.get(connection=killed, stream="contacts").watermark == first_page   # 1 page
         assert CrmRecord.objects.filter(connection=killed, kind="contact").count() == 200
         assert Contact.objects.filter(account__source="hubspot-killed").count() == 0   # not applied yet
         os.killpg(doomed.pid, signal.SIGKILL)

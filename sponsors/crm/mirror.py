@@ -11,6 +11,7 @@ import agree, and an interaction whose contact arrives in a later run is linked 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 
 import orjson
@@ -42,9 +43,22 @@ WITH page AS (
            AND sponsors_crmrecord.account_key IS DISTINCT FROM EXCLUDED.account_key)
        OR (sponsors_crmrecord.archived_at IS NULL) <> (EXCLUDED.archived_at IS NULL)
     RETURNING kind, external_id, account_key, (xmax = 0) AS created
+), naming AS (
+    -- the accounts whose team or owner names a person who changed (run per written person only)
+    SELECT named.account_key FROM written w CROSS JOIN LATERAL (
+        SELECT a.account_key FROM sponsors_crmrecord a
+        WHERE a.connection_id = %(connection)s AND a.kind = 'account' AND a.account_key IS NOT NULL
+          AND (a.data -> 'team' @> jsonb_build_array(jsonb_build_object('ref', w.external_id))
+               OR a.data -> 'owner' ->> 'ref' = w.external_id)
+    ) named
+    WHERE w.kind = 'person'
 ), pending AS (
     INSERT INTO sponsors_crmpendingaccount (connection_id, account_key)
-    SELECT DISTINCT %(connection)s, account_key FROM written WHERE account_key IS NOT NULL AND kind <> 'person'
+    SELECT DISTINCT %(connection)s, account_key FROM (
+        SELECT account_key FROM written WHERE account_key IS NOT NULL AND kind <> 'person'
+        UNION ALL
+        SELECT account_key FROM naming
+    ) touched
     ON CONFLICT DO NOTHING
 ), moved AS (
     UPDATE sponsors_crmcursor SET watermark = %(watermark)s, updated_at = now()
@@ -62,8 +76,9 @@ SELECT kind, external_id, created FROM written, quick
 
 def store_page(connection_id: int, items, *, cursor_id=None, watermark=None) -> dict:
     """Upsert a page's items into the mirror, mark their accounts pending and move the stream's watermark — one
-    statement (the page travels as one JSON document); returns counts.  Only new or changed rows are written;
-    a person who changed makes the accounts naming them pending."""
+    statement whatever the page holds (the page travels as one JSON document); returns counts.  Only new or
+    changed rows are written; a person who changed makes the accounts naming them (team or owner) pending, in
+    the same statement."""
     latest = {}
     for item in items:                       # the newest version of a record wins within a page
         latest[(item.kind, item.key)] = item
@@ -74,15 +89,6 @@ def store_page(connection_id: int, items, *, cursor_id=None, watermark=None) -> 
         cursor.execute(_STORE, {"rows": rows, "connection": connection_id, "cursor": cursor_id,
                                 "watermark": watermark})
         written = cursor.fetchall()
-    people = [key for kind, key, _created in written if kind == "person"]
-    if people:
-        naming = set()
-        for key in people:
-            naming.update(CrmRecord.objects.filter(connection_id=connection_id, kind="account",
-                                                   data__team__contains=[{"ref": key}])
-                          .values_list("account_key", flat=True))
-        CrmPendingAccount.objects.bulk_create([CrmPendingAccount(connection_id=connection_id, account_key=k)
-                                               for k in naming], ignore_conflicts=True)
     created = sum(1 for *_k, c in written if c)
     archived = sum(1 for item in latest.values() if item.archived)
     return {"created": created, "updated": len(written) - created, "archived": archived,
@@ -150,12 +156,19 @@ def _account(data, people) -> dict:
 def _link_replies(interactions) -> None:
     """An outbound e-mail's reply: the first inbound e-mail after it from one of its contacts (HubSpot and
     Salesforce log replies as separate e-mails)."""
-    inbound = sorted((i["occurred_at"], set(i["contact_ids"])) for i in interactions
-                     if i["type"] == "email" and i["direction"] == "inbound")
+    inbound = defaultdict(list)          # contact -> the times of the inbound e-mails they took part in, sorted
+    for i in interactions:
+        if i["type"] == "email" and i["direction"] == "inbound":
+            for contact in set(i["contact_ids"]):
+                inbound[contact].append(i["occurred_at"])
+    for times in inbound.values():
+        times.sort()
     for it in interactions:
         if it["type"] == "email" and it["direction"] == "outbound" and not it.get("responded_at"):
-            who = set(it["contact_ids"])
-            it["responded_at"] = next((at for at, people in inbound if at > it["occurred_at"] and who & people), None)
+            after = it["occurred_at"]
+            firsts = [times[n] for times in (inbound.get(c) for c in set(it["contact_ids"])) if times
+                      for n in (bisect_right(times, after),) if n < len(times)]
+            it["responded_at"] = min(firsts, default=None)
 
 
 def build_entry(rows, people, skip) -> dict | None:

@@ -1,10 +1,11 @@
 """The CRM sync service: one run of one connection, resumable and observable.
 
-``sync_connection(connection)`` fetches every stream of the connection's connector page by page.  Each page is
-stored in the mirror (``mirror.store_page``) and the stream's watermark advanced in ONE transaction, so a run
-stopped anywhere resumes after the last committed page (the overlap re-reads a few minutes, harmlessly: the
-store is an upsert).  Then every account the pages touched is rebuilt from the mirror and handed to the one
-upsert path (``sync.sync_accounts``) in batches; each batch clears its accounts' pending marks in its own
+``sync_connection(connection)`` fetches every stream of the connection's connector page by page (a thread reads
+the next pages while one is stored: ``prefetch.py``).  Each page is stored in the mirror (``mirror.store_page``)
+and the stream's watermark advanced in ONE transaction, so a run stopped anywhere resumes after the last
+committed page (the overlap re-reads a few minutes, harmlessly: the store is an upsert).  Then every account
+the pages touched is rebuilt from the mirror and handed to the one upsert path (``sync.sync_accounts``) in
+batches; each batch clears its accounts' pending marks in its own
 transaction and, once committed, queues their rescoring and guardrails.
 
 Two runs of one connection never overlap: a PostgreSQL advisory lock (session-level, so a killed worker's lock
@@ -29,18 +30,21 @@ from django.utils import timezone
 from accounts.models import Account
 
 from .. import signals
+from ..bulk import gc_paused
 from ..config import rules_config
 from ..models import CrmConnection, CrmCursor, CrmRecord, CrmSyncRun
 from .connections import build_connector
 from .connectors.base import ConnectorError, RecordProblem
 from .mirror import applied, build_snapshot, pending_account_keys, store_page
+from .prefetch import prefetched
 from .snapshot import SnapshotError
 from .sync import sync_accounts
+from .upsert import analyze_once
 
 LOCK_CLASS = 0x43524D53         # "CRMS": the advisory-lock namespace of connection runs (the key is its id)
 APPLY_BATCH_ACCOUNTS = 500      # at most this many accounts rebuilt and upserted per transaction ...
-APPLY_BATCH_RECORDS = 50_000    # ... and about this many of their records (the upsert's fixed costs, e.g. its
-                                # ANALYZE of a table that got many rows, are paid per transaction)
+APPLY_BATCH_RECORDS = 50_000    # ... and about this many of their records (the upsert's fixed costs are paid
+                                # per transaction)
 MAX_LOGGED_PROBLEMS = 200       # problems kept in a run's log (all are counted)
 
 
@@ -157,7 +161,7 @@ def _fetch_stream(connection, connector, stream, *, full, log) -> None:
     overlap = timedelta(minutes=rules_config().crm.overlap_minutes)
     since = None if full or cursor.watermark is None else cursor.watermark - overlap
     log.stage(f"fetching {stream}")
-    for page in connector.fetch(stream, since):
+    for page in prefetched(connector.fetch(stream, since)):     # the next pages are read meanwhile
         with transaction.atomic():
             counts = store_page(connection.pk, page.items, cursor_id=cursor.pk, watermark=page.watermark)
             if page.watermark and (cursor.watermark is None or page.watermark > cursor.watermark):
@@ -177,10 +181,13 @@ def _apply(connection, log, *, refresh) -> None:
     keys = pending_account_keys(connection.pk)
     log.run.total += len(keys)
     done = 0
-    for batch in _batches(connection, keys):
-        log.stage(f"updating accounts {done + 1}–{done + len(batch)} of {len(keys)}")
-        _apply_batch(connection, batch, log, refresh=refresh)
-        done += len(batch)
+    # The tables' statistics refreshed after the first batch and at the end; no garbage collection walks over
+    # the batches' hundreds of thousands of short-lived records (sponsors/bulk.py).
+    with analyze_once(), gc_paused():
+        for batch in _batches(connection, keys):
+            log.stage(f"updating accounts {done + 1}–{done + len(batch)} of {len(keys)}")
+            _apply_batch(connection, batch, log, refresh=refresh)
+            done += len(batch)
 
 
 def _batches(connection, keys):

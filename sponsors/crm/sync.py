@@ -34,7 +34,15 @@ from ..orgchanges.review import dismissed_fingerprints, state_for
 from ..rules.triage import change_fingerprint
 from .contact_sync import sync_contacts
 from .snapshot import Snapshot, SnapshotError
-from .upsert import COPY_THRESHOLD, UPSERT_BATCH_SIZE, analyze_on_commit, copy_new, is_postgres, replace_set, upsert
+from .upsert import (
+    COPY_THRESHOLD,
+    UPSERT_BATCH_SIZE,
+    analyze_on_commit,
+    copy_integers,
+    is_postgres,
+    replace_set,
+    upsert,
+)
 
 
 @dataclass
@@ -291,7 +299,7 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all
     new = sorted(pair for pair in desired if pair not in stored)   # in key order: the indexes grow at their end
     removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
     if new and is_postgres() and len(new) > COPY_THRESHOLD:
-        copy_new(InteractionParticipant, ["interaction_id", "contact_id"], new)
+        copy_integers(InteractionParticipant, ["interaction_id", "contact_id"], new)
         analyze_on_commit(InteractionParticipant, {"created": len(new)})
     else:
         InteractionParticipant.objects.bulk_create(
