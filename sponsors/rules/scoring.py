@@ -208,7 +208,7 @@ def strategic_alignment(
     parts = dict(account.parts)
     notes = list(account.notes)
 
-    own = {_norm(p) for p in contact.priorities if _norm(p)}
+    own = {p for p in map(_norm, contact.priorities) if p}
     if own:
         matched = len(own & account.their_priorities)
         parts["priorities"] = matched / len(own)
@@ -262,8 +262,7 @@ def score_sponsor(
         qbr_attendance(activity, account.qbrs_held, config=config),
         strategic_alignment(contact, account.alignment, account.goals, config=config, account=alignment),
     )
-    total = sum(f.score for f in factors)
-    window = f"the last {config.window_days} days"
+    total = factors[0].score + factors[1].score + factors[2].score + factors[3].score
     reasons: list[str] = []
 
     if not activity.has_data:
@@ -286,6 +285,7 @@ def score_sponsor(
         else:
             level = _band_level(total, config)
             if level == "Champion":
+                window = f"the last {config.window_days} days"
                 signals = []
                 if activity.advocacy_signals > 0:
                     signals.append(f"{activity.advocacy_signals} referral/advocacy")

@@ -92,17 +92,18 @@ def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | N
     operational contacts or earlier scores (the guardrails' facts).  A fixed number of queries."""
     scope = _Scope(account_ids, as_of=as_of, config=config or rules_config(), scoring_only=scoring_only)
     with _Reads() as reads:
-        # The light reads first; then the QBRs and the activity aggregate run on the server while
-        # Python turns the light rows into facts.
+        # The light reads first; then the activity aggregate and the QBRs run on the server while
+        # Python turns the light rows into facts (the activity first: its rows become facts while
+        # the QBR query runs).
         light = [reads.send(qs) for qs in (_accounts_query(scope), _contacts_query(scope), _alignment_query(scope),
                                            _goals_query(scope))]
         accounts, contact_rows, alignment_rows, goal_rows = [reads.read(handle) for handle in light]
-        heavy = [reads.send(_qbrs_query(scope)), reads.send(_activity_query(scope))]
+        activity_rows, qbr_rows = reads.send(_activity_query(scope)), reads.send(_qbrs_query(scope))
         contacts = _contacts(contact_rows, raw=reads.raw)
         alignment = _grouped(alignment_rows, f.AlignmentFact)
         goals = _grouped(goal_rows, f.GoalFact)
-        qbrs = {account_id: (held, with_exec) for account_id, held, with_exec in reads.read(heavy[0])}
-        activity = _activity(reads.read(heavy[1]), contacts)
+        activity = _activity(reads.read(activity_rows), contacts)
+        qbrs = {account_id: (held, with_exec) for account_id, held, with_exec in reads.read(qbr_rows)}
     if not accounts:
         return {}
     guardrail_facts = ({}, {}, {}) if scoring_only else (_org_changes(scope), _operational(scope),
