@@ -53,7 +53,7 @@ class Filters:
 
 
 @dataclass(frozen=True, slots=True)
-class Light:
+class ShownAccount:
     """One account of the page shown, as the sorted query returns it."""
 
     pk: int
@@ -69,7 +69,6 @@ class Light:
     risk: str | None = None
 
 
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 SCORE_FIELDS = {"s_snapshot": "snapshot_id", "s_score": "score", "s_level": "level", "s_risk": "risk",
                 "s_days": "days_since_exec_touch"}
 
@@ -148,10 +147,6 @@ def ordered(qs, sort: str):
     if key == "risk":
         order.append(F("s_score").asc(nulls_last=True))
     return qs.order_by(*order, Lower("name"), "pk")
-
-
-def _light(pk, name, tier, arr, currency, renewal_date, owner_id, snapshot_id, score, level, risk) -> Light:
-    return Light(pk, name, tier, arr, currency, renewal_date, owner_id, snapshot_id, score, level, risk)
 
 
 def open_alerts(account_ids) -> dict:
@@ -236,7 +231,7 @@ def summary(qs) -> Summary:
     return Summary(total=total, at_risk=at_risk, arr=tuple(arr))
 
 
-def _page_details(rows: list[Light], *, as_of: date) -> tuple[dict, dict]:
+def _page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]:
     """Cadence (from the stored snapshots) and sponsors of one page of accounts: two queries."""
     ids = [r.pk for r in rows]
     cadence = dict(ScoreSnapshot.objects.filter(pk__in=[r.snapshot_id for r in rows if r.snapshot_id])
@@ -251,7 +246,8 @@ def _page_details(rows: list[Light], *, as_of: date) -> tuple[dict, dict]:
     return cadence, sponsors
 
 
-def _row(a: Light, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *, as_of: date) -> Row:
+def _row(a: ShownAccount, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *,
+         as_of: date) -> Row:
     cadence = cadence or {}
     return Row(
         account_id=a.pk, name=a.name, tier=a.tier, score=a.score, level=a.level, risk=a.risk,
@@ -294,7 +290,7 @@ def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: t
     totals = summary(qs)
     pages = max(1, -(-totals.total // page_size))
     page = min(max(filters.page, 1), pages)
-    chosen = [_light(*row) for row in ordered(qs, filters.sort).values_list(
+    chosen = [ShownAccount(*row) for row in ordered(qs, filters.sort).values_list(
         "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "s_snapshot", "s_score", "s_level",
         "s_risk")[(page - 1) * page_size:page * page_size]]
     findings = open_alerts([a.pk for a in chosen])
