@@ -1,13 +1,16 @@
 """Each account's current score (``CurrentScore``): its newest account-level snapshot on or before today.
 
-``recompute_scores`` calls ``refresh_current_scores`` in its transaction, after it stored a day's
-snapshots, so the row follows every write of the one snapshot writer:
+``recompute_scores`` calls ``copy_day_to_current`` in its transaction, after it stored a day's snapshots:
+the day's account snapshots in scope replace the current rows that are not newer (one INSERT … SELECT with
+ON CONFLICT, on PostgreSQL and SQLite alike); a day after today never becomes current.  Every account the
+recompute scores gets that day's account row, so this one statement keeps the current rows right whatever
+the day (today, a backfill, the same day again).
 
-* the rows in scope whose snapshot is gone (the day was replaced) are dropped;
-* the day's account snapshots in scope replace the current rows that are not newer (one INSERT … SELECT
-  with ON CONFLICT, on PostgreSQL and SQLite alike); a day after today never becomes current;
-* an account in scope left without a current row (its current snapshot was replaced by a day that did
-  not score it again, or it was never copied) gets its newest snapshot on or before today, if any.
+``refresh_current_scores`` also repairs what was deleted outside the recompute (a clean-up, a test):
+
+* the rows in scope whose snapshot is gone are dropped;
+* the day is copied as above;
+* an account in scope without a current row gets its newest snapshot on or before today, if any.
 """
 
 from __future__ import annotations
@@ -31,9 +34,16 @@ def _days_since():
     return Cast(KT("breakdown__cadence__days_since"), IntegerField())
 
 
+def copy_day_to_current(*, account_ids=None, as_of: date, today: date | None = None) -> None:
+    """After ``as_of``'s snapshots of ``account_ids`` (None: every account) were stored: make them current
+    where nothing newer is (one statement; none for a day after today)."""
+    if as_of <= (today or timezone.localdate()):
+        _copy_day(account_ids, as_of)
+
+
 def refresh_current_scores(*, account_ids=None, as_of: date, today: date | None = None) -> None:
     """Bring the current scores of ``account_ids`` (None: every account) up to date after ``as_of``'s
-    snapshots were stored."""
+    snapshots were stored or any were deleted."""
     today = today or timezone.localdate()
     gone = CurrentScore.objects.exclude(Exists(ScoreSnapshot.objects.filter(pk=OuterRef("snapshot_id"))))
     if account_ids is not None:

@@ -36,7 +36,7 @@ from ..rules import facts as f
 from ..rules.config import RulesConfig, ScoringConfig
 from ..rules.scoring import score_account
 from ..selectors.facts import load_account_facts
-from .current_scores import refresh_current_scores
+from .current_scores import copy_day_to_current
 
 # Key space of the advisory lock taken while a day's snapshots are replaced (with the day's ordinal).
 SNAPSHOT_LOCK_NAMESPACE = 0x5C0E
@@ -210,7 +210,7 @@ def recompute_scores(*, account_ids=None, as_of: date, config: RulesConfig | Non
         _replace_day(as_of=as_of, account_ids=account_ids)
         rows = _rows(facts, as_of=as_of, config=config.scoring, result=result)
         result.snapshots = _insert(rows, as_of=as_of, now=timezone.now(), stream=len(facts) > STREAM_THRESHOLD)
-        refresh_current_scores(account_ids=account_ids, as_of=as_of)
+        copy_day_to_current(account_ids=account_ids, as_of=as_of)
     done = time.perf_counter()
     result.timings = {"load": loaded - started, "score_and_write": done - loaded}
     result.elapsed = done - started
