@@ -80,7 +80,7 @@ def inbox_counts(user, *, today: date) -> dict:
     """How many unresolved alerts, how many due this week, per severity (one query)."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
     return unresolved_alerts(user).aggregate(total=Count("pk"), due_soon=Count("pk", filter=Q(due_on__lte=soon)),
-                        **{s: Count("pk", filter=Q(severity=s)) for s in SEVERITIES})
+                                             **{s: Count("pk", filter=Q(severity=s)) for s in SEVERITIES})
 
 
 def pending_changes(user) -> tuple[list, int]:
