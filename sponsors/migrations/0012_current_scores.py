@@ -2,23 +2,28 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 
 def copy_current_scores(apps, schema_editor):
-    """Each account's newest account-level snapshot on or before today becomes its current score."""
+    """Each account's newest account-level snapshot on or before today becomes its current score: the newest
+    day per account is picked from the narrow (account, day, id) rows, then only those rows are read whole."""
     snapshots = apps.get_model("sponsors", "ScoreSnapshot")
     current = apps.get_model("sponsors", "CurrentScore")
-    latest = {}
-    rows = (snapshots.objects.filter(contact__isnull=True, as_of__lte=timezone.localdate())
-            .order_by("account_id", "-as_of").values_list("account_id", "pk", "as_of", "score", "level", "risk",
-                                                         "breakdown"))
-    for account_id, pk, as_of, score, level, risk, breakdown in rows.iterator(chunk_size=2000):
-        if account_id not in latest:
-            days = ((breakdown or {}).get("cadence") or {}).get("days_since")
-            latest[account_id] = current(account_id=account_id, snapshot_id=pk, as_of=as_of, score=score,
-                                         level=level, risk=risk, days_since_exec_touch=days)
-    current.objects.bulk_create(latest.values(), batch_size=1000)
+    newest = {}
+    for account_id, pk in (snapshots.objects.filter(contact__isnull=True, as_of__lte=timezone.localdate())
+                           .order_by("account_id", "-as_of").values_list("account_id", "pk").iterator(chunk_size=5000)):
+        newest.setdefault(account_id, pk)
+    days_since = Cast(KT("breakdown__cadence__days_since"), models.IntegerField())
+    ids = list(newest.values())
+    for start in range(0, len(ids), 1000):
+        rows = (snapshots.objects.filter(pk__in=ids[start:start + 1000])
+                .values_list("account_id", "pk", "as_of", "score", "level", "risk", days_since))
+        current.objects.bulk_create([
+            current(account_id=account_id, snapshot_id=pk, as_of=as_of, score=score, level=level, risk=risk,
+                    days_since_exec_touch=days) for account_id, pk, as_of, score, level, risk, days in rows])
 
 
 class Migration(migrations.Migration):
