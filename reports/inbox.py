@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import accounts_visible_to, sees_every_account
 from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST
 from reports.panels import AlertItem, OrgChangeItem
+from reports.ranking import vocabulary_rank
 from sponsors.models import Alert, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.services.alerts import alert_acknowledge, alert_resolve, evaluate_accounts
@@ -71,8 +72,7 @@ def inbox_alerts(user, *, today: date, severity: str = ""):
         qs = qs.filter(severity=severity)
     return (qs.annotate(
         due_soon=Case(When(due_on__lte=soon, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        rank=Case(*(When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)), default=Value(-1),
-                  output_field=IntegerField()))
+        rank=vocabulary_rank("severity", SEVERITIES))
         .order_by("due_soon", "-rank", F("due_on").asc(nulls_last=True), "-opened_at", "-pk"))
 
 

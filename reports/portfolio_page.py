@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Lower
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -26,8 +25,10 @@ from accounts.vocabulary import RISK_LEVELS, SEVERITIES, TIERS
 from reports import metric_history as mh
 from reports.charts import Sparkline, sparkline
 from reports.portfolio import RowLabels
+from reports.ranking import vocabulary_rank
 from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange, ScoreSnapshot
+from sponsors.services.current_scores import days_since_exec_touch
 
 PAGE_SIZE = 25
 TREND_WEEKS = 12
@@ -83,22 +84,16 @@ def scored(accounts, *, as_of: date, today: date):
         return accounts.annotate(**{name: F(f"current_score__{column}") for name, column in SCORE_FIELDS.items()})
     latest = (ScoreSnapshot.objects.filter(account=OuterRef("pk"), contact__isnull=True, as_of__lte=as_of)
               .order_by("-as_of"))
-    days = Cast(KT("breakdown__cadence__days_since"), IntegerField())
     return accounts.annotate(
         s_snapshot=Subquery(latest.values("pk")[:1]), s_score=Subquery(latest.values("score")[:1]),
         s_level=Subquery(latest.values("level")[:1]), s_risk=Subquery(latest.values("risk")[:1]),
-        s_days=Subquery(latest.annotate(days=days).values("days")[:1]))
-
-
-def _rank(field_name: str, vocabulary) -> Case:
-    return Case(*(When(**{field_name: word}, then=Value(i)) for i, word in enumerate(vocabulary)),
-                default=None, output_field=IntegerField())
+        s_days=Subquery(latest.annotate(days=days_since_exec_touch()).values("days")[:1]))
 
 
 def _worst_alert():
     """The rank of the account's most severe unresolved alert (0 low … 3 critical; null: none)."""
     return Subquery(Alert.objects.filter(account=OuterRef("pk"), status__in=UNRESOLVED)
-                    .annotate(rank=_rank("severity", SEVERITIES)).order_by("-rank").values("rank")[:1])
+                    .annotate(rank=vocabulary_rank("severity", SEVERITIES)).order_by("-rank").values("rank")[:1])
 
 
 def filtered(accounts, filters: Filters, *, as_of: date, today: date):
@@ -128,9 +123,9 @@ def filtered(accounts, filters: Filters, *, as_of: date, today: date):
 
 SORT_VALUES = {
     "name": lambda: Lower("name"),
-    "tier": lambda: _rank("tier", TIERS),
+    "tier": lambda: vocabulary_rank("tier", TIERS),
     "score": lambda: F("s_score"),
-    "risk": lambda: _rank("s_risk", RISK_LEVELS),
+    "risk": lambda: vocabulary_rank("s_risk", RISK_LEVELS),
     "touch": lambda: F("s_days"),
     "arr": lambda: F("arr"),
     "renewal": lambda: F("renewal_date"),

@@ -30,7 +30,8 @@ from ..models import CurrentScore, ScoreSnapshot
 COLUMNS = ("account_id", "snapshot_id", "as_of", "score", "level", "risk", "days_since_exec_touch")
 
 
-def _days_since():
+def days_since_exec_touch():
+    """The days since the last executive touch, read from a snapshot's stored cadence (an expression)."""
     return Cast(KT("breakdown__cadence__days_since"), IntegerField())
 
 
@@ -49,8 +50,7 @@ def refresh_current_scores(*, account_ids=None, as_of: date, today: date | None 
     if account_ids is not None:
         gone = gone.filter(account_id__in=account_ids)
     gone.delete()
-    if as_of <= today:
-        _copy_day(account_ids, as_of)
+    copy_day_to_current(account_ids=account_ids, as_of=as_of, today=today)
     _fill_missing(account_ids, today)
 
 
@@ -59,7 +59,7 @@ def _copy_day(account_ids, as_of: date) -> None:
     if account_ids is not None:
         day = day.filter(account_id__in=account_ids)
     select, params = day.values_list("account_id", "pk", "as_of", "score", "level", "risk",
-                                     _days_since()).query.sql_with_params()
+                                     days_since_exec_touch()).query.sql_with_params()
     table = CurrentScore._meta.db_table
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
     with connection.cursor() as cursor:
@@ -76,7 +76,8 @@ def _fill_missing(account_ids, today: date) -> None:
     latest = {}
     for row in (ScoreSnapshot.objects.filter(account__in=missing, contact__isnull=True, as_of__lte=today)
                 .order_by("account_id", "-as_of")
-                .values_list("account_id", "pk", "as_of", "score", "level", "risk", _days_since()).iterator()):
+                .values_list("account_id", "pk", "as_of", "score", "level", "risk", days_since_exec_touch())
+                .iterator()):
         latest.setdefault(row[0], row)
     CurrentScore.objects.bulk_create(
         [CurrentScore(**dict(zip(COLUMNS, row, strict=True))) for row in latest.values()], batch_size=1000)
