@@ -30,6 +30,7 @@ from accounts.cli import as_of_date
 from accounts.models import Account
 from sponsors import signals
 from sponsors.crm.demo import EXEC_TITLES, FIRST, GOALS, INITIATIVES, LAST, OTHER_TITLES, PRIORITIES, TOPICS, _pick
+from sponsors.crm.upsert import next_ids
 from sponsors.models import Contact, Interaction, InteractionParticipant, ScoreSnapshot
 from sponsors.services.scores import recompute_scores
 
@@ -53,12 +54,6 @@ MEETING_TYPES = ["one_on_one", "exec_dinner", "strategic_checkin", "call", "even
 TIERS = [("enterprise", 0.3), ("mid_market", 0.4), ("smb", 0.3)]
 
 
-
-
-def _ids(table, n):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
-        return [r[0] for r in cursor.fetchall()]
 
 
 def _copy(table, columns, rows):
@@ -86,7 +81,7 @@ class Generator:
 
     def _people(self, first: int, count: int):
         rng, now = self.rng, self.now
-        account_ids = _ids("accounts_account", count)
+        account_ids = next_ids(Account, count)
         accounts, contacts, goals, alignment = [], [], [], []
         plans = []          # (account id, tier, [(contact id, weight, is_exec)])
         for offset, aid in enumerate(account_ids):
@@ -95,7 +90,7 @@ class Generator:
             accounts.append((aid, SOURCE, f"bench_{index:06d}", f"Bench account {index:06d}", tier, "Software",
                              None, "", None, None, now, now))
             plans.append([aid, tier, []])
-        contact_ids = iter(_ids("sponsors_contact", count * (EXECUTIVES_PER_ACCOUNT + 2)))
+        contact_ids = iter(next_ids(Contact, count * (EXECUTIVES_PER_ACCOUNT + 2)))
         for plan in plans:
             aid, tier, people = plan
             no_sponsor = rng.random() < 0.04
@@ -139,7 +134,7 @@ class Generator:
         interactions, participants = [], []
         sizes = [rng.randint(*INTERACTIONS_PER_ACCOUNT) for _ in plans]
         reviews_at_most = HISTORY_DAYS // 91 + 1
-        interaction_ids = iter(_ids("sponsors_interaction", sum(sizes) + reviews_at_most * len(plans)))
+        interaction_ids = iter(next_ids(Interaction, sum(sizes) + reviews_at_most * len(plans)))
         for (aid, tier, people), n in zip(plans, sizes):
             ids = [p[0] for p in people]
             weights = [p[1] for p in people]
