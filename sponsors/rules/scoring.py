@@ -262,7 +262,7 @@ def score_sponsor(
         qbr_attendance(activity, account.qbrs_held, config=config),
         strategic_alignment(contact, account.alignment, account.goals, config=config, account=alignment),
     )
-    total = factors[0].score + factors[1].score + factors[2].score + factors[3].score
+    total = sum(f.score for f in factors)
     reasons: list[str] = []
 
     if not activity.has_data:
