@@ -2,8 +2,10 @@
 
 import copy
 import json
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from accounts.models import User
 
@@ -108,3 +110,10 @@ def admin_client(client, cast):
     cast["admin"].save()
     client.force_login(cast["admin"])
     return client
+
+
+@pytest.fixture
+def frozen_nov_20_noon():
+    """The clock of the workspace, inbox and portfolio tests: Friday 2026-11-20, 12:00 UTC, standing still."""
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
+        yield

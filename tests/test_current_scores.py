@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 
 from accounts.models import Account
 from reports.portfolio_page import SORTS, Filters, load_page
@@ -16,13 +15,7 @@ from sponsors.services.current_scores import refresh_current_scores
 from sponsors.services.scores import recompute_scores
 from tests.test_portfolio_page import TODAY, build
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def now():
-    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_nov_20_noon")]
 
 
 def current(account):

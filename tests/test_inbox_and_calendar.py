@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from icalendar import Calendar
 
@@ -23,15 +22,9 @@ from sponsors.models import Alert, Contact, OrgChange
 from sponsors.services.scores import recompute_scores
 from sponsors.services.touchpoints import touchpoint_plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_nov_20_noon")]
 TODAY = date(2026, 11, 20)
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def now():
-    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
-        yield
 
 
 @pytest.fixture

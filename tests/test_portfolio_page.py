@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -24,14 +23,8 @@ from reports import metric_history as mh
 from sponsors.models import Alert, Contact, Interaction, InteractionParticipant, PortfolioMetricSnapshot, ScoreSnapshot
 from sponsors.services.current_scores import refresh_current_scores
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_nov_20_noon")]
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def now():
-    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
-        yield
 
 
 def level_of(score):

@@ -16,7 +16,6 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 from django.core.management import call_command
 
 from accounts.models import Account
@@ -24,16 +23,10 @@ from sponsors.models import Contact, Interaction, PlannedTouchpoint, ScoreSnapsh
 from sponsors.services.scores import recompute_scores
 from sponsors.services.touchpoints import interaction_log, touchpoint_plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_nov_20_noon")]
 
 TODAY = date(2026, 11, 20)
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def now():
-    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.test import Client
 
@@ -16,14 +15,8 @@ from accounts.models import Account
 from sponsors.models import Alert, Contact, Interaction, OrgChange, PlannedTouchpoint
 from sponsors.services.touchpoints import interaction_log
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_nov_20_noon")]
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def now():
-    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
-        yield
 
 
 @pytest.fixture
