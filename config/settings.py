@@ -273,10 +273,14 @@ REST_FRAMEWORK = {
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered pages, per process, sent again only while PostgreSQL's snapshot is unchanged (reports/page_cache.py).
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
+              "OPTIONS": {"MAX_ENTRIES": 300}},
     "api-throttle": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
         if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"}),
 }
+PAGE_CACHE_SECONDS = 300        # a kept page's longest life (it is only ever sent while the data is unchanged)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Executive Sponsor Tracker API",
     "DESCRIPTION": "See the README, \"REST API\": tokens, errors, pagination, filters and polling.",

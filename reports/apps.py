@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
@@ -13,3 +14,14 @@ class ReportsConfig(AppConfig):
         from . import digest_service  # noqa: PLC0415 - it imports models
 
         digests.provide(digest_service.WEEKLY_JOBS)
+
+        # Every table carries the trigger that tells the kept pages the data changed (reports/page_cache.py).
+        post_migrate.connect(_track_every_table, sender=self)
+
+
+def _track_every_table(sender, using, **kwargs):
+    from django.db import connections  # noqa: PLC0415 - only once the registry is ready
+
+    from .page_cache import track_every_table  # noqa: PLC0415 - it imports the cache framework
+
+    track_every_table(connections[using])

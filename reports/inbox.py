@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import accounts_visible_to, sees_every_account
 from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST
+from reports.page_cache import kept_while_unchanged
 from reports.panels import AlertItem, OrgChangeItem
 from reports.ranking import vocabulary_rank
 from sponsors.models import Alert, OrgChange
@@ -114,6 +115,7 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
 
 @require_GET
 @login_required
+@kept_while_unchanged
 def inbox(request):
     context = inbox_context(request)
     if request.htmx and request.htmx.target == "inbox-alerts":

@@ -16,6 +16,7 @@ from accounts.selectors import accounts_visible_to
 from reports.builder import build_sponsor_report
 from reports.exports import FORMATS, export_report
 from reports.forms import PortfolioFilterForm
+from reports.page_cache import kept_while_unchanged
 from reports.params import BadParameter, parse_as_of
 from reports.portfolio_page import SORT_LABELS, Filters, load_page, owners
 from reports.render_html import html_context
@@ -54,6 +55,7 @@ def sort_columns(sort: str) -> list[dict]:
 
 
 @login_required
+@kept_while_unchanged
 def portfolio(request):
     accounts = accounts_visible_to(request.user)
     owner_choices = owners(accounts)

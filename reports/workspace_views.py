@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import accounts_visible_to
+from reports.page_cache import kept_while_unchanged
 from reports.panels import alerts_panel, changes_panel, org_changes_panel, sponsors_panel
 from reports.params import BadParameter, parse_as_of
 from reports.workspace import executive_cards, header, load_scores, timeline, upcoming_touchpoints
@@ -102,6 +103,7 @@ def _log_initial() -> dict:
 
 @require_GET
 @login_required
+@kept_while_unchanged(per_minute=True)       # the log form's time defaults to now
 def account(request, pk):
     """The workspace page; an HTMX request aimed at the timeline gets only the timeline back."""
     account = visible_account(request, pk)
