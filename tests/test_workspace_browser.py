@@ -118,6 +118,8 @@ def test_a_csm_logs_a_1_1_and_sees_the_score_and_sparkline_change_without_a_relo
     score_before = card.get_attribute("data-score")
     line_before = card.locator("polyline").get_attribute("points")
     overall_before = page.locator("#account-header .ws-overall").get_attribute("data-score")
+    page.reload()                                   # a repeat view: the server sends the page it kept
+    expect(page.locator("#account-title")).to_have_text(name)
     mark_page(page)
 
     form = page.locator("#log-panel form")
@@ -147,6 +149,14 @@ def test_a_csm_logs_a_1_1_and_sees_the_score_and_sparkline_change_without_a_relo
     still_same_page(page)
     page.locator("#log-panel").screenshot(path=str(SHOTS / "csm-refused-operational.png"))
     assert account.interactions.filter(external_id=None).count() == 1
+
+    # a full reload shows what was logged: the page kept before the 1:1 is not sent once the data changed
+    score_after = card.get_attribute("data-score")
+    page.reload()
+    expect(page.locator("#timeline .timeline-item").first).to_contain_text("Agreed on a pilot in two regions")
+    expect(card).to_have_attribute("data-score", score_after)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator(f'table.portfolio tbody tr th a:text-is("{name}")')).to_have_count(1)
 
 
 def test_a_csm_plans_a_touchpoint_and_sees_the_conflict_warning(demo, live_server, browser):
