@@ -232,6 +232,7 @@ def test_a_manager_sees_the_teams_alerts_inbox_and_acknowledges_in_place(demo, l
     assert shown and shown <= theirs
     owners = {a.owner.email for a in Account.objects.filter(name__in=shown).select_related("owner") if a.owner}
     assert len(owners) > 1                                                 # more than one CSM's accounts
+    page.reload()                                   # a repeat view: the server sends the inbox it kept
     mark_page(page)
     first = rows.first
     alert_id = first.get_attribute("data-alert")
@@ -241,6 +242,8 @@ def test_a_manager_sees_the_teams_alerts_inbox_and_acknowledges_in_place(demo, l
     expect(row.locator("button", has_text="Acknowledge")).to_have_count(0)
     still_same_page(page)
     page.screenshot(path=str(SHOTS / "manager-alerts-inbox.png"), full_page=False)
+    page.reload()                                   # and after the acknowledgement, the inbox as it is now
+    expect(page.locator(f"#inbox-alert-{alert_id}")).to_contain_text("acknowledged by")
 
 
 def test_every_main_page_passes_an_accessibility_check(demo, live_server, browser):
