@@ -66,7 +66,8 @@ def unresolved_alerts(user):
 
 
 def inbox_alerts(user, *, today: date, severity: str = ""):
-    """The unresolved alerts of the user's accounts, due this week first, then most severe, soonest due."""
+    """The unresolved alerts of the user's accounts, due this week first, then most severe, soonest due (the
+    order's definition, in one ORDER BY; the page reads it by segments, ``InboxOrder``)."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
     qs = unresolved_alerts(user)
     if severity:
@@ -77,11 +78,61 @@ def inbox_alerts(user, *, today: date, severity: str = ""):
         .order_by("due_soon", "-rank", F("due_on").asc(nulls_last=True), "-opened_at", "-pk"))
 
 
-def inbox_counts(user, *, today: date) -> dict:
-    """How many unresolved alerts, how many due this week, per severity (one query)."""
+def inbox_segments(*, today: date) -> list[tuple[str, Q]]:
+    """``inbox_alerts``' order cut into runs of one severity and one kind of due date — due this week, due
+    later, no due date — in that order.  Within a run the order is the index's own (severity, due date) plus
+    the newest first, so a page reads only the runs it shows instead of sorting every unresolved alert."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    return unresolved_alerts(user).aggregate(total=Count("pk"), due_soon=Count("pk", filter=Q(due_on__lte=soon)),
-                                             **{s: Count("pk", filter=Q(severity=s)) for s in SEVERITIES})
+    runs = [(f"{s}_soon", Q(severity=s, due_on__lte=soon)) for s in SEVERITIES_MOST_FIRST]
+    for s in SEVERITIES_MOST_FIRST:
+        runs += [(f"{s}_later", Q(severity=s, due_on__gt=soon)), (f"{s}_undated", Q(severity=s, due_on=None))]
+    return runs
+
+
+def inbox_counts(user, *, today: date) -> dict:
+    """How many unresolved alerts, how many due this week, per severity, and per run of the order
+    (``inbox_segments``): one grouped query over the narrow index of unresolved alerts."""
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    kind = Case(When(due_on__lte=soon, then=Value("soon")), When(due_on=None, then=Value("undated")),
+                default=Value("later"))
+    counts = dict.fromkeys(("total", "due_soon", *SEVERITIES, *(name for name, _ in inbox_segments(today=today))), 0)
+    for row in (unresolved_alerts(user).annotate(kind=kind).values("severity", "kind")
+                .annotate(n=Count("pk")).order_by()):
+        counts[f"{row['severity']}_{row['kind']}"] = row["n"]
+        counts[row["severity"]] += row["n"]
+        counts["total"] += row["n"]
+        counts["due_soon"] += row["n"] if row["kind"] == "soon" else 0
+    return counts
+
+
+class InboxOrder:
+    """The ids of ``inbox_alerts(user, today, severity)`` in order, sliced as a Paginator slices: one query
+    reads the slice from the runs it spans (``inbox_segments``, counted by ``inbox_counts``), each run in
+    index order with its own LIMIT and OFFSET."""
+
+    def __init__(self, user, *, today: date, severity: str, counts: dict):
+        self.base, self.counts = unresolved_alerts(user), counts
+        self.runs = [(name, where) for name, where in inbox_segments(today=today)
+                     if not severity or name.startswith(f"{severity}_")]
+
+    def __len__(self) -> int:
+        return sum(self.counts[name] for name, _ in self.runs)
+
+    def __getitem__(self, window: slice) -> list[int]:
+        start, stop = window.start or 0, window.stop
+        parts, first = [], 0
+        for position, (name, where) in enumerate(self.runs):
+            size = self.counts[name]
+            low, high = max(start - first, 0), min(stop - first, size)
+            if low < high:
+                parts.append(self.base.filter(where).annotate(run=Value(position))
+                             .order_by("due_on", "-opened_at", "-pk")
+                             .values_list("run", "due_on", "opened_at", "pk")[low:high])
+            first += size
+        if len(parts) < 2:
+            return [row[3] for row in (parts[0] if parts else ())]
+        rows = parts[0].union(*parts[1:], all=True).order_by("run", "due_on", "-opened_at", "-pk")
+        return [row[3] for row in rows]
 
 
 def pending_changes(user) -> tuple[list, int]:
@@ -98,9 +149,9 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     if form.is_bound and form.is_valid():
         severity, page = form.cleaned_data["severity"], form.cleaned_data["page"] or 1
     counts = inbox_counts(request.user, today=today)
-    # Sort and cut the narrow ids first, then read the page's 25 rows (messages, details) by id.
-    paginator = Paginator(inbox_alerts(request.user, today=today, severity=severity).values_list("pk", flat=True),
-                          PAGE_SIZE)
+    # The page's ids first (from the runs of the order it spans), then its 25 rows (messages, details) by id.
+    order = InboxOrder(request.user, today=today, severity=severity, counts=counts)
+    paginator = Paginator(order, PAGE_SIZE)
     paginator.__dict__["count"] = counts[severity] if severity else counts["total"]    # counted just above
     alerts_page = paginator.get_page(page)
     ids = list(alerts_page.object_list)
