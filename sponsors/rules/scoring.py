@@ -138,11 +138,14 @@ def _norm(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class AccountAlignment:
     """The account's share of the alignment factor, the same for each of its contacts: the initiative
-    and goal parts (0..1) with their notes, and the account's priorities (normalised)."""
+    and goal parts (0..1) with their notes, the account's priorities (normalised), and the sums of part x
+    weight and of the weights over those parts, in their order (each contact adds its priorities part)."""
 
     parts: tuple[tuple[str, float], ...]
     notes: tuple[str, ...]
     their_priorities: frozenset[str]
+    weighted: float = 0.0
+    weight: float = 0.0
 
 
 def account_alignment(alignment: Iterable[AlignmentFact], goals: Iterable[GoalFact], *,
@@ -175,7 +178,9 @@ def account_alignment(alignment: Iterable[AlignmentFact], goals: Iterable[GoalFa
         value = sum(goal_credits) / len(goal_credits)
         parts.append(("goals", value))
         notes.append(f"goals {round_half_up(100 * value)}% on track")
-    return AccountAlignment(tuple(parts), tuple(notes), frozenset(_norm(a.their_priority) for a in alignment))
+    weights = [config.alignment_weights.get(k, 0.0) for k, _ in parts]
+    return AccountAlignment(tuple(parts), tuple(notes), frozenset(_norm(a.their_priority) for a in alignment),
+                            sum(v * w for (_, v), w in zip(parts, weights)), sum(weights))
 
 
 def strategic_alignment(
@@ -200,27 +205,25 @@ def strategic_alignment(
     ``no initiatives, goals or priorities recorded``.  Note e.g.
     ``High on 2/3 initiatives; goals 55% on track; 1/2 own priorities addressed``.
     ``account``: the account's parts already worked out (:func:`account_alignment` of the same
-    ``alignment`` and ``goals``), so a portfolio works them out once per account.
+    ``alignment``, ``goals`` and ``config``), so a portfolio works them out once per account.
     """
     key, label = "strategic_alignment", FACTOR_LABELS["strategic_alignment"]
     if account is None:
         account = account_alignment(alignment, goals, config=config)
-    parts = dict(account.parts)
-    notes = list(account.notes)
+    notes, weighted, total_weight = account.notes, account.weighted, account.weight
 
     own = {p for p in map(_norm, contact.priorities) if p}
     if own:
         matched = len(own & account.their_priorities)
-        parts["priorities"] = matched / len(own)
-        notes.append(f"{matched}/{len(own)} own priorities addressed")
+        w = config.alignment_weights.get("priorities", 0.0)
+        weighted += matched / len(own) * w
+        total_weight += w
+        notes = (*notes, f"{matched}/{len(own)} own priorities addressed")
 
-    weights = {k: config.alignment_weights.get(k, 0.0) for k in parts}
-    total_weight = sum(weights.values())
-    if not parts or total_weight <= 0:
+    if not (account.parts or own) or total_weight <= 0:
         note = "; ".join(notes) if notes else "no initiatives, goals or priorities recorded"
         return FactorScore(key, label, 0, note)
-    value = sum(parts[k] * weights[k] for k in parts) / total_weight
-    return FactorScore(key, label, _clamp_factor(MAX_FACTOR * value), "; ".join(notes))
+    return FactorScore(key, label, _clamp_factor(MAX_FACTOR * (weighted / total_weight)), "; ".join(notes))
 
 
 # --- one sponsor -----------------------------------------------------------------

@@ -13,8 +13,22 @@ from datetime import date, datetime, time, timedelta
 
 import orjson
 from django.db import connection
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Sum, Value
-from django.db.models.functions import Greatest, Least, TruncDate
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils import timezone
 
 from accounts.models import Account, Goal, StrategicAlignment
@@ -164,18 +178,31 @@ def _contacts(rows, *, raw: bool) -> _Contacts:
 # 3. per-contact activity: one pass over participants ⨝ interactions grouped by contact alone, like
 #    the bare aggregate (for the portfolio no join to contacts: rows of contacts outside the load are
 #    dropped when read; for some accounts, the participants of their contacts).
-#    Latest dates are taken as the latest instant, then turned into a local date once per contact.
+#    Exactly what ``SponsorActivity`` holds: the two latest dates are each one MAX over the later of two
+#    instants per row (last touch: the interaction or its reply; last direct contact: a meeting or inbound,
+#    or a reply), taken as the latest instant and turned into a local date once per contact.
+def _later_instant(a, b):
+    """The later of two instants, either of which may be missing (NULL only when both are).  PostgreSQL's
+    GREATEST skips NULLs; elsewhere (SQLite: NULL when any argument is) each side falls back on the other."""
+    if connection.vendor == "postgresql":
+        return Greatest(a, b)
+    return Greatest(Coalesce(a, b), Coalesce(b, a))
+
+
 def _activity_query(scope: _Scope):
     config = scope.config.scoring
     in_window = Q(interaction__occurred_at__gte=scope.start)
     outbound = Q(interaction__direction="outbound")
-    replied = outbound & Q(interaction__responded_at__isnull=False, interaction__responded_at__lt=scope.end)
+    replied = outbound & Q(interaction__responded_at__lt=scope.end)     # false when there is no reply (NULL)
     reply_delay = ExpressionWrapper(F("interaction__responded_at") - F("interaction__occurred_at"),
                                     output_field=DurationField())
     capped_delay = Least(Greatest(reply_delay, Value(timedelta(0))), Value(timedelta(days=config.reply_cap_days)),
                          output_field=DurationField())
     review = Q(interaction__direction="meeting", interaction__type__in=sorted(config.review_types))
     meeting = Q(interaction__direction="meeting", interaction__type__in=sorted(MEETING_TYPES))
+    reply_at = Case(When(replied, then=F("interaction__responded_at")), output_field=DateTimeField())
+    met_at = Case(When(interaction__direction__in=["meeting", "inbound"], then=F("interaction__occurred_at")),
+                  output_field=DateTimeField())
     participants = InteractionParticipant.objects.filter(interaction__occurred_at__lt=scope.end)
     if scope.ids is not None:       # the participants of the accounts' contacts (their index, not a scan)
         participants = participants.filter(contact_id__in=Contact.objects.filter(scope.q()).values("pk"))
@@ -189,14 +216,12 @@ def _activity_query(scope: _Scope):
             reply_total=Sum(capped_delay, filter=in_window & replied),
             qbrs=Count("pk", filter=in_window & review),
             advocacy=Count("pk", filter=in_window & Q(interaction__type__in=sorted(ADVOCACY_TYPES))),
-            last_occurred=TruncDate(Max("interaction__occurred_at")),
-            last_reply=TruncDate(Max("interaction__responded_at", filter=replied)),
-            last_met=TruncDate(Max("interaction__occurred_at",
-                                   filter=Q(interaction__direction__in=["meeting", "inbound"]))),
+            last_touch=TruncDate(Max(_later_instant(F("interaction__occurred_at"), reply_at))),
+            last_direct=TruncDate(Max(_later_instant(met_at, reply_at))),
         )
         .order_by()
         .values_list("contact_id", "meetings", "outbound", "answered", "reply_total", "qbrs", "advocacy",
-                     "last_occurred", "last_reply", "last_met")
+                     "last_touch", "last_direct")
     )
 
 
@@ -204,8 +229,7 @@ def _activity(rows, contacts: _Contacts) -> dict:
     """{account id: {contact id: SponsorActivity}} for the contacts loaded."""
     activity = defaultdict(dict)
     account_of, zero = contacts.account_of, timedelta(0)
-    for cid, meetings, out, answered, reply_total, qbrs_attended, advocacy, last_occurred, last_reply, last_met \
-            in rows:
+    for cid, meetings, out, answered, reply_total, qbrs_attended, advocacy, last_touch, last_direct in rows:
         account_id = account_of.get(cid)
         if account_id is None:
             continue
@@ -213,8 +237,7 @@ def _activity(rows, contacts: _Contacts) -> dict:
             meetings=meetings, outbound=out, answered=answered,
             reply_days_total=(reply_total or zero).total_seconds() / 86400,
             qbrs_attended=qbrs_attended, advocacy_signals=advocacy,
-            last_touch=_later(last_occurred, last_reply),
-            last_direct_contact=_later(last_met, last_reply),
+            last_touch=last_touch, last_direct_contact=last_direct,
         )
     return activity
 
