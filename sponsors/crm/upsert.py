@@ -11,6 +11,9 @@ from contextvars import ContextVar
 import orjson
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
 UPSERT_BATCH_SIZE = 2000
@@ -34,12 +37,59 @@ def _attnames(model, names):
     return [model._meta.get_field(n).attname for n in names]
 
 
+# Column types (Django's ``db_type`` without its size) that COPY sends in PostgreSQL's binary format, by the
+# name psycopg knows them: the sync always hands their values over as psycopg's binary dumpers take them (texts
+# as str, aware datetimes, dates, booleans, JSON as encoded bytes; keys — primary and foreign, ``bigint`` — as
+# ints).  Binary spares both sides the text conversion: 100,000 interactions 0.58 → 0.38 s.  A table with any
+# other column type (numbers from a file: numeric, double precision, integer) is COPYed as text.
+_BINARY_COPY_TYPES = {"varchar": "varchar", "text": "text", "timestamp with time zone": "timestamptz",
+                      "date": "date", "boolean": "bool", "jsonb": "jsonb"}
+
+
+class _EncodedJsonbDumper(Dumper):
+    """jsonb in COPY's binary format from JSON the caller already encoded (bytes): version 1, then the text."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj):
+        return b"\x01" + obj
+
+
+def _binary_copy_types(model, columns) -> list[str] | None:
+    """The psycopg type name of each column for a binary COPY, or None when one of them goes as text."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    types = []
+    for name in columns:
+        field = fields[name]
+        db_type = field.db_type(connection).split("(")[0]
+        if db_type == "bigint" and (field.primary_key or field.is_relation):
+            types.append("int8")
+        elif db_type in _BINARY_COPY_TYPES:
+            types.append(_BINARY_COPY_TYPES[db_type])
+        else:
+            return None
+    return types
+
+
 def copy_new(model, columns, rows):
-    """COPY rows (sequences in ``columns`` order) into the model's table."""
+    """COPY rows (sequences in ``columns`` order) into the model's table; a JSON column's value is its encoded
+    JSON (``orjson.dumps``, bytes)."""
     table = model._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    types = _binary_copy_types(model, columns)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        if types is None:
+            json_at = [i for i, name in enumerate(columns) if _is_json(model, name)]
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    for i in json_at:
+                        row[i] = row[i].decode()
+                    copy.write_row(row)
+            return
+        cursor.cursor.adapters.register_dumper(None, _EncodedJsonbDumper)   # this cursor only
+        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
 
@@ -55,8 +105,8 @@ def copy_integers(model, columns, rows, *, chunk=20000):
                 copy.write("".join(["\t".join(map(str, row)) + "\n" for row in rows[start:start + chunk]]))
 
 
-def _json_positions(model, names):
-    return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
+def _is_json(model, name) -> bool:
+    return model._meta.get_field(name).get_internal_type() == "JSONField"
 
 
 def next_ids(model, count: int) -> list[int]:
@@ -79,13 +129,13 @@ def _insert_new(model, *, names, new, extra, auto_now, now, ids, progress):
         pks = next_ids(model, len(new))
         columns = [model._meta.pk.attname, *_attnames(model, names), *_attnames(model, extra), *auto_now]
         tail = [*extra.values(), *([now] * len(auto_now))]
-        json_at = [1 + i for i in _json_positions(model, names)]  # JSON columns go in as text
+        json_at = [1 + i for i, name in enumerate(names) if _is_json(model, name)]  # JSON columns go in encoded
 
         def rows():
             for n, ((key, values), pk) in enumerate(zip(new, pks), 1):
                 row = [pk, *key, *values, *tail]
                 for i in json_at:
-                    row[i] = orjson.dumps(row[i]).decode()
+                    row[i] = orjson.dumps(row[i])
                 yield row
                 if n % PROGRESS_EVERY == 0:
                     progress(PROGRESS_EVERY)
