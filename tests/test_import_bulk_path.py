@@ -9,14 +9,15 @@ import json
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Account
 from sponsors.crm import snapshot as snapshot_module
 from sponsors.crm.demo import demo_snapshot
 from sponsors.crm.snapshot import decode_snapshot, parse_snapshot
-from sponsors.crm.sync import sync_accounts
+from sponsors.crm.sync import SyncConflict, sync_accounts
 from sponsors.crm.upsert import COPY_THRESHOLD
 from sponsors.models import Interaction, InteractionParticipant
 
@@ -75,9 +76,9 @@ def test_decode_and_parse_run_with_the_collector_paused(large, monkeypatch):
     seen = []
     validate = snapshot_module.validate_schema
 
-    def watching(data):
+    def watching(data, **options):
         seen.append(gc.isenabled())
-        return validate(data)
+        return validate(data, **options)
 
     class Decoder:
         JSONDecodeError = snapshot_module.orjson.JSONDecodeError
@@ -99,7 +100,6 @@ AWKWARD = "tab\there, new\nline, cr\r, back\\slash, \\N, \\t, ünïcödé 😀, 
 
 def stored_rows():
     """Every written column of the synced tables but keys and write times, by (source, account, external id)."""
-    from accounts.models import Account
     from sponsors.models import Contact
 
     drop = {"id", "account_id", "created_at", "updated_at", "owner_id"}
@@ -151,3 +151,57 @@ def test_copy_stores_exactly_what_the_orm_stores_awkward_texts_included(large, m
         assert orm and copied == orm, table
     assert stored["interactions"][("copy", large["accounts"][0]["account"]["id"], large["accounts"][0][
         "interactions"][0]["id"])]["outcome"] == AWKWARD
+
+
+def test_the_checks_run_meanwhile_are_the_commits_and_constraints_defer_again_after(large):
+    from sponsors.crm.upsert import foreign_keys_checked_meanwhile
+
+    sync_accounts(parse_snapshot(large))
+    missing = Account.objects.order_by("-pk").first().pk + 1000
+    insert = ("INSERT INTO sponsors_interaction (account_id, type, occurred_at, direction, purpose, topics, outcome, "
+              "logged_by, created_at) VALUES (%s, 'call', now(), 'meeting', 'strategic', '[]', '', '', now())")
+    ran = []
+    with pytest.raises(IntegrityError, match="account_id"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(insert, [missing])                     # deferred: no error yet
+        with foreign_keys_checked_meanwhile():
+            ran.append("python work")
+    assert ran == ["python work"]
+    with transaction.atomic():
+        with foreign_keys_checked_meanwhile():
+            pass
+        with connection.cursor() as cursor:
+            cursor.execute(insert, [missing])                     # deferred again: no error at the statement
+            with pytest.raises(IntegrityError), transaction.atomic():
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            transaction.set_rollback(True)
+
+
+def test_every_deferrable_constraint_is_initially_deferred():
+    """``foreign_keys_checked_meanwhile`` defers ALL constraints again after its checks: right only while no
+    deferrable constraint starts out immediate."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+                       "AND condeferrable AND NOT condeferred")
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+                       "AND condeferrable AND condeferred")
+        assert cursor.fetchone()[0] > 10
+
+
+def test_a_large_sync_whose_interactions_point_at_a_missing_account_fails_before_the_commit(large, monkeypatch):
+    """The interactions' foreign keys are checked inside the sync (while the links are worked out), so a
+    violation is the sync's SyncConflict and nothing is written."""
+    from sponsors.crm import sync as sync_module
+
+    account_rows = sync_module._sync_account_rows
+
+    def one_missing(*args):
+        by_account = account_rows(*args)
+        first = next(iter(by_account))
+        return {first + 10**6: by_account.pop(first), **by_account}
+
+    monkeypatch.setattr(sync_module, "_sync_account_rows", one_missing)
+    with pytest.raises(SyncConflict):
+        sync_accounts(parse_snapshot(large))
+    assert not Interaction.objects.exists()

@@ -17,6 +17,7 @@ confirmed or dismissed it) is never overwritten by a re-import.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -38,7 +39,9 @@ from .upsert import (
     COPY_THRESHOLD,
     UPSERT_BATCH_SIZE,
     analyze_on_commit,
-    copy_integers,
+    copy_text,
+    foreign_keys_checked_meanwhile,
+    integer_copy_text,
     is_postgres,
     replace_set,
     upsert,
@@ -197,9 +200,9 @@ INTERACTION_FIELDS = ["type", "occurred_at", "direction", "purpose", "topics", "
                       "logged_by"]
 
 
-def _sync_interactions(by_account, summary, progress) -> tuple[dict, bool]:
+def _sync_interactions(by_account, summary, progress) -> tuple[dict, int]:
     """Interactions (history: added or updated, never deleted); returns ``{(account pk, external id): pk}``
-    and whether every one of them is new (then none has a participant stored yet)."""
+    and how many of them are new (all: then none has a participant stored yet)."""
     desired = {}
     for aid, rec in by_account.items():
         for it in rec.interactions:
@@ -214,7 +217,7 @@ def _sync_interactions(by_account, summary, progress) -> tuple[dict, bool]:
     )
     summary.add("interactions", **counts)
     analyze_on_commit(Interaction, counts)
-    return interaction_ids, counts["created"] == len(desired)
+    return interaction_ids, counts["created"]
 
 
 def _sync_org_changes(by_account, contact_ids, summary) -> None:
@@ -252,8 +255,9 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
             _sync_crm_lists(by_account, users, summary)
             _sync_metrics(by_account, occurred_on, summary)
             contact_ids = sync_contacts(by_account, occurred_on, summary)
-            interaction_ids, all_new = _sync_interactions(by_account, summary, progress)
-            _sync_participants(by_account, interaction_ids, contact_ids, summary, all_new=all_new)
+            interaction_ids, created = _sync_interactions(by_account, summary, progress)
+            _sync_participants(by_account, interaction_ids, contact_ids, summary, all_new=created == len(
+                interaction_ids), copied=is_postgres() and created > COPY_THRESHOLD)
             _sync_org_changes(by_account, contact_ids, summary)
     except (IntegrityError, DataError) as exc:
         raise _conflict(exc) from exc
@@ -280,26 +284,31 @@ def _upsert_org_changes(desired, states, scope):
     return ids, total
 
 
-def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all_new: bool):
+def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all_new: bool, copied: bool):
     """The links of the synced interactions: new ones added, ones the source no longer lists removed.
-    ``all_new``: every synced interaction was just created, so none has a stored link to read."""
-    desired = set()
-    for aid, rec in by_account.items():
-        for it in rec.interactions:
-            iid = interaction_ids[(aid, it.external_id)]
-            for ref in it.contact_ids:
-                desired.add((iid, contact_ids[(aid, ref)]))
+    ``all_new``: every synced interaction was just created, so none has a stored link to read.  ``copied``:
+    the interactions went in by COPY — then the server checks their foreign keys while Python works out
+    the links (``foreign_keys_checked_meanwhile``: about a third of the checks the commit would run)."""
     stored = {}
     if not all_new:
         qs = InteractionParticipant.objects.filter(interaction__account_id__in=list(by_account),
                                                    interaction__external_id__isnull=False)
         for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
             stored[(iid, cid)] = pk
-    synced = set(interaction_ids.values())
-    new = sorted(pair for pair in desired if pair not in stored)   # in key order: the indexes grow at their end
-    removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
-    if new and is_postgres() and len(new) > COPY_THRESHOLD:
-        copy_integers(InteractionParticipant, ["interaction_id", "contact_id"], new)
+    with foreign_keys_checked_meanwhile() if copied else nullcontext():   # no queries in this block
+        desired = set()
+        for aid, rec in by_account.items():
+            for it in rec.interactions:
+                iid = interaction_ids[(aid, it.external_id)]
+                for ref in it.contact_ids:
+                    desired.add((iid, contact_ids[(aid, ref)]))
+        synced = set(interaction_ids.values())
+        new = sorted(pair for pair in desired if pair not in stored)   # in key order: the indexes grow at their end
+        removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
+        copy = new and is_postgres() and len(new) > COPY_THRESHOLD
+        text = integer_copy_text(new) if copy else None
+    if copy:
+        copy_text(InteractionParticipant, ["interaction_id", "contact_id"], text)
         analyze_on_commit(InteractionParticipant, {"created": len(new)})
     else:
         InteractionParticipant.objects.bulk_create(
