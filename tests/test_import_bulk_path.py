@@ -197,11 +197,38 @@ def test_a_large_sync_whose_interactions_point_at_a_missing_account_fails_before
     account_rows = sync_module._sync_account_rows
 
     def one_missing(*args):
-        by_account = account_rows(*args)
+        by_account, known = account_rows(*args)
         first = next(iter(by_account))
-        return {first + 10**6: by_account.pop(first), **by_account}
+        return {first + 10**6: by_account.pop(first), **by_account}, known
 
     monkeypatch.setattr(sync_module, "_sync_account_rows", one_missing)
     with pytest.raises(SyncConflict):
         sync_accounts(parse_snapshot(large))
     assert not Interaction.objects.exists()
+
+
+SYNCED_TABLES = ("accounts_accountteammember", "accounts_goal", "accounts_strategicalignment", "accounts_valuemetric",
+                 "sponsors_contact", "sponsors_interaction", "sponsors_interactionparticipant", "sponsors_orgchange")
+
+
+def test_accounts_the_sync_creates_have_nothing_stored_to_read(large):
+    with CaptureQueriesContext(connection) as queries:
+        sync_accounts(parse_snapshot(large))
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("SELECT", "DECLARE", "DELETE"))]
+    assert [table for table in SYNCED_TABLES if any(f'FROM "{table}"' in sql for sql in reads)] == []
+
+
+def test_a_sync_of_known_and_new_accounts_replaces_the_known_ones_lists(large):
+    from accounts.models import AccountTeamMember
+
+    first = dict(large, accounts=large["accounts"][:8])
+    sync_accounts(parse_snapshot(first))
+    known = large["accounts"][0]
+    dropped = known["account"]["team"].pop()
+    known["interactions"][0]["contact_ids"] = known["interactions"][0]["contact_ids"][:1]
+    summary = sync_accounts(parse_snapshot(large))
+    team = set(AccountTeamMember.objects.filter(account__external_id=known["account"]["id"])
+               .values_list("user__email", flat=True))
+    assert dropped["email"] not in team and team == {m["email"] for m in known["account"]["team"]}
+    assert summary.counts["team members"]["removed"] == 1 and summary.counts["accounts"]["created"] == 12
+    assert stored_links() == links(large)

@@ -176,12 +176,13 @@ def _insert_new(model, *, names, new, extra, auto_now, now, ids, progress):
 
 
 def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=None, extra_on_create=None,
-           update_fields=None):
+           update_fields=None, created=None):
     """Write ``desired`` ({key tuple: value tuple}) into ``model``; return ({key: pk}, counts).
 
     ``existing_qs`` scopes what is compared (the accounts of this sync).  Only new or changed rows
     are written.  ``extra_on_create`` (a dict) adds column values for new rows only; ``update_fields``
-    (default: all value fields) are the columns an existing row's update may touch.
+    (default: all value fields) are the columns an existing row's update may touch; ``created`` (a set), if
+    given, gets the keys of the rows created.
     """
     progress = _Progress(progress)
     update_fields = list(update_fields if update_fields is not None else value_fields)
@@ -208,6 +209,8 @@ def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=No
     if new:
         _insert_new(model, names=names, new=new, extra=extra_on_create or {}, auto_now=auto_now, now=now,
                     ids=ids, progress=progress)
+        if created is not None:
+            created.update(key for key, _values in new)
     if changed:
         objs = [model(pk=ids[key], **dict(zip(_attnames(model, names), (*key, *values)))) for key, values in changed]
         for obj in objs:
