@@ -302,15 +302,17 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all
         for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
             stored[(iid, cid)] = pk
     with foreign_keys_checked_meanwhile() if copied else nullcontext():   # no queries in this block
-        desired = set()
+        desired = {}   # an ordered set: new interactions' keys ascend in this order, so the sort below is cheap
         for aid, rec in by_account.items():
             for it in rec.interactions:
                 iid = interaction_ids[(aid, it.external_id)]
                 for ref in it.contact_ids:
-                    desired.add((iid, contact_ids[(aid, ref)]))
-        synced = set(interaction_ids.values())
-        new = sorted(pair for pair in desired if pair not in stored)   # in key order: the indexes grow at their end
-        removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
+                    desired[(iid, contact_ids[(aid, ref)])] = None
+        new = sorted(pair for pair in desired if pair not in stored) if stored else sorted(desired)   # in key
+        removed = []                                                   # order: the indexes grow at their end
+        if stored:
+            synced = set(interaction_ids.values())
+            removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
         copy = new and is_postgres() and len(new) > COPY_THRESHOLD
         text = integer_copy_text(new) if copy else None
     if copy:
