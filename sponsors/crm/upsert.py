@@ -118,7 +118,7 @@ def foreign_keys_checked_meanwhile():
     run, only earlier: each takes its FOR KEY SHARE lock on the referenced row as it would at the commit, held
     until the transaction ends, so a concurrent delete of that row still waits for us.  Constraints defer again
     afterwards (every deferrable constraint of the schema is INITIALLY DEFERRED: a test says so).  A violation
-    raises IntegrityError when the block ends."""
+    raises IntegrityError by the end of the block (or as the block starts, if the server is that quick)."""
     if not is_postgres():
         yield
         return
@@ -151,8 +151,14 @@ def _insert_new(model, *, names, new, extra, auto_now, now, ids, progress):
     otherwise."""
     if is_postgres() and len(new) > COPY_THRESHOLD:
         pks = next_ids(model, len(new))
-        columns = [model._meta.pk.attname, *_attnames(model, names), *_attnames(model, extra), *auto_now]
-        tail = [*extra.values(), *([now] * len(auto_now))]
+        # Every other column gets what bulk_create would give it (its default: "" for a text column without
+        # one, which COPY would otherwise leave NULL — a NOT NULL violation).
+        given = {*names, *extra, *auto_now}
+        unset = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in given]
+        columns = [model._meta.pk.attname, *_attnames(model, names), *_attnames(model, extra), *auto_now,
+                   *(f.attname for f in unset)]
+        tail = [*extra.values(), *([now] * len(auto_now)),
+                *(orjson.dumps(f.get_default()) if _is_json(model, f.name) else f.get_default() for f in unset)]
         json_at = [1 + i for i, name in enumerate(names) if _is_json(model, name)]  # JSON columns go in encoded
 
         def rows():
