@@ -122,6 +122,7 @@ def foreign_keys_checked_meanwhile():
     if not is_postgres():
         yield
         return
+    connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
