@@ -9,7 +9,7 @@ import json
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
@@ -17,7 +17,7 @@ from accounts.models import Account
 from sponsors.crm import snapshot as snapshot_module
 from sponsors.crm.demo import demo_snapshot
 from sponsors.crm.snapshot import decode_snapshot, parse_snapshot
-from sponsors.crm.sync import SyncConflict, sync_accounts
+from sponsors.crm.sync import sync_accounts
 from sponsors.crm.upsert import COPY_THRESHOLD
 from sponsors.models import Interaction, InteractionParticipant, OrgChange
 
@@ -154,58 +154,6 @@ def test_copy_stores_exactly_what_the_orm_stores_awkward_texts_included(large, m
         assert orm and copied == orm, table
     assert stored["interactions"][("copy", large["accounts"][0]["account"]["id"], large["accounts"][0][
         "interactions"][0]["id"])]["outcome"] == AWKWARD
-
-
-def test_the_checks_run_meanwhile_are_the_commits_and_constraints_defer_again_after(large):
-    from sponsors.crm.upsert import foreign_keys_checked_meanwhile
-
-    sync_accounts(parse_snapshot(large))
-    missing = Account.objects.order_by("-pk").first().pk + 1000
-    insert = ("INSERT INTO sponsors_interaction (account_id, type, occurred_at, direction, purpose, topics, outcome, "
-              "logged_by, created_at) VALUES (%s, 'call', now(), 'meeting', 'strategic', '[]', '', '', now())")
-    with pytest.raises(IntegrityError, match="account_id"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(insert, [missing])                     # deferred: no error yet
-        with foreign_keys_checked_meanwhile():
-            pass                                                  # raised by the block's end at the latest
-    with transaction.atomic():
-        with foreign_keys_checked_meanwhile():
-            pass
-        with connection.cursor() as cursor:
-            cursor.execute(insert, [missing])                     # deferred again: no error at the statement
-            with pytest.raises(IntegrityError), transaction.atomic():
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            transaction.set_rollback(True)
-
-
-def test_every_deferrable_constraint_is_initially_deferred():
-    """``foreign_keys_checked_meanwhile`` defers ALL constraints again after its checks: right only while no
-    deferrable constraint starts out immediate."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
-                       "AND condeferrable AND NOT condeferred")
-        assert cursor.fetchall() == []
-        cursor.execute("SELECT count(*) FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
-                       "AND condeferrable AND condeferred")
-        assert cursor.fetchone()[0] > 10
-
-
-def test_a_large_sync_whose_interactions_point_at_a_missing_account_fails_before_the_commit(large, monkeypatch):
-    """The interactions' foreign keys are checked inside the sync (while the links are worked out), so a
-    violation is the sync's SyncConflict and nothing is written."""
-    from sponsors.crm import sync as sync_module
-
-    account_rows = sync_module._sync_account_rows
-
-    def one_missing(*args):
-        by_account, known = account_rows(*args)
-        first = next(iter(by_account))
-        return {first + 10**6: by_account.pop(first), **by_account}, known
-
-    monkeypatch.setattr(sync_module, "_sync_account_rows", one_missing)
-    with pytest.raises(SyncConflict):
-        sync_accounts(parse_snapshot(large))
-    assert not Interaction.objects.exists()
 
 
 SYNCED_TABLES = ("accounts_accountteammember", "accounts_goal", "accounts_strategicalignment", "accounts_valuemetric",

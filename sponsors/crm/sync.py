@@ -17,7 +17,6 @@ confirmed or dismissed it) is never overwritten by a re-import.
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -39,9 +38,7 @@ from .upsert import (
     COPY_THRESHOLD,
     UPSERT_BATCH_SIZE,
     analyze_on_commit,
-    copy_text,
-    foreign_keys_checked_meanwhile,
-    integer_copy_text,
+    copy_integers,
     is_postgres,
     replace_set,
     upsert,
@@ -262,8 +259,8 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
             _sync_metrics(by_account, occurred_on, summary, known)
             contact_ids = sync_contacts(by_account, occurred_on, summary, known=known)
             interaction_ids, created = _sync_interactions(by_account, summary, progress, known)
-            _sync_participants(by_account, interaction_ids, contact_ids, summary, all_new=created == len(
-                interaction_ids), copied=is_postgres() and created > COPY_THRESHOLD)
+            _sync_participants(by_account, interaction_ids, contact_ids, summary,
+                               all_new=created == len(interaction_ids))
             _sync_org_changes(by_account, contact_ids, summary, known)
     except (IntegrityError, DataError) as exc:
         raise _conflict(exc) from exc
@@ -290,33 +287,28 @@ def _upsert_org_changes(desired, states, scope):
     return ids, total
 
 
-def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all_new: bool, copied: bool):
+def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all_new: bool):
     """The links of the synced interactions: new ones added, ones the source no longer lists removed.
-    ``all_new``: every synced interaction was just created, so none has a stored link to read.  ``copied``:
-    the interactions went in by COPY — then the server checks their foreign keys while Python works out
-    the links (``foreign_keys_checked_meanwhile``: about a third of the checks the commit would run)."""
+    ``all_new``: every synced interaction was just created, so none has a stored link to read."""
     stored = {}
     if not all_new:
         qs = InteractionParticipant.objects.filter(interaction__account_id__in=list(by_account),
                                                    interaction__external_id__isnull=False)
         for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
             stored[(iid, cid)] = pk
-    with foreign_keys_checked_meanwhile() if copied else nullcontext():   # no queries in this block
-        desired = {}   # an ordered set: new interactions' keys ascend in this order, so the sort below is cheap
-        for aid, rec in by_account.items():
-            for it in rec.interactions:
-                iid = interaction_ids[(aid, it.external_id)]
-                for ref in it.contact_ids:
-                    desired[(iid, contact_ids[(aid, ref)])] = None
-        new = sorted(pair for pair in desired if pair not in stored) if stored else sorted(desired)   # in key
-        removed = []                                                   # order: the indexes grow at their end
-        if stored:
-            synced = set(interaction_ids.values())
-            removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
-        copy = new and is_postgres() and len(new) > COPY_THRESHOLD
-        text = integer_copy_text(new) if copy else None
-    if copy:
-        copy_text(InteractionParticipant, ["interaction_id", "contact_id"], text)
+    desired = {}   # an ordered set: new interactions' keys ascend in this order, so the sort below is cheap
+    for aid, rec in by_account.items():
+        for it in rec.interactions:
+            iid = interaction_ids[(aid, it.external_id)]
+            for ref in it.contact_ids:
+                desired[(iid, contact_ids[(aid, ref)])] = None
+    new = sorted(pair for pair in desired if pair not in stored) if stored else sorted(desired)   # in key order:
+    removed = []                                                                    # the indexes grow at their end
+    if stored:
+        synced = set(interaction_ids.values())
+        removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
+    if new and is_postgres() and len(new) > COPY_THRESHOLD:
+        copy_integers(InteractionParticipant, ["interaction_id", "contact_id"], new)
         analyze_on_commit(InteractionParticipant, {"created": len(new)})
     else:
         InteractionParticipant.objects.bulk_create(
