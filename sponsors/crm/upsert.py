@@ -133,8 +133,9 @@ def _insert_new(model, *, names, new, extra, auto_now, now, ids, progress):
         unset = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in given]
         columns = [model._meta.pk.attname, *_attnames(model, names), *_attnames(model, extra), *auto_now,
                    *(f.attname for f in unset)]
+        defaults = [f.get_default() for f in unset]
         tail = [*extra.values(), *([now] * len(auto_now)),
-                *(orjson.dumps(f.get_default()) if _is_json(model, f.name) else f.get_default() for f in unset)]
+                *(orjson.dumps(v) if v is not None and _is_json(model, f.name) else v for f, v in zip(unset, defaults))]
         json_at = [1 + i for i, name in enumerate(names) if _is_json(model, name)]  # JSON columns go in encoded
 
         def rows():
