@@ -1,10 +1,15 @@
 """The fast interaction check must say exactly what the shipped JSON Schema says."""
 
+from datetime import date
+
 import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sponsors.crm.snapshot_schema import interaction_is_valid, schema
+from sponsors.crm.demo import demo_snapshot
+from sponsors.crm.snapshot import SnapshotError, parse_snapshot
+from sponsors.crm.snapshot_schema import interaction_is_valid, schema, schema_report
 
 VALIDATOR = jsonschema.Draft202012Validator(
     {"$ref": "#/$defs/interaction", "$defs": schema()["$defs"]}
@@ -62,3 +67,17 @@ def test_the_spec_example_interaction_is_valid():
     assert interaction_is_valid(it) and VALIDATOR.is_valid(it)
     assert not interaction_is_valid(it | {"contact_ids": ["c_1", True]})
     assert not interaction_is_valid([it])
+
+
+def test_a_bad_interaction_found_while_parsing_gives_the_whole_schema_report():
+    """Interactions are checked as they are parsed: one that fails after other accounts were parsed (and after a
+    semantic problem was seen) still gives exactly the full schema report, as checking first did."""
+    doc = demo_snapshot(accounts=4, as_of=date(2026, 11, 20), seed=5)
+    doc["accounts"][0]["contacts"].append(dict(doc["accounts"][0]["contacts"][0]))   # a semantic problem first
+    doc["accounts"][2]["interactions"][3]["occurred_at"] = "03/11/2026 15:00"
+    doc["accounts"][3]["interactions"][0]["contact_ids"] = ["c_1", 2.5]
+    with pytest.raises(SnapshotError) as bad:
+        parse_snapshot(doc)
+    assert bad.value.problems == schema_report(doc)
+    assert [p.path for p in bad.value.problems] == ["accounts[2].interactions[3].occurred_at",
+                                                    "accounts[3].interactions[0].contact_ids[1]"]

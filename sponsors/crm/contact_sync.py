@@ -29,9 +29,10 @@ CONTACT_FIELDS = ["name", "title", "email", "roles", "is_executive", "sponsor", 
 OVERRIDE_EMAIL = "crm_override"
 
 
-def sync_contacts(by_account, occurred_on, summary) -> dict:
-    """Returns ``{(account pk, external id): contact pk}``."""
-    scope = list(by_account)
+def sync_contacts(by_account, occurred_on, summary, *, known=None) -> dict:
+    """Returns ``{(account pk, external id): contact pk}``.  ``known``: the accounts that may have stored contacts
+    (default all; the sync leaves out the accounts it just created)."""
+    scope = list(by_account) if known is None else known
     stored, versions = _stored(scope)
     incoming = {(aid, c.external_id): c for aid, rec in by_account.items() for c in rec.contacts}
     resolved = {key: resolve({"sponsor": c.sponsor, "status": c.status, "title": c.title}, stored.get(key))

@@ -40,10 +40,20 @@ from .records import (
     PersonRecord,
     Snapshot,
 )
-from .snapshot_schema import LOGGED_BY_MAX_LENGTH, PERSON_EMAIL_MAX_LENGTH, validate_schema
+from .snapshot_schema import (
+    LOGGED_BY_MAX_LENGTH,
+    PERSON_EMAIL_MAX_LENGTH,
+    interaction_is_valid,
+    schema_report,
+    validate_schema,
+)
 
 FORMAT = "exec-sponsor-snapshot/1"
 MAX_SNAPSHOT_BYTES = 1024 ** 3          # 1 GiB: a 100,000-interaction export is about 30 MB
+
+
+class _InvalidInteraction(Exception):
+    """An interaction does not match the schema (found while parsing): the whole document's report follows."""
 
 
 class SnapshotError(Exception):
@@ -194,12 +204,15 @@ def _contact_refs(refs, contact_keys, contact_paths, path, c: _Collector) -> lis
 
 
 def _parse_interactions(entry: dict, base: str, rec: AccountRecord, contact_paths: dict, c: _Collector) -> None:
-    """The hot loop of a large file: no per-row strings; paths are built only for a problem."""
+    """The hot loop of a large file: no per-row strings; paths are built only for a problem.  Each interaction is
+    checked against the schema here, as it is read (``validate_schema(..., interactions=False)``)."""
     seen_interactions: dict[str, int] = {}
     contact_keys = frozenset(contact_paths)  # string ids; an int reference takes the slow path
     interactions = rec.interactions
     fromiso = datetime.fromisoformat
     for j, it in enumerate(entry.get("interactions") or ()):
+        if not interaction_is_valid(it):
+            raise _InvalidInteraction
         iid = _sid(it["id"])
         first = seen_interactions.setdefault(iid, j)
         if first != j:
@@ -256,10 +269,17 @@ def parse_snapshot(data, *, source: str = "") -> Snapshot:
         raise SnapshotError([Problem("", "a snapshot is one JSON object")], source)
     if data.get("format") != FORMAT:
         raise SnapshotError([Problem("format", f"must be {FORMAT!r}, got {shown(data.get('format'))}")], source)
-    problems = validate_schema(data)
+    problems = validate_schema(data, interactions=False)   # the interactions: each as it is parsed
     if problems:
         raise SnapshotError(problems, source)
+    try:
+        return _parse_valid(data, source)
+    except _InvalidInteraction:
+        raise SnapshotError(schema_report(data), source) from None
 
+
+def _parse_valid(data, source: str) -> Snapshot:
+    """The records of a document whose schema checks passed (its interactions are checked as they come)."""
     c = _Collector()
     accounts = []
     seen_accounts: dict[str, str] = {}

@@ -34,7 +34,7 @@ def _fast_validator():
     return fastjsonschema.compile(fast)
 
 
-_DATETIME = re.compile(schema()["$defs"]["datetime"]["pattern"])
+_datetime_match = re.compile(schema()["$defs"]["datetime"]["pattern"]).match
 _INTERACTION_TYPES = frozenset(INTERACTION_TYPES)
 _DIRECTIONS = frozenset(DIRECTIONS)
 _PURPOSES = frozenset((*PURPOSES, None))
@@ -54,49 +54,70 @@ def _is_id(value) -> bool:
     return (type(value) is int or (type(value) is float and value.is_integer())) and _ID_MIN <= value <= _ID_MAX
 
 
-def _is_opt_text(value, max_length=None) -> bool:
-    return value is None or (type(value) is str and _NUL not in value and (
-        max_length is None or len(value) <= max_length))
-
-
 def interaction_is_valid(it) -> bool:
-    """True exactly when ``it`` matches ``$defs/interaction`` of the shipped schema."""
+    """True exactly when ``it`` matches ``$defs/interaction`` of the shipped schema.  The common case — string
+    ids, texts — is checked inline (no call per field: this runs once per interaction of a large file)."""
     if type(it) is not dict or not _REQUIRED <= it.keys():
         return False
+    iid = it["id"]
+    if type(iid) is str:
+        if not 0 < len(iid) <= _ID_MAX_LENGTH or _NUL in iid:
+            return False
+    elif not _is_id(iid):
+        return False
     kind, direction = it["type"], it["direction"]   # enums: only strings can be members (a list is unhashable)
-    if not _is_id(it["id"]) or type(kind) is not str or kind not in _INTERACTION_TYPES or (
+    if type(kind) is not str or kind not in _INTERACTION_TYPES or (
             type(direction) is not str or direction not in _DIRECTIONS):
         return False
     occurred = it["occurred_at"]
-    if type(occurred) is not str or not _DATETIME.match(occurred):
+    if type(occurred) is not str or not _datetime_match(occurred):
         return False
     contact_ids = it["contact_ids"]
-    if type(contact_ids) is not list or not all(map(_is_id, contact_ids)):
+    if type(contact_ids) is not list:
         return False
-    if "purpose" in it and not (it["purpose"] is None or (type(it["purpose"]) is str and it["purpose"] in _PURPOSES)):
-        return False
-    if "topics" in it:
-        topics = it["topics"]
-        if topics is not None and (type(topics) is not list or not all(
-                type(t) is str and _NUL not in t for t in topics)):
+    for ref in contact_ids:
+        if type(ref) is str:
+            if not 0 < len(ref) <= _ID_MAX_LENGTH or _NUL in ref:
+                return False
+        elif not _is_id(ref):
             return False
-    if "outcome" in it and not _is_opt_text(it["outcome"]):
+    get = it.get    # an optional key that is absent passes as null does
+    purpose = get("purpose")
+    if purpose is not None and (type(purpose) is not str or purpose not in _PURPOSES):
         return False
-    if "logged_by" in it and not _is_opt_text(it["logged_by"], LOGGED_BY_MAX_LENGTH):
-        return False
-    if "responded_at" in it:
-        responded = it["responded_at"]
-        if responded is not None and (type(responded) is not str or not _DATETIME.match(responded)):
+    topics = get("topics")
+    if topics is not None:
+        if type(topics) is not list:
             return False
-    return True
+        for topic in topics:
+            if type(topic) is not str or _NUL in topic:
+                return False
+    outcome = get("outcome")
+    if outcome is not None and (type(outcome) is not str or _NUL in outcome):
+        return False
+    logged_by = get("logged_by")
+    if logged_by is not None and (type(logged_by) is not str or _NUL in logged_by
+                                  or len(logged_by) > LOGGED_BY_MAX_LENGTH):
+        return False
+    responded = get("responded_at")
+    return responded is None or (type(responded) is str and _datetime_match(responded) is not None)
 
 
-def validate_schema(data) -> list[Problem]:
+def validate_schema(data, *, interactions: bool = True) -> list[Problem]:
+    """Every schema problem of the document, with its path (none: ``[]``).  ``interactions=False`` leaves the
+    interactions' items to the caller, which checks each with ``interaction_is_valid`` as it reads it (one pass
+    over a large file's interactions instead of two) and calls ``schema_report`` on the first that fails."""
     try:
         _fast_validator()(data)
-        if all(interaction_is_valid(it) for entry in data["accounts"] for it in entry.get("interactions") or ()):
+        if not interactions or all(all(map(interaction_is_valid, entry.get("interactions") or ()))
+                                   for entry in data["accounts"]):
             return []
     except fastjsonschema.JsonSchemaException:
         pass
+    return schema_report(data)
+
+
+def schema_report(data) -> list[Problem]:
+    """The whole document checked by jsonschema: every problem with its path (the slow path, for a bad file)."""
     return schema_problems(jsonschema.Draft202012Validator(schema()), data) or [
         Problem("", "the document does not match the snapshot schema")]

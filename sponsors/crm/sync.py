@@ -142,28 +142,34 @@ def _users_by_email(emails) -> dict:
     return {u.email.lower(): u for u in found}
 
 
-def _sync_account_rows(records, users, source, summary, progress) -> dict:
-    """The account rows; returns ``{account pk: AccountRecord}``."""
+def _sync_account_rows(records, users, source, summary, progress) -> tuple[dict, list]:
+    """The account rows; returns ``{account pk: AccountRecord}`` and the pks of the accounts that were stored
+    before (``known``).  An account this sync creates has nothing stored yet — no other transaction can see it
+    before our commit, let alone point a row at it — so its stored team, contacts, interactions … are not read."""
     desired = {}
     for rec in records:
         desired[(source, rec.external_id)] = (
             rec.name, rec.tier, rec.industry, users[rec.owner.email].pk if rec.owner else None,
             None if rec.arr is None else _decimal(rec.arr), rec.currency, rec.contract_start, rec.renewal_date,
         )
+    created = set()
     account_ids, counts = upsert(
         Account, key_fields=["source", "external_id"],
         value_fields=["name", "tier", "industry", "owner", "arr", "currency", "contract_start", "renewal_date"],
         desired=desired, existing_qs=Account.objects.filter(source=source, external_id__in=[k[1] for k in desired]),
+        created=created,
     )
     summary.add("accounts", **counts)
     analyze_on_commit(Account, counts)
     progress and progress(len(records))
-    return {account_ids[(source, rec.external_id)]: rec for rec in records}
+    return ({account_ids[(source, rec.external_id)]: rec for rec in records},
+            [pk for key, pk in account_ids.items() if key not in created])
 
 
-def _sync_crm_lists(by_account, users, summary) -> None:
-    """Account team, goals, alignment: the CRM's current lists replace what is stored."""
-    scope = list(by_account)
+def _sync_crm_lists(by_account, users, summary, known) -> None:
+    """Account team, goals, alignment: the CRM's current lists replace what is stored (of the ``known`` accounts:
+    the others have nothing stored)."""
+    scope = known
     team = {(aid, users[m.email].pk): (m.role,) for aid, rec in by_account.items() for m in rec.team}
     summary.add("team members", **replace_set(
         AccountTeamMember, scope_qs=AccountTeamMember.objects.filter(account_id__in=scope),
@@ -179,7 +185,7 @@ def _sync_crm_lists(by_account, users, summary) -> None:
         desired=alignment))
 
 
-def _sync_metrics(by_account, default_date, summary) -> None:
+def _sync_metrics(by_account, default_date, summary, known) -> None:
     """Metrics: history, one row per account and date."""
     metrics = {}
     for aid, rec in by_account.items():
@@ -189,7 +195,7 @@ def _sync_metrics(by_account, default_date, summary) -> None:
     _ids, counts = upsert(
         ValueMetric, key_fields=["account", "as_of"],
         value_fields=["roi", "strategic_goals_progress", "executive_dashboard_views"], desired=metrics,
-        existing_qs=ValueMetric.objects.filter(account_id__in=list(by_account)))
+        existing_qs=ValueMetric.objects.filter(account_id__in=known))
     summary.add("metrics", **counts)
 
 
@@ -197,9 +203,9 @@ INTERACTION_FIELDS = ["type", "occurred_at", "direction", "purpose", "topics", "
                       "logged_by"]
 
 
-def _sync_interactions(by_account, summary, progress) -> tuple[dict, bool]:
+def _sync_interactions(by_account, summary, progress, known) -> tuple[dict, int]:
     """Interactions (history: added or updated, never deleted); returns ``{(account pk, external id): pk}``
-    and whether every one of them is new (then none has a participant stored yet)."""
+    and how many of them are new (all: then none has a participant stored yet)."""
     desired = {}
     for aid, rec in by_account.items():
         for it in rec.interactions:
@@ -209,19 +215,19 @@ def _sync_interactions(by_account, summary, progress) -> tuple[dict, bool]:
             )
     interaction_ids, counts = upsert(
         Interaction, key_fields=["account", "external_id"], value_fields=INTERACTION_FIELDS, desired=desired,
-        existing_qs=Interaction.objects.filter(account_id__in=list(by_account), external_id__isnull=False),
+        existing_qs=Interaction.objects.filter(account_id__in=known, external_id__isnull=False),
         progress=progress,
     )
     summary.add("interactions", **counts)
     analyze_on_commit(Interaction, counts)
-    return interaction_ids, counts["created"] == len(desired)
+    return interaction_ids, counts["created"]
 
 
-def _sync_org_changes(by_account, contact_ids, summary) -> None:
+def _sync_org_changes(by_account, contact_ids, summary, known) -> None:
     """Org changes (the review state of a stored one is the CSM's, never overwritten).  A new one that
     repeats a change a CSM dismissed — whichever source reported it — arrives dismissed."""
     desired, states = {}, {}
-    dismissed = dismissed_fingerprints(list(by_account))
+    dismissed = dismissed_fingerprints(known)
     for aid, rec in by_account.items():
         for oc in rec.org_changes:
             key = (aid, oc.external_id)
@@ -230,7 +236,7 @@ def _sync_org_changes(by_account, contact_ids, summary) -> None:
             desired[key] = (contact, oc.kind, oc.occurred_on, oc.source, oc.headline, oc.url, oc.confidence,
                             oc.evidence, fp)
             states[key] = state_for(oc.confidence, dismissed=(aid, fp) in dismissed)
-    _ids, counts = _upsert_org_changes(desired, states, list(by_account))
+    _ids, counts = _upsert_org_changes(desired, states, known)
     summary.add("org changes", **counts)
 
 
@@ -248,13 +254,14 @@ def sync_accounts(snapshot: Snapshot, *, source: str = "snapshot", progress=None
         with gc_paused(), transaction.atomic():      # bulk work: no garbage collection walks (sponsors/bulk.py)
             take_sync_lock(source, wait=wait, on_wait=on_wait)
             users = _sync_users(records, summary)
-            by_account = _sync_account_rows(records, users, source, summary, progress)
-            _sync_crm_lists(by_account, users, summary)
-            _sync_metrics(by_account, occurred_on, summary)
-            contact_ids = sync_contacts(by_account, occurred_on, summary)
-            interaction_ids, all_new = _sync_interactions(by_account, summary, progress)
-            _sync_participants(by_account, interaction_ids, contact_ids, summary, all_new=all_new)
-            _sync_org_changes(by_account, contact_ids, summary)
+            by_account, known = _sync_account_rows(records, users, source, summary, progress)
+            _sync_crm_lists(by_account, users, summary, known)
+            _sync_metrics(by_account, occurred_on, summary, known)
+            contact_ids = sync_contacts(by_account, occurred_on, summary, known=known)
+            interaction_ids, created = _sync_interactions(by_account, summary, progress, known)
+            _sync_participants(by_account, interaction_ids, contact_ids, summary,
+                               all_new=created == len(interaction_ids))
+            _sync_org_changes(by_account, contact_ids, summary, known)
     except (IntegrityError, DataError) as exc:
         raise _conflict(exc) from exc
     return summary
@@ -283,21 +290,23 @@ def _upsert_org_changes(desired, states, scope):
 def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all_new: bool):
     """The links of the synced interactions: new ones added, ones the source no longer lists removed.
     ``all_new``: every synced interaction was just created, so none has a stored link to read."""
-    desired = set()
-    for aid, rec in by_account.items():
-        for it in rec.interactions:
-            iid = interaction_ids[(aid, it.external_id)]
-            for ref in it.contact_ids:
-                desired.add((iid, contact_ids[(aid, ref)]))
     stored = {}
     if not all_new:
         qs = InteractionParticipant.objects.filter(interaction__account_id__in=list(by_account),
                                                    interaction__external_id__isnull=False)
         for pk, iid, cid in qs.values_list("pk", "interaction_id", "contact_id").iterator(chunk_size=20000):
             stored[(iid, cid)] = pk
-    synced = set(interaction_ids.values())
-    new = sorted(pair for pair in desired if pair not in stored)   # in key order: the indexes grow at their end
-    removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
+    desired = {}   # an ordered set: new interactions' keys ascend in this order, so the sort below is cheap
+    for aid, rec in by_account.items():
+        for it in rec.interactions:
+            iid = interaction_ids[(aid, it.external_id)]
+            for ref in it.contact_ids:
+                desired[(iid, contact_ids[(aid, ref)])] = None
+    new = sorted(pair for pair in desired if pair not in stored) if stored else sorted(desired)   # in key order:
+    removed = []                                                                    # the indexes grow at their end
+    if stored:
+        synced = set(interaction_ids.values())
+        removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
     if new and is_postgres() and len(new) > COPY_THRESHOLD:
         copy_integers(InteractionParticipant, ["interaction_id", "contact_id"], new)
         analyze_on_commit(InteractionParticipant, {"created": len(new)})

@@ -11,6 +11,9 @@ from contextvars import ContextVar
 import orjson
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
 UPSERT_BATCH_SIZE = 2000
@@ -34,12 +37,59 @@ def _attnames(model, names):
     return [model._meta.get_field(n).attname for n in names]
 
 
+# Column types (Django's ``db_type`` without its size) that COPY sends in PostgreSQL's binary format, by the
+# name psycopg knows them: the sync always hands their values over as psycopg's binary dumpers take them (texts
+# as str, aware datetimes, dates, booleans, JSON as encoded bytes; keys — primary and foreign, ``bigint`` — as
+# ints).  Binary spares both sides the text conversion: 100,000 interactions 0.58 → 0.38 s.  A table with any
+# other column type (numbers from a file: numeric, double precision, integer) is COPYed as text.
+_BINARY_COPY_TYPES = {"varchar": "varchar", "text": "text", "timestamp with time zone": "timestamptz",
+                      "date": "date", "boolean": "bool", "jsonb": "jsonb"}
+
+
+class _EncodedJsonbDumper(Dumper):
+    """jsonb in COPY's binary format from JSON the caller already encoded (bytes): version 1, then the text."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj):
+        return b"\x01" + obj
+
+
+def _binary_copy_types(model, columns) -> list[str] | None:
+    """The psycopg type name of each column for a binary COPY, or None when one of them goes as text."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    types = []
+    for name in columns:
+        field = fields[name]
+        db_type = field.db_type(connection).split("(")[0]
+        if db_type == "bigint" and (field.primary_key or field.is_relation):
+            types.append("int8")
+        elif db_type in _BINARY_COPY_TYPES:
+            types.append(_BINARY_COPY_TYPES[db_type])
+        else:
+            return None
+    return types
+
+
 def copy_new(model, columns, rows):
-    """COPY rows (sequences in ``columns`` order) into the model's table."""
+    """COPY rows (sequences in ``columns`` order) into the model's table; a JSON column's value is its encoded
+    JSON (``orjson.dumps``, bytes)."""
     table = model._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    types = _binary_copy_types(model, columns)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        if types is None:
+            json_at = [i for i, name in enumerate(columns) if _is_json(model, name)]
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    for i in json_at:
+                        row[i] = row[i].decode()
+                    copy.write_row(row)
+            return
+        cursor.cursor.adapters.register_dumper(None, _EncodedJsonbDumper)   # this cursor only
+        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
 
@@ -55,8 +105,8 @@ def copy_integers(model, columns, rows, *, chunk=20000):
                 copy.write("".join(["\t".join(map(str, row)) + "\n" for row in rows[start:start + chunk]]))
 
 
-def _json_positions(model, names):
-    return [i for i, name in enumerate(names) if model._meta.get_field(name).get_internal_type() == "JSONField"]
+def _is_json(model, name) -> bool:
+    return model._meta.get_field(name).get_internal_type() == "JSONField"
 
 
 def next_ids(model, count: int) -> list[int]:
@@ -77,15 +127,22 @@ def _insert_new(model, *, names, new, extra, auto_now, now, ids, progress):
     otherwise."""
     if is_postgres() and len(new) > COPY_THRESHOLD:
         pks = next_ids(model, len(new))
-        columns = [model._meta.pk.attname, *_attnames(model, names), *_attnames(model, extra), *auto_now]
-        tail = [*extra.values(), *([now] * len(auto_now))]
-        json_at = [1 + i for i in _json_positions(model, names)]  # JSON columns go in as text
+        # Every other column gets what bulk_create would give it (its default: "" for a text column without
+        # one, which COPY would otherwise leave NULL — a NOT NULL violation).
+        given = {*names, *extra, *auto_now}
+        unset = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in given]
+        columns = [model._meta.pk.attname, *_attnames(model, names), *_attnames(model, extra), *auto_now,
+                   *(f.attname for f in unset)]
+        defaults = [f.get_default() for f in unset]
+        tail = [*extra.values(), *([now] * len(auto_now)),
+                *(orjson.dumps(v) if v is not None and _is_json(model, f.name) else v for f, v in zip(unset, defaults))]
+        json_at = [1 + i for i, name in enumerate(names) if _is_json(model, name)]  # JSON columns go in encoded
 
         def rows():
             for n, ((key, values), pk) in enumerate(zip(new, pks), 1):
                 row = [pk, *key, *values, *tail]
                 for i in json_at:
-                    row[i] = orjson.dumps(row[i]).decode()
+                    row[i] = orjson.dumps(row[i])
                 yield row
                 if n % PROGRESS_EVERY == 0:
                     progress(PROGRESS_EVERY)
@@ -102,12 +159,13 @@ def _insert_new(model, *, names, new, extra, auto_now, now, ids, progress):
 
 
 def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=None, extra_on_create=None,
-           update_fields=None):
+           update_fields=None, created=None):
     """Write ``desired`` ({key tuple: value tuple}) into ``model``; return ({key: pk}, counts).
 
     ``existing_qs`` scopes what is compared (the accounts of this sync).  Only new or changed rows
     are written.  ``extra_on_create`` (a dict) adds column values for new rows only; ``update_fields``
-    (default: all value fields) are the columns an existing row's update may touch.
+    (default: all value fields) are the columns an existing row's update may touch; ``created`` (a set), if
+    given, gets the keys of the rows created.
     """
     progress = _Progress(progress)
     update_fields = list(update_fields if update_fields is not None else value_fields)
@@ -134,6 +192,8 @@ def upsert(model, *, key_fields, value_fields, desired, existing_qs, progress=No
     if new:
         _insert_new(model, names=names, new=new, extra=extra_on_create or {}, auto_now=auto_now, now=now,
                     ids=ids, progress=progress)
+        if created is not None:
+            created.update(key for key, _values in new)
     if changed:
         objs = [model(pk=ids[key], **dict(zip(_attnames(model, names), (*key, *values)))) for key, values in changed]
         for obj in objs:
