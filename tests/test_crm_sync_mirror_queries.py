@@ -71,6 +71,33 @@ def test_a_changed_colleague_makes_the_accounts_naming_them_pending_and_no_other
     assert pending(connection) == {"a8", "a9"}
 
 
+def interactions(first, accounts_of):
+    return [Item("interaction", f"i{first + n}", key, {"id": f"i{first + n}", "type": "email"})
+            for n, key in enumerate(accounts_of)]
+
+
+def test_a_run_marks_an_account_pending_once_and_only_after_the_page_commits(connection,
+                                                                             django_capture_on_commit_callbacks):
+    run_marks: set = set()
+    with django_capture_on_commit_callbacks(execute=True):
+        store_page(connection.pk, interactions(0, ["a1", "a2", None]), pending=run_marks)
+    assert run_marks == {"a1", "a2"} == pending(connection)
+
+    CrmPendingAccount.objects.filter(connection=connection, account_key="a1").delete()
+    with CaptureQueriesContext(db) as page, django_capture_on_commit_callbacks(execute=True):
+        store_page(connection.pk, interactions(10, ["a1", "a3"]), pending=run_marks)
+    assert len(page) == 1
+    assert pending(connection) == {"a2", "a3"}          # a1 is marked in this run already: not inserted again
+    assert run_marks == {"a1", "a2", "a3"}
+
+    with django_capture_on_commit_callbacks(execute=False):       # the page's transaction never commits
+        store_page(connection.pk, interactions(20, ["a4"]), pending=run_marks)
+    assert "a4" not in run_marks
+
+    store_page(connection.pk, interactions(30, ["a1"]))            # outside a run: marked whatever came before
+    assert "a1" in pending(connection)
+
+
 def test_a_sync_of_many_batches_analyses_a_table_after_its_first_batch_and_at_the_end_if_it_grew_10_percent(
         django_capture_on_commit_callbacks):
     from sponsors.crm.upsert import analyze_on_commit, analyze_once

@@ -56,6 +56,7 @@ WITH page AS (
     INSERT INTO sponsors_crmpendingaccount (connection_id, account_key)
     SELECT DISTINCT %(connection)s, account_key FROM (
         SELECT account_key FROM written WHERE account_key IS NOT NULL AND kind <> 'person'
+                                        AND account_key <> ALL(%(already)s::text[])
         UNION ALL
         SELECT account_key FROM naming
     ) touched
@@ -67,28 +68,36 @@ WITH page AS (
 ), quick AS (
     SELECT set_config('synchronous_commit', 'off', true)
 )
-SELECT kind, external_id, created FROM written, quick
+SELECT kind, external_id, account_key, created FROM written, quick
 """
 # ``synchronous_commit`` off for the page's transaction only: a page and its watermark commit together; if
 # PostgreSQL itself crashed before flushing them, both are lost together and the next run reads the page again,
 # so the page need not wait for the disk.
 
 
-def store_page(connection_id: int, items, *, cursor_id=None, watermark=None) -> dict:
+def store_page(connection_id: int, items, *, cursor_id=None, watermark=None, pending: set | None = None) -> dict:
     """Upsert a page's items into the mirror, mark their accounts pending and move the stream's watermark — one
     statement whatever the page holds (the page travels as one JSON document); returns counts.  Only new or
     changed rows are written; a person who changed makes the accounts naming them (team or owner) pending, in
-    the same statement."""
+    the same statement.
+
+    ``pending`` (a run's pages): the account keys this run has already marked pending, committed — they are
+    not marked again (nothing clears a mark before the run's apply phase); the keys this page marks are added
+    to it once the page's transaction commits (on_commit: a page rolled back adds nothing)."""
     latest = {}
     for item in items:                       # the newest version of a record wins within a page
         latest[(item.kind, item.key)] = item
     rows = orjson.dumps([{"kind": i.kind, "external_id": i.key[:128], "account_key": i.account_key,
                           "data": i.data, "modified_at": i.modified_at, "archived": i.archived}
                          for i in latest.values()]).decode()
+    already = [] if not pending else list({i.account_key for i in latest.values()} & pending)
     with db.cursor() as cursor:
         cursor.execute(_STORE, {"rows": rows, "connection": connection_id, "cursor": cursor_id,
-                                "watermark": watermark})
+                                "watermark": watermark, "already": already})
         written = cursor.fetchall()
+    if pending is not None:
+        marked = {key for kind, _ext, key, _c in written if key is not None and kind != "person"}
+        transaction.on_commit(lambda: pending.update(marked))
     created = sum(1 for *_k, c in written if c)
     archived = sum(1 for item in latest.values() if item.archived)
     return {"created": created, "updated": len(written) - created, "archived": archived,

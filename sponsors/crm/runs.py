@@ -142,8 +142,9 @@ def sync_connection(connection: CrmConnection, *, full=False, trigger="manual", 
         log = RunLog(CrmSyncRun.objects.create(connection=connection, full=full, trigger=trigger), progress)
         try:
             connector = connector or build_connector(connection)
+            pending: set = set()            # account keys this run marked pending (committed)
             for stream in connector.streams:
-                _fetch_stream(connection, connector, stream, full=full, log=log)
+                _fetch_stream(connection, connector, stream, full=full, log=log, pending=pending)
             _fetch_metrics(connection, connector, log)
             _apply(connection, log, refresh=refresh)
         except ConnectorError as exc:
@@ -156,14 +157,15 @@ def sync_connection(connection: CrmConnection, *, full=False, trigger="manual", 
         return log.run
 
 
-def _fetch_stream(connection, connector, stream, *, full, log) -> None:
+def _fetch_stream(connection, connector, stream, *, full, log, pending=None) -> None:
     cursor, _ = CrmCursor.objects.get_or_create(connection=connection, stream=stream)
     overlap = timedelta(minutes=rules_config().crm.overlap_minutes)
     since = None if full or cursor.watermark is None else cursor.watermark - overlap
     log.stage(f"fetching {stream}")
     for page in prefetched(connector.fetch(stream, since)):     # the next pages are read meanwhile
         with transaction.atomic():
-            counts = store_page(connection.pk, page.items, cursor_id=cursor.pk, watermark=page.watermark)
+            counts = store_page(connection.pk, page.items, cursor_id=cursor.pk, watermark=page.watermark,
+                                pending=pending)
             if page.watermark and (cursor.watermark is None or page.watermark > cursor.watermark):
                 cursor.watermark = page.watermark
             log.page(page, counts, cursor.watermark)
