@@ -327,6 +327,9 @@ class ScoreSnapshot(models.Model):
             # the current scores are copied from them after each recompute.
             models.Index(fields=["as_of", "account"], condition=Q(contact__isnull=True),
                          name="snapshot_account_rows_by_day"),
+            # A day's rows, all of them: the recompute deletes the day it replaces through it (without it the
+            # DELETE walks the (account, as_of) index whole, a cost growing with every day of history kept).
+            models.Index(fields=["as_of"], name="snapshot_rows_by_day"),
         ]
 
     def __str__(self):
