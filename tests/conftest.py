@@ -117,3 +117,17 @@ def frozen_nov_20_noon():
     """The clock of the workspace, inbox and portfolio tests: Friday 2026-11-20, 12:00 UTC, standing still."""
     with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
         yield
+
+
+
+@pytest.fixture(scope="session")
+def live_server_connections_ended(django_db_setup, django_db_blocker):
+    """For the browser tests: once they are done, end the database sessions the live server's request threads
+    still hold (its threads are daemons; one is left idle holding its connection after the browser closes),
+    so that pytest-django can drop the test database instead of warning that another session uses it."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")

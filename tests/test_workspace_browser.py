@@ -36,6 +36,7 @@ SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.usefixtures("live_server_connections_ended"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
                                                      "(apt-get install chromium); no browser is ever downloaded"),
 ]
