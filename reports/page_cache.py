@@ -52,11 +52,11 @@ FUNCTION_SQL = f"""
     BEGIN PERFORM nextval('{SEQUENCE}'); RETURN NULL; END $$"""
 
 
-def track_every_table(connection) -> list[str]:
+def track_every_table(db) -> list[str]:
     """Put the data-version trigger on every table lacking it (PostgreSQL); the tables it was put on."""
-    if connection.vendor != "postgresql":
+    if db.vendor != "postgresql":
         return []
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(f"SELECT to_regclass('{SEQUENCE}') IS NOT NULL")
         ready = cursor.fetchone()[0]
         cursor.execute(UNTRACKED_TABLES_SQL, [list(UNTRACKED)])
