@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +26,6 @@ from accounts.selectors import accounts_visible_to, sees_every_account
 from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST
 from reports.page_cache import kept_while_unchanged
 from reports.panels import AlertItem, OrgChangeItem
-from reports.ranking import vocabulary_rank
 from sponsors.models import Alert, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.services.alerts import alert_acknowledge, alert_resolve, evaluate_accounts
@@ -65,22 +64,10 @@ def unresolved_alerts(user):
     return qs if sees_every_account(user) else qs.filter(account__in=accounts_visible_to(user).values("pk"))
 
 
-def inbox_alerts(user, *, today: date, severity: str = ""):
-    """The unresolved alerts of the user's accounts, due this week first, then most severe, soonest due (the
-    order's definition, in one ORDER BY; the page reads it by segments, ``InboxOrder``)."""
-    soon = today + timedelta(days=DUE_SOON_DAYS)
-    qs = unresolved_alerts(user)
-    if severity:
-        qs = qs.filter(severity=severity)
-    return (qs.annotate(
-        due_soon=Case(When(due_on__lte=soon, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        rank=vocabulary_rank("severity", SEVERITIES))
-        .order_by("due_soon", "-rank", F("due_on").asc(nulls_last=True), "-opened_at", "-pk"))
-
-
 def inbox_segments(*, today: date) -> list[tuple[str, Q]]:
-    """``inbox_alerts``' order cut into runs of one severity and one kind of due date — due this week, due
-    later, no due date — in that order.  Within a run the order is the index's own (severity, due date) plus
+    """The inbox's order — due this week first (overdue included), then most severe, soonest due, newest
+    opened — cut into runs of one severity and one kind of due date — due this week, due later, no due
+    date — in that order.  Within a run the order is the index's own (severity, due date) plus
     the newest first, so a page reads only the runs it shows instead of sorting every unresolved alert."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
     runs = [(f"{s}_soon", Q(severity=s, due_on__lte=soon)) for s in SEVERITIES_MOST_FIRST]
@@ -106,7 +93,8 @@ def inbox_counts(user, *, today: date) -> dict:
 
 
 class InboxOrder:
-    """The ids of ``inbox_alerts(user, today, severity)`` in order, sliced as a Paginator slices: one query
+    """The ids of the user's unresolved alerts (of one severity, if given) in the inbox's order, sliced as a
+    Paginator slices: one query
     reads the slice from the runs it spans (``inbox_segments``, counted by ``inbox_counts``), each run in
     index order with its own LIMIT and OFFSET."""
 

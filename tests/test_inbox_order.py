@@ -1,5 +1,5 @@
 """The inbox page reads its ids from the runs of the order it spans (``InboxOrder``): every window of every
-filter gives exactly the ids of the one ORDER BY that defines the order (``inbox_alerts``), in one query.
+filter gives exactly the ids of the one ORDER BY that defines the order (``one_order_by``), in one query.
 
 Alerts cover every run — each severity due this week (overdue included), due later, undated — with ties on
 the due date broken by the newest first, on three accounts, one of them outside the manager's teams."""
@@ -11,15 +11,28 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Case, F, IntegerField, Value, When
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
 from accounts.vocabulary import SEVERITIES
-from reports.inbox import InboxOrder, inbox_alerts, inbox_counts
+from reports.inbox import DUE_SOON_DAYS, InboxOrder, inbox_counts, unresolved_alerts
+from reports.ranking import vocabulary_rank
 from sponsors.models import Alert
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_nov_20_noon")]
 TODAY = date(2026, 11, 20)
+
+
+def one_order_by(user, *, severity=""):
+    """The inbox's order as one ORDER BY: due this week first, then most severe, soonest due, newest opened."""
+    soon = TODAY + timedelta(days=DUE_SOON_DAYS)
+    qs = unresolved_alerts(user).filter(**({"severity": severity} if severity else {}))
+    return list(qs.annotate(
+        due_soon=Case(When(due_on__lte=soon, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        rank=vocabulary_rank("severity", SEVERITIES))
+        .order_by("due_soon", "-rank", F("due_on").asc(nulls_last=True), "-opened_at", "-pk")
+        .values_list("pk", flat=True))
 
 
 @pytest.fixture
@@ -46,7 +59,7 @@ def alerts(cast):
 @pytest.mark.parametrize("severity", ["", *SEVERITIES])
 def test_every_window_is_the_one_order_by(alerts, cast, who, severity):
     user = cast[who]
-    expected = list(inbox_alerts(user, today=TODAY, severity=severity).values_list("pk", flat=True))
+    expected = one_order_by(user, severity=severity)
     assert expected
     order = InboxOrder(user, today=TODAY, severity=severity, counts=inbox_counts(user, today=TODAY))
     assert len(order) == len(expected)
