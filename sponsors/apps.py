@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SponsorsConfig(AppConfig):
@@ -12,3 +13,14 @@ class SponsorsConfig(AppConfig):
         from .config import check_settings  # noqa: PLC0415
 
         check_settings()   # an unknown EXEC_SPONSOR_* setting or key stops the start-up, naming it
+
+        # The foreign keys declared db_constraint=False are enforced set-wise by triggers (set_wise_keys.py).
+        post_migrate.connect(_check_keys_set_wise, sender=self)
+
+
+def _check_keys_set_wise(sender, using, **kwargs):
+    from django.db import connections  # noqa: PLC0415 - only once the registry is ready
+
+    from .set_wise_keys import install  # noqa: PLC0415 - it reads the app registry
+
+    install(connections[using])

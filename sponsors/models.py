@@ -62,7 +62,8 @@ class Contact(models.Model):
     Status = ContactStatus
 
     # Indexed by the (account, external_id) unique constraint, which leads with account.
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts", db_index=False,
+                                db_constraint=False)  # checked set-wise: sponsors/set_wise_keys.py
     external_id = models.CharField(
         max_length=128, null=True, blank=True, help_text="The CRM id; unique within the account."
     )
@@ -132,7 +133,8 @@ class Interaction(models.Model):
     """A touchpoint that happened (``crm.get_interactions``)."""
 
     # Indexed by (account, external_id) and (account, occurred_at), which lead with account.
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions", db_index=False,
+                                db_constraint=False)  # checked set-wise: sponsors/set_wise_keys.py
     external_id = models.CharField(max_length=128, null=True, blank=True)
     type = models.CharField(max_length=24, choices=INTERACTION_TYPE_CHOICES)
     occurred_at = models.DateTimeField()
@@ -171,10 +173,12 @@ class InteractionParticipant(models.Model):
     """A customer contact who took part in an interaction (for a QBR: the customer attendees)."""
 
     # Both are indexed by the composites below: (interaction, contact) unique and (contact, interaction).
+    # Both are checked set-wise (sponsors/set_wise_keys.py): an import writes them by the hundred thousand.
     interaction = models.ForeignKey(
-        Interaction, on_delete=models.CASCADE, related_name="participant_links", db_index=False
+        Interaction, on_delete=models.CASCADE, related_name="participant_links", db_index=False, db_constraint=False
     )
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participant_links", db_index=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participant_links", db_index=False,
+                                db_constraint=False)
 
     class Meta:
         constraints = [
@@ -299,9 +303,12 @@ class ScoreSnapshot(models.Model):
 
     # Both foreign keys are covered by composite indexes that lead with them: (account, as_of) and the
     # partial unique (contact, as_of); single-column indexes would only slow the nightly bulk write.
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="score_snapshots", db_index=False)
+    # Both are checked set-wise (sponsors/set_wise_keys.py): the nightly recompute writes 30,000 rows.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="score_snapshots", db_index=False,
+                                db_constraint=False)
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="score_snapshots", db_index=False
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="score_snapshots", db_index=False,
+        db_constraint=False,
     )
     as_of = models.DateField()
     score = models.PositiveSmallIntegerField()
@@ -667,7 +674,8 @@ class CrmRecord(models.Model):
     path.  A record deleted in the CRM is kept, ``archived_at`` set.  The accounts whose records changed since they
     were last applied are ``CrmPendingAccount`` rows."""
 
-    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="records", db_index=False)
+    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="records", db_index=False,
+                                   db_constraint=False)  # checked set-wise: sponsors/set_wise_keys.py
     kind = models.CharField(max_length=16)             # account, person, contact, interaction, metric
     external_id = models.CharField(max_length=128)
     account_key = models.CharField(max_length=128, null=True, blank=True)
@@ -693,7 +701,8 @@ class CrmPendingAccount(models.Model):
     """An account of the connection whose mirror records changed and that is not upserted yet (written with the
     page that changed them, removed in the transaction that upserts the account)."""
 
-    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="pending", db_index=False)
+    connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="pending", db_index=False,
+                                   db_constraint=False)  # checked set-wise: sponsors/set_wise_keys.py
     account_key = models.CharField(max_length=128)
 
     class Meta:

@@ -78,7 +78,9 @@ def copy_new(model, columns, rows):
     table = model._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
     types = _binary_copy_types(model, columns)
-    with connection.cursor() as cursor:
+    # psycopg's own COPY, under Django's error translation: a refused row is an IntegrityError / DataError as
+    # from any other write (the sync reports it as a conflict)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if types is None:
             json_at = [i for i, name in enumerate(columns) if _is_json(model, name)]
             with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
@@ -99,7 +101,7 @@ def copy_integers(model, columns, rows, *, chunk=20000):
     several times faster than a ``write_row`` per row (integers need no escaping)."""
     table = model._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
             for start in range(0, len(rows), chunk):
                 copy.write("".join(["\t".join(map(str, row)) + "\n" for row in rows[start:start + chunk]]))
