@@ -65,6 +65,10 @@ def test_every_key_the_database_does_not_constrain_is_checked_set_wise_or_dangle
         cursor.execute("SELECT conrelid::regclass::text, a.attname FROM pg_constraint c JOIN pg_attribute a "
                        "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] WHERE c.contype = 'f'")
         assert not checked & set(cursor.fetchall())
+        # a parent's delete looks its children up by the key: some index of the child leads with it
+        cursor.execute("SELECT i.indrelid::regclass::text, a.attname FROM pg_index i JOIN pg_attribute a "
+                       "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]")
+        assert checked <= set(cursor.fetchall())
 
 
 def test_a_row_naming_a_missing_parent_is_refused_whatever_writes_it(book):
