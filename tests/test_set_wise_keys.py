@@ -161,11 +161,16 @@ def _run_blocked(session, sql, params):
     return thread, outcome
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_child_inserted_while_its_parent_is_deleted_is_refused_once_the_delete_commits():
+@pytest.fixture
+def committed_parents(transactional_db):
+    """A contact and an interaction, committed (the two sessions below see them)."""
     account = Account.objects.create(source="snapshot", external_id="acc_1", name="Northwind", tier="enterprise")
     contact = Contact.objects.create(account=account, external_id="c1", name="Ana")
-    interaction = Interaction.objects.create(account=account, type="call", occurred_at=WHEN, direction="outbound")
+    return contact, Interaction.objects.create(account=account, type="call", occurred_at=WHEN, direction="outbound")
+
+
+def test_a_child_inserted_while_its_parent_is_deleted_is_refused_once_the_delete_commits(committed_parents):
+    contact, interaction = committed_parents
     with _session() as deleting, _session() as inserting:
         deleting.execute("DELETE FROM sponsors_contact WHERE id = %s", [contact.pk])        # not committed yet
         thread, outcome = _run_blocked(
@@ -177,11 +182,8 @@ def test_a_child_inserted_while_its_parent_is_deleted_is_refused_once_the_delete
     assert not InteractionParticipant.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_parent_deleted_while_a_child_is_inserted_is_refused_once_the_insert_commits():
-    account = Account.objects.create(source="snapshot", external_id="acc_1", name="Northwind", tier="enterprise")
-    contact = Contact.objects.create(account=account, external_id="c1", name="Ana")
-    interaction = Interaction.objects.create(account=account, type="call", occurred_at=WHEN, direction="outbound")
+def test_a_parent_deleted_while_a_child_is_inserted_is_refused_once_the_insert_commits(committed_parents):
+    contact, interaction = committed_parents
     with _session() as inserting, _session() as deleting:
         inserting.execute("INSERT INTO sponsors_interactionparticipant (interaction_id, contact_id) VALUES (%s, %s)",
                           [interaction.pk, contact.pk])                                     # not committed yet
