@@ -40,6 +40,14 @@ from django.db import models
 PREFIX = "swk_"
 
 FUNCTIONS_SQL = r"""
+CREATE OR REPLACE FUNCTION swk_refuse_missing_parent(child text, key_name text, col text, key text, parent text)
+RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+    RAISE EXCEPTION 'insert or update on table "%" violates foreign key "%"', child, key_name
+        USING ERRCODE = 'foreign_key_violation', TABLE = child, COLUMN = col,
+              DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, key, parent);
+END $f$;
+
 CREATE OR REPLACE FUNCTION swk_check_new_rows() RETURNS trigger LANGUAGE plpgsql AS $f$
 DECLARE
     col text := TG_ARGV[0]; parent text := TG_ARGV[1]; parent_key text := TG_ARGV[2];
@@ -55,9 +63,7 @@ BEGIN
         EXECUTE format('SELECT n.%1$I::text FROM new_rows n WHERE n.%1$I IS NOT NULL AND NOT EXISTS '
                        '(SELECT 1 FROM %2$I p WHERE p.%3$I = n.%1$I) LIMIT 1', col, parent, parent_key)
             INTO missing;
-        RAISE EXCEPTION 'insert or update on table "%" violates foreign key "%"', TG_TABLE_NAME, TG_NAME
-            USING ERRCODE = 'foreign_key_violation', TABLE = TG_TABLE_NAME, COLUMN = col,
-                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, missing, parent);
+        PERFORM swk_refuse_missing_parent(TG_TABLE_NAME, TG_NAME, col, missing, parent);
     END IF;
     RETURN NULL;
 END $f$;
@@ -71,9 +77,7 @@ BEGIN
     EXECUTE format('SELECT ($1).%3$I IS NULL OR EXISTS (SELECT 1 FROM %1$I p WHERE p.%2$I = ($1).%3$I '
                    'FOR KEY SHARE OF p)', parent, parent_key, col) INTO found USING NEW;
     IF NOT found THEN
-        RAISE EXCEPTION 'insert or update on table "%" violates foreign key "%"', TG_TABLE_NAME, TG_NAME
-            USING ERRCODE = 'foreign_key_violation', TABLE = TG_TABLE_NAME, COLUMN = col,
-                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, to_jsonb(NEW) ->> col, parent);
+        PERFORM swk_refuse_missing_parent(TG_TABLE_NAME, TG_NAME, col, to_jsonb(NEW) ->> col, parent);
     END IF;
     RETURN NULL;
 END $f$;
