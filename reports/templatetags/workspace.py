@@ -26,3 +26,26 @@ def days_text(days) -> str:
     if days > 0:
         return f"in {days} day{'s' if days != 1 else ''}"
     return f"{-days} day{'s' if days != -1 else ''} ago"
+
+
+@register.filter(expects_localtime=True)
+def ymd(value) -> str:
+    """``|date:"Y-m-d"`` without its per-call format parsing (a date in a row loop costs ~50 µs that way):
+    a date, or an aware datetime in the current time zone, as ``2026-01-31``; empty for none."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    except AttributeError:
+        return ""
+
+
+@register.filter(expects_localtime=True)
+def ymd_hm(value) -> str:
+    """``|date:"Y-m-d H:i"`` likewise: ``2026-01-31 09:05``."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+    except AttributeError:
+        return ""
