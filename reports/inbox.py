@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import accounts_visible_to, sees_every_account
 from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST
+from reports.form_renderer import PYTHON_WIDGETS
 from reports.links import Link
 from reports.page_cache import kept_while_unchanged
 from reports.panels import AlertItem, OrgChangeItem
@@ -39,6 +40,7 @@ UNRESOLVED = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
 
 
 class InboxFilterForm(forms.Form):
+    default_renderer = PYTHON_WIDGETS
     severity = forms.ChoiceField(required=False, label="Severity",
                                  choices=[("", "All severities"),
                                           *((s, s.capitalize()) for s in SEVERITIES_MOST_FIRST)])
