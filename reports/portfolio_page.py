@@ -145,6 +145,17 @@ def ordered(qs, sort: str):
     return qs.order_by(*order, Lower("name"), "pk")
 
 
+def shown_accounts(qs, sort: str, *, start: int, stop: int) -> list[ShownAccount]:
+    """The page's accounts in order, in two queries: the sorted ids alone, then those rows.  Sorting every
+    matching account with all the columns shown carried them through the join and the sort: ~2x as slow
+    at 5,000 accounts as sorting the ids and reading 25 rows by primary key."""
+    ids = list(ordered(qs, sort).values_list("pk", flat=True)[start:stop])
+    rows = {row[0]: ShownAccount(*row) for row in qs.filter(pk__in=ids).values_list(
+        "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "s_snapshot", "s_score", "s_level",
+        "s_risk")}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def open_alerts(account_ids) -> dict:
     """``{account id: {severity: unresolved alerts}}`` of the accounts shown (one query)."""
     findings = {}
@@ -287,9 +298,7 @@ def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: t
     totals = summary(qs)
     pages = max(1, -(-totals.total // page_size))
     page = min(max(filters.page, 1), pages)
-    chosen = [ShownAccount(*row) for row in ordered(qs, filters.sort).values_list(
-        "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "s_snapshot", "s_score", "s_level",
-        "s_risk")[(page - 1) * page_size:page * page_size]]
+    chosen = shown_accounts(qs, filters.sort, start=(page - 1) * page_size, stop=page * page_size)
     findings = open_alerts([a.pk for a in chosen])
     cadence, sponsors = _page_details(chosen, as_of=as_of)
     names = dict(choices)
