@@ -251,10 +251,13 @@ class SponsorItem:
         return self.contact.is_executive and not self.departed
 
 
-def sponsors_panel(*, account, user, notice: str = "", error: str = "") -> dict:
+def sponsors_panel(*, account, user, notice: str = "", error: str = "", contacts=None) -> dict:
     """The account's executives and named sponsors (primary first) with their last role, status and title
-    changes; ``sponsors_editable`` when the user may change roles (admins: server-enforced too).  Two queries."""
-    people = sorted(Contact.objects.filter(account=account).filter(Q(is_executive=True) | ~Q(sponsor="")),
+    changes; ``sponsors_editable`` when the user may change roles (admins: server-enforced too).  Two queries,
+    or three when ``contacts`` (every contact of the account, as the workspace has read them) is not given."""
+    if contacts is None:
+        contacts = Contact.objects.filter(account=account).filter(Q(is_executive=True) | ~Q(sponsor=""))
+    people = sorted((c for c in contacts if c.is_executive or c.sponsor),
                     key=lambda c: (SPONSOR_ORDER.get(c.sponsor, 3), c.status != "active", c.name.casefold()))
     history = contact_changes([c.pk for c in people], limit_per_contact=3)
     left = dict(OrgChange.objects.filter(account=account, kind="departure", state=OrgChange.State.CONFIRMED,
