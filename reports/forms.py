@@ -4,12 +4,14 @@ from django import forms
 
 from accounts.forms import ProductDateField
 from accounts.vocabulary import ENGAGEMENT_LEVELS, RISK_LEVELS, SEVERITIES_MOST_FIRST, TIER_LABELS, TIERS
+from reports.form_renderer import PYTHON_WIDGETS
 from reports.portfolio_page import DEFAULT_SORT, SORTS, Filters
 
 SORT_CHOICES = [(f"{sign}{key}", f"{key}{' (descending)' if sign else ''}") for key in SORTS for sign in ("", "-")]
 
 
 class PortfolioFilterForm(forms.Form):
+    default_renderer = PYTHON_WIDGETS
     q = forms.CharField(required=False, max_length=100, label="Search",
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Account or sponsor"}))
     owner = forms.TypedChoiceField(required=False, label="Owner", coerce=int, empty_value=None,

@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Count, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,6 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import accounts_visible_to, sees_every_account
 from accounts.vocabulary import SEVERITIES, SEVERITIES_MOST_FIRST
+from reports.form_renderer import PYTHON_WIDGETS
+from reports.links import Link
 from reports.page_cache import kept_while_unchanged
 from reports.panels import AlertItem, OrgChangeItem
 from sponsors.models import Alert, OrgChange
@@ -38,15 +40,47 @@ UNRESOLVED = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
 
 
 class InboxFilterForm(forms.Form):
+    default_renderer = PYTHON_WIDGETS
     severity = forms.ChoiceField(required=False, label="Severity",
                                  choices=[("", "All severities"),
                                           *((s, s.capitalize()) for s in SEVERITIES_MOST_FIRST)])
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, widget=forms.HiddenInput)
 
 
+# What a row shows (reports/inbox.html#alert_row): reading every column of the alert, its account, the owner,
+# whoever acknowledged it and the proposed sponsor (which the inbox does not show) built five wide model
+# instances per row.
+_PERSON = ("first_name", "last_name", "email", "username")          # str(user)
+ROW_FIELDS = ("account_id", "code", "severity", "status", "message", "due_on", "opened_at", "acknowledged_by_id",
+              "account__name", "account__owner_id", *(f"account__owner__{f}" for f in _PERSON),
+              *(f"acknowledged_by__{f}" for f in _PERSON))
+
+
+class InboxLinks:
+    """The links of the inbox's rows (``reports.links.Link``: one ``reverse()`` each per page, not per row)."""
+
+    def __init__(self):
+        self.account = Link("reports:account", Link.ID)
+        self.acknowledge = Link("reports:inbox_alert", Link.ID, "acknowledge")
+        self.resolve = Link("reports:inbox_alert", Link.ID, "resolve")
+
+
 @dataclass(frozen=True)
 class InboxItem(AlertItem):
     today: date = date.min
+    links: InboxLinks | None = None
+
+    @property
+    def account_url(self) -> str:
+        return self.links.account(self.alert.account_id)
+
+    @property
+    def acknowledge_url(self) -> str:
+        return self.links.acknowledge(self.alert.pk)
+
+    @property
+    def resolve_url(self) -> str:
+        return self.links.resolve(self.alert.pk)
 
     @property
     def due_this_week(self) -> bool:
@@ -78,17 +112,21 @@ def inbox_segments(*, today: date) -> list[tuple[str, Q]]:
 
 def inbox_counts(user, *, today: date) -> dict:
     """How many unresolved alerts, how many due this week, per severity, and per run of the order
-    (``inbox_segments``): one grouped query over the narrow index of unresolved alerts."""
+    (``inbox_segments``): one grouped query over the narrow index of unresolved alerts.
+
+    Grouped by severity alone (the index's first column) with the due-date kinds as filtered counts:
+    grouping by a CASE of the due date as well built a text key per alert and took 2-3x as long."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    kind = Case(When(due_on__lte=soon, then=Value("soon")), When(due_on=None, then=Value("undated")),
-                default=Value("later"))
     counts = dict.fromkeys(("total", "due_soon", *SEVERITIES, *(name for name, _ in inbox_segments(today=today))), 0)
-    for row in (unresolved_alerts(user).annotate(kind=kind).values("severity", "kind")
-                .annotate(n=Count("pk")).order_by()):
-        counts[f"{row['severity']}_{row['kind']}"] = row["n"]
-        counts[row["severity"]] += row["n"]
-        counts["total"] += row["n"]
-        counts["due_soon"] += row["n"] if row["kind"] == "soon" else 0
+    for row in (unresolved_alerts(user).values("severity")
+                .annotate(n=Count("pk"), soon=Count("pk", filter=Q(due_on__lte=soon)),
+                          undated=Count("pk", filter=Q(due_on=None))).order_by()):
+        severity, n, due_soon, undated = row["severity"], row["n"], row["soon"], row["undated"]
+        counts[f"{severity}_soon"], counts[f"{severity}_undated"] = due_soon, undated
+        counts[f"{severity}_later"] = n - due_soon - undated
+        counts[severity] += n
+        counts["total"] += n
+        counts["due_soon"] += due_soon
     return counts
 
 
@@ -143,11 +181,11 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     paginator.__dict__["count"] = counts[severity] if severity else counts["total"]    # counted just above
     alerts_page = paginator.get_page(page)
     ids = list(alerts_page.object_list)
-    by_id = Alert.objects.select_related("account", "account__owner", "acknowledged_by",
-                                         "proposed_primary").in_bulk(ids)
+    by_id = Alert.objects.select_related("account__owner", "acknowledged_by").only(*ROW_FIELDS).in_bulk(ids)
     changes, changes_total = pending_changes(request.user)
+    links = InboxLinks()
     return {"form": form, "today": today, "page": alerts_page, "counts": counts,
-            "items": [InboxItem(by_id[pk], today=today) for pk in ids if pk in by_id], "notice": notice,
+            "items": [InboxItem(by_id[pk], today=today, links=links) for pk in ids if pk in by_id], "notice": notice,
             "org_change_items": changes, "org_changes_total": changes_total, "org_notice": org_notice,
             "severity": severity}
 
@@ -184,7 +222,7 @@ def alert_action(request, alert_id, action):
         return redirect("reports:inbox")
     alert = Alert.objects.select_related("account", "account__owner", "acknowledged_by", "proposed_primary").get(
         pk=alert.pk)
-    context = {"item": InboxItem(alert, today=timezone.localdate()), "row_notice": notice}
+    context = {"item": InboxItem(alert, today=timezone.localdate(), links=InboxLinks()), "row_notice": notice}
     return render(request, f"{PAGE}#alert_row", context)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.inputs import safe_url
+from reports.links import Link
 from sponsors.audit import contact_changes
 from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange
@@ -106,11 +108,50 @@ def changes_panel(*, account, as_of: date, days: int | None = None) -> dict:
     }
 
 
+# --- per-item links ------------------------------------------------------------------------------------
+
+class AccountLinks:
+    """The panels' per-item links of one account, each reversed once per page (``reports.links.Link``): a
+    ``{% url %}`` per alert and per sponsor form cost the workspace ~50 reverse() calls."""
+
+    def __init__(self, account_id: int):
+        self.account_id = account_id
+
+    @cached_property
+    def acknowledge(self) -> Link:
+        return Link("reports:alert_acknowledge", self.account_id, Link.ID)
+
+    @cached_property
+    def accept_succession(self) -> Link:
+        return Link("reports:alert_accept_succession", self.account_id, Link.ID)
+
+    @cached_property
+    def contact_edit(self) -> Link:
+        return Link("reports:contact_edit", self.account_id, Link.ID)
+
+    @cached_property
+    def contact_sponsor(self) -> Link:
+        return Link("reports:contact_sponsor", self.account_id, Link.ID)
+
+    @cached_property
+    def contact_departed(self) -> Link:
+        return Link("reports:contact_departed", self.account_id, Link.ID)
+
+
 # --- open alerts ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class AlertItem:
     alert: Alert
+    account_links: AccountLinks | None = None
+
+    @property
+    def acknowledge_url(self) -> str:
+        return self.account_links.acknowledge(self.alert.pk)
+
+    @property
+    def accept_succession_url(self) -> str:
+        return self.account_links.accept_succession(self.alert.pk)
 
     @property
     def can_acknowledge(self) -> bool:
@@ -138,8 +179,9 @@ def unresolved_alerts(account):
 def alerts_panel(*, account, as_of: date | None = None, notice: str = "", error: str = "") -> dict:
     """The account's open and acknowledged alerts, newest first.  Alerts are the current state:
     ``alerts_current_only`` says so when the page shows another day."""
+    links = AccountLinks(account.pk)
     return {
-        "alert_items": [AlertItem(a) for a in unresolved_alerts(account)],
+        "alert_items": [AlertItem(a, links) for a in unresolved_alerts(account)],
         "alerts_current_only": as_of is not None and as_of != timezone.localdate(),
         "alerts_notice": notice,
         "alerts_error": error,
@@ -186,6 +228,19 @@ class SponsorItem:
     history: tuple                      # sponsors.audit.Change, newest first
     left_on: date | None = None         # a confirmed departure org change, before the CRM's status says so
     confirmed_departure: bool = False
+    links: AccountLinks | None = None
+
+    @property
+    def edit_url(self) -> str:
+        return self.links.contact_edit(self.contact.pk)
+
+    @property
+    def sponsor_url(self) -> str:
+        return self.links.contact_sponsor(self.contact.pk)
+
+    @property
+    def departed_url(self) -> str:
+        return self.links.contact_departed(self.contact.pk)
 
     @property
     def departed(self) -> bool:
@@ -196,17 +251,22 @@ class SponsorItem:
         return self.contact.is_executive and not self.departed
 
 
-def sponsors_panel(*, account, user, notice: str = "", error: str = "") -> dict:
+def sponsors_panel(*, account, user, notice: str = "", error: str = "", contacts=None) -> dict:
     """The account's executives and named sponsors (primary first) with their last role, status and title
-    changes; ``sponsors_editable`` when the user may change roles (admins: server-enforced too).  Two queries."""
-    people = sorted(Contact.objects.filter(account=account).filter(Q(is_executive=True) | ~Q(sponsor="")),
+    changes; ``sponsors_editable`` when the user may change roles (admins: server-enforced too).  Two queries,
+    or three when ``contacts`` (every contact of the account, as the workspace has read them) is not given."""
+    if contacts is None:
+        contacts = Contact.objects.filter(account=account).filter(Q(is_executive=True) | ~Q(sponsor=""))
+    people = sorted((c for c in contacts if c.is_executive or c.sponsor),
                     key=lambda c: (SPONSOR_ORDER.get(c.sponsor, 3), c.status != "active", c.name.casefold()))
     history = contact_changes([c.pk for c in people], limit_per_contact=3)
     left = dict(OrgChange.objects.filter(account=account, kind="departure", state=OrgChange.State.CONFIRMED,
                                          contact__isnull=False, occurred_on__lte=timezone.localdate())
                 .order_by("occurred_on").values_list("contact_id", "occurred_on"))
+    links = AccountLinks(account.pk)
     return {
-        "sponsor_items": [SponsorItem(c, tuple(history.get(c.pk, ())), left.get(c.pk), c.pk in left) for c in people],
+        "sponsor_items": [SponsorItem(c, tuple(history.get(c.pk, ())), left.get(c.pk), c.pk in left, links)
+                          for c in people],
         "sponsors_editable": bool(getattr(user, "is_admin", False)),
         "sponsors_notice": notice,
         "sponsors_error": error,

@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.vocabulary import RISK_LEVELS, SEVERITIES, TIERS
 from reports import metric_history as mh
 from reports.charts import Sparkline, sparkline
+from reports.links import Link
 from reports.portfolio import RowLabels
 from reports.ranking import vocabulary_rank
 from sponsors.config import rules_config
@@ -144,6 +145,17 @@ def ordered(qs, sort: str):
     return qs.order_by(*order, Lower("name"), "pk")
 
 
+def shown_accounts(qs, sort: str, *, start: int, stop: int) -> list[ShownAccount]:
+    """The page's accounts in order, in two queries: the sorted ids alone, then those rows.  Sorting every
+    matching account with all the columns shown carried them through the join and the sort: ~2x as slow
+    at 5,000 accounts as sorting the ids and reading 25 rows by primary key."""
+    ids = list(ordered(qs, sort).values_list("pk", flat=True)[start:stop])
+    rows = {row[0]: ShownAccount(*row) for row in qs.filter(pk__in=ids).values_list(
+        "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "s_snapshot", "s_score", "s_level",
+        "s_risk")}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def open_alerts(account_ids) -> dict:
     """``{account id: {severity: unresolved alerts}}`` of the accounts shown (one query)."""
     findings = {}
@@ -174,6 +186,7 @@ class Row(RowLabels):
     primary_sponsor: str | None
     has_backup: bool
     findings: dict = field(default_factory=dict)     # severity -> unresolved alerts (all four keys)
+    url: str = ""                   # the account's workspace
 
 
 @dataclass(frozen=True)
@@ -242,7 +255,7 @@ def _page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]
 
 
 def _row(a: ShownAccount, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *,
-         as_of: date) -> Row:
+         as_of: date, url: str) -> Row:
     cadence = cadence or {}
     return Row(
         account_id=a.pk, name=a.name, tier=a.tier, score=a.score, level=a.level, risk=a.risk,
@@ -251,7 +264,7 @@ def _row(a: ShownAccount, cadence: dict | None, sponsors: dict, findings: dict |
         arr=a.arr, currency=a.currency, renewal_date=a.renewal_date,
         renewal_in_days=(a.renewal_date - as_of).days if a.renewal_date else None,
         owner=owner, primary_sponsor=sponsors.get("primary"), has_backup="backup" in sponsors,
-        findings=dict(findings) if findings else dict.fromkeys(SEVERITIES, 0))
+        findings=dict(findings) if findings else dict.fromkeys(SEVERITIES, 0), url=url)
 
 
 def metric_trends(user, *, as_of: date) -> tuple[tuple[MetricTrend, ...], date | None]:
@@ -285,14 +298,13 @@ def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: t
     totals = summary(qs)
     pages = max(1, -(-totals.total // page_size))
     page = min(max(filters.page, 1), pages)
-    chosen = [ShownAccount(*row) for row in ordered(qs, filters.sort).values_list(
-        "pk", "name", "tier", "arr", "currency", "renewal_date", "owner_id", "s_snapshot", "s_score", "s_level",
-        "s_risk")[(page - 1) * page_size:page * page_size]]
+    chosen = shown_accounts(qs, filters.sort, start=(page - 1) * page_size, stop=page * page_size)
     findings = open_alerts([a.pk for a in chosen])
     cadence, sponsors = _page_details(chosen, as_of=as_of)
     names = dict(choices)
+    workspace = Link("reports:account", Link.ID)        # one reverse() per page, not per row
     shown = tuple(_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk), names.get(a.owner_id, ""),
-                       as_of=as_of) for a in chosen)
+                       as_of=as_of, url=workspace(a.pk)) for a in chosen)
     trends, metrics_as_of = metric_trends(user, as_of=as_of)
     return PortfolioPage(rows=shown, summary=totals, page=page, pages=pages, owners=choices,
                          metrics=trends, metrics_as_of=metrics_as_of,

@@ -18,6 +18,7 @@ from accounts.vocabulary import (
     PURPOSES,
     label,
 )
+from reports.form_renderer import PYTHON_WIDGETS
 
 TYPE_CHOICES = [(t, INTERACTION_LABELS[t]) for t in INTERACTION_TYPES]
 DIRECTION_CHOICES = [(d, label(d)) for d in DIRECTIONS]
@@ -64,6 +65,7 @@ class ServiceErrors:
 class InteractionForm(ServiceErrors, forms.Form):
     """Log an interaction that happened (or correct one you logged)."""
 
+    default_renderer = PYTHON_WIDGETS
     FIELD_MAP = {"contacts": "participants"}
     prefix = "log"
 
@@ -99,6 +101,7 @@ class InteractionForm(ServiceErrors, forms.Form):
 class TouchpointForm(ServiceErrors, forms.Form):
     """Plan a touchpoint (the conflict check reads the same fields)."""
 
+    default_renderer = PYTHON_WIDGETS
     prefix = "plan"
 
     planned_on = ProductDateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -125,6 +128,7 @@ class TouchpointForm(ServiceErrors, forms.Form):
 class ContactForm(ServiceErrors, forms.Form):
     """Add an executive, or edit a contact's title, roles and preferences."""
 
+    default_renderer = PYTHON_WIDGETS
     prefix = "contact"
 
     name = forms.CharField(max_length=255)
@@ -156,6 +160,7 @@ class ContactForm(ServiceErrors, forms.Form):
 
 
 class TimelineFilterForm(forms.Form):
+    default_renderer = PYTHON_WIDGETS
     person = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person")
     type = forms.ChoiceField(required=False, choices=[("", "All types"), *TYPE_CHOICES], label="Type")
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, widget=forms.HiddenInput)

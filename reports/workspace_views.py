@@ -44,9 +44,13 @@ def visible_account(request, pk):
     return get_object_or_404(accounts_visible_to(request.user).select_related("owner"), pk=pk)
 
 
-def account_contacts(account) -> list:
-    """Everyone at the customer one can log or plan with: active contacts, executives first (one query)."""
-    people = Contact.objects.filter(account=account, status=Contact.Status.ACTIVE)
+def account_contacts(account, everyone=None) -> list:
+    """Everyone at the customer one can log or plan with: active contacts, executives first (one query, none
+    when ``everyone``, all the account's contacts, has been read already)."""
+    if everyone is None:
+        people = Contact.objects.filter(account=account, status=Contact.Status.ACTIVE)
+    else:
+        people = [c for c in everyone if c.status == Contact.Status.ACTIVE]
     return sorted(people, key=lambda c: (not c.is_executive, c.name.casefold()))
 
 
@@ -70,11 +74,12 @@ def timeline_context(request, account, contacts, data=None) -> dict:
 def workspace_context(request, account, *, as_of, forms=None, notices=None) -> dict:
     """Every section of the workspace (a fixed number of queries whatever the account's history)."""
     forms, notices = forms or {}, notices or {}
-    contacts = account_contacts(account)
+    everyone = list(Contact.objects.filter(account=account))    # for the forms and the sponsors panel alike
+    contacts = account_contacts(account, everyone)
     scores = load_scores(account, as_of=as_of)
     planned = upcoming_touchpoints(account, as_of=timezone.localdate())
     sponsors = sponsors_panel(account=account, user=request.user, notice=notices.get("sponsors", ""),
-                              error=notices.get("sponsors_error", ""))
+                              error=notices.get("sponsors_error", ""), contacts=everyone)
     people = [item.contact for item in sponsors["sponsor_items"]]
     cadence_days = rules_config().scoring.cadence_days.get(account.tier, 30)
     return {

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections import namedtuple
 from datetime import date
 
+import pytest
+from django.template import engines
+
 from reports.charts import Bar, score_scale, sparkline, weekly_days, weekly_values
 
 P = namedtuple("P", "as_of score")
@@ -55,3 +58,26 @@ def test_factor_bars():
     assert (Bar("M", 0, 25, "").width, Bar("M", 0, 25, "").band) == (0, "low")
     assert (Bar("M", 25, 25, "").width, Bar("M", 25, 25, "").band) == (100, "high")
     assert Bar("M", 30, 25, "").width == 100
+
+
+CHARTS = {
+    "empty": sparkline([None, None]),
+    "one value": sparkline([None, 40], label="Ana <CFO> & co"),
+    "gaps": sparkline([10, None, 30, 55, None, 70], label='Engagement of "Bo", last 12 weeks'),
+    "own range": sparkline([0.25, 0.5, 0.125], low=None, high=None, label="Exec engagement rate, 12 weeks"),
+    "flat": sparkline([50, 50, 50, 50]),
+}
+
+
+@pytest.mark.parametrize("localized", [True, False])
+@pytest.mark.parametrize("css", ["", "spark-large"])
+@pytest.mark.parametrize("name", CHARTS)
+def test_the_sparkline_tag_writes_what_the_sparkline_template_writes(name, css, localized):
+    engine = engines["django"]
+    around = ("", "") if localized else ("{% load l10n %}{% localize off %}", "{% endlocalize %}")
+    context = {"chart": CHARTS[name], "css": css}
+    included = engine.from_string(around[0] + '{% include "reports/_sparkline.html" with chart=chart class=css %}'
+                                  + around[1]).render(context)
+    tagged = engine.from_string("{% load workspace %}" + around[0] + "{% sparkline chart css %}" + around[1]).render(
+        context)
+    assert tagged == included

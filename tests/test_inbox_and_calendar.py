@@ -14,9 +14,12 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from icalendar import Calendar
 
-from accounts.models import Account
+from accounts.models import Account, User
 from reports.models import CalendarFeedToken
 from sponsors.models import Alert, Contact, OrgChange
 from sponsors.services.scores import recompute_scores
@@ -71,6 +74,28 @@ def test_the_inbox_lists_the_teams_alerts_due_this_week_first_then_by_severity_a
     assert order_of(client.get("/alerts/").content.decode()) == []
     client.force_login(cast["admin"])
     assert theirs.pk in order_of(client.get("/alerts/", {"severity": "critical"}).content.decode())
+
+
+def test_the_inbox_runs_the_same_queries_for_2_or_30_alerts_whoever_owns_or_acknowledged_them(
+        accounts, client, cast, django_assert_max_num_queries):
+    northwind, globex = accounts
+    Account.objects.filter(pk=globex.pk).update(owner=cast["teammate"])
+    User.objects.filter(pk=cast["teammate"].pk).update(first_name="Li", last_name="Wong")
+    for i in range(2):
+        alert(northwind, "no_sponsor", "critical", subject=f"s{i}")
+    client.force_login(cast["admin"])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/alerts/").status_code == 200
+
+    severities = ("low", "medium", "high", "critical")
+    more = [alert(globex if i % 2 else northwind, "cadence_overdue", severities[i % 4], subject=f"s{i}",
+                  due_on=date(2026, 11, 10 + i % 15) if i % 3 else None) for i in range(2, 30)]
+    Alert.objects.filter(pk__in=[a.pk for a in more[::3]]).update(
+        status="acknowledged", acknowledged_by=cast["csm"], acknowledged_at=timezone.now())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get("/alerts/").content.decode()
+    assert len(order_of(html)) == 25
+    assert "acknowledged by dana@vendor.example" in html and "owner Li Wong" in html and "Globex" in html
 
 
 def test_acknowledge_and_resolve_in_place_and_the_trail_keeps_who(accounts, client, cast):
