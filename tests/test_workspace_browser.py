@@ -102,6 +102,11 @@ def test_a_csm_logs_a_1_1_and_sees_the_score_and_sparkline_change_without_a_relo
     page = sign_in(browser, live_server, "dana@vendor.example")
     worst = page.locator("table.portfolio tbody tr").first.get_attribute("data-risk")    # riskiest first
     assert worst in ("High", "Critical")
+    page.click("table.portfolio thead a:has-text('Account')")          # sorted by name, in place and in the URL
+    expect(page.locator("table.portfolio thead th[aria-sort=ascending]")).to_have_text("Account ▲")
+    shown = page.locator("table.portfolio tbody tr th a").all_inner_texts()
+    assert shown == sorted(shown, key=str.casefold) and "sort=name" in page.url
+    page.goto(f"{live_server.url}/")
     page.select_option("select[name=risk]", worst)                      # HTMX: the table narrows in place
     expect(page.locator("table.portfolio tbody tr[data-risk=Low]")).to_have_count(0)
     page.screenshot(path=str(SHOTS / "csm-portfolio-at-risk.png"), full_page=False)
