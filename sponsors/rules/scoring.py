@@ -145,6 +145,20 @@ def _norm(text: str) -> str:
     return _norm_str(str(text))
 
 
+def _own_priorities(priorities) -> frozenset[str]:
+    """A contact's priorities, normalised, without the empty ones (cached: executives pick theirs from a
+    short list; the bench's 25,000 have 56 different ones)."""
+    try:
+        return _own_priorities_of(tuple(priorities))
+    except TypeError:           # an unhashable priority (odd CRM data): worked out uncached
+        return frozenset(p for p in map(_norm, priorities) if p)
+
+
+@lru_cache(maxsize=4096)
+def _own_priorities_of(priorities: tuple) -> frozenset[str]:
+    return frozenset(p for p in map(_norm, priorities) if p)
+
+
 @dataclass(frozen=True, slots=True)
 class AccountAlignment:
     """The account's share of the alignment factor, the same for each of its contacts: the initiative
@@ -222,7 +236,7 @@ def strategic_alignment(
         account = account_alignment(alignment, goals, config=config)
     notes, weighted, total_weight = account.notes, account.weighted, account.weight
 
-    own = {p for p in map(_norm, contact.priorities) if p}
+    own = _own_priorities(contact.priorities)
     if own:
         matched = len(own & account.their_priorities)
         w = config.alignment_weights.get("priorities", 0.0)
