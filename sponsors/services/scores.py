@@ -136,7 +136,10 @@ def _tune_session():
     """PostgreSQL settings for this transaction: no JIT (compiling the aggregates costs more than it
     saves), and no wait for the WAL flush at commit (snapshots can always be recomputed).  A larger
     work_mem (no spill of the activity aggregate) was measured slower at 5,000 accounts: the load
-    took 2.35 s instead of 2.06 s (median of 6, alternated, 32MB against the default 4MB)."""
+    took 2.35 s instead of 2.06 s (median of 6, alternated, 32MB against the default 4MB); measured
+    again once the aggregate read only the scored contacts' participants (its hash join then fits in
+    one batch from 48MB on), still slower: 2.40 s at 4MB against 2.82-3.01 s at 16, 48 and 96MB
+    (median of 8, alternated, loaded machine)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
