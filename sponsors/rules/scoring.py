@@ -1,3 +1,4 @@
+# Long module: the one scoring rule of the README's "Scoring" (factors, levels, account roll-up), top to bottom.
 """Engagement scoring: plain functions of plain facts plus an ``as_of`` date.
 
 No Django, no ORM, no clock.  Everything tunable lives in :class:`ScoringConfig`
@@ -75,8 +76,12 @@ def meeting_frequency(activity: SponsorActivity, tier: str, *, config: ScoringCo
     Note ``Target 12: Actual 9`` (actual is the plain count, even above target).
     """
     _check_tier(tier, config)
-    target = config.meeting_targets[tier]
-    meetings = max(0, activity.meetings)
+    return _meeting_frequency(config.meeting_targets[tier], max(0, activity.meetings))
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _meeting_frequency(target: int, meetings: int) -> FactorScore:
+    # Cached (a FactorScore is immutable): a portfolio's executives share a handful of (target, count) pairs.
     score = _clamp_factor(MAX_FACTOR * min(meetings / target, 1.0))
     return FactorScore("meeting_frequency", FACTOR_LABELS["meeting_frequency"], score,
                        f"Target {target}: Actual {meetings}")
@@ -117,11 +122,16 @@ def qbr_attendance(activity: SponsorActivity, qbrs_held: int, *, config: Scoring
                    ) -> FactorScore:
     """25 x attended / held (attended capped at held).  No QBR held -> 0 points,
     note ``0/0 QBRs (none held)``; otherwise note ``3/4 QBRs``."""
-    key, label = "qbr_attendance", FACTOR_LABELS["qbr_attendance"]
     held = max(0, qbrs_held)
+    return _qbr_attendance(min(max(0, activity.qbrs_attended), held), held)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _qbr_attendance(attended: int, held: int) -> FactorScore:
+    # Cached like _meeting_frequency: few (attended, held) pairs occur.
+    key, label = "qbr_attendance", FACTOR_LABELS["qbr_attendance"]
     if held == 0:
         return FactorScore(key, label, 0, "0/0 QBRs (none held)")
-    attended = min(max(0, activity.qbrs_attended), held)
     return FactorScore(key, label, _clamp_factor(MAX_FACTOR * attended / held), f"{attended}/{held} QBRs")
 
 
@@ -133,6 +143,20 @@ def _norm_str(text: str) -> str:
 def _norm(text: str) -> str:
     # Cached: the same few priority and status strings come back for every executive of an account.
     return _norm_str(str(text))
+
+
+def _own_priorities(priorities) -> frozenset[str]:
+    """A contact's priorities, normalised, without the empty ones (cached: executives pick theirs from a
+    short list; the bench's 25,000 have 56 different ones)."""
+    try:
+        return _own_priorities_of(tuple(priorities))
+    except TypeError:           # an unhashable priority (odd CRM data): worked out uncached
+        return frozenset(p for p in map(_norm, priorities) if p)
+
+
+@lru_cache(maxsize=4096)
+def _own_priorities_of(priorities: tuple) -> frozenset[str]:
+    return frozenset(p for p in map(_norm, priorities) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +236,7 @@ def strategic_alignment(
         account = account_alignment(alignment, goals, config=config)
     notes, weighted, total_weight = account.notes, account.weighted, account.weight
 
-    own = {p for p in map(_norm, contact.priorities) if p}
+    own = _own_priorities(contact.priorities)
     if own:
         matched = len(own & account.their_priorities)
         w = config.alignment_weights.get("priorities", 0.0)
@@ -259,13 +283,12 @@ def score_sponsor(
        (``advocacy_signals`` > 0 or ``qbrs_attended`` > 0); without one, Engaged.
     4. Engaged - total >= ``engaged_band``; 5. Passive - total >= ``passive_band``.
     """
-    factors = (
-        meeting_frequency(activity, account.tier, config=config),
-        responsiveness(activity, config=config),
-        qbr_attendance(activity, account.qbrs_held, config=config),
-        strategic_alignment(contact, account.alignment, account.goals, config=config, account=alignment),
-    )
-    total = sum(f.score for f in factors)
+    meetings = meeting_frequency(activity, account.tier, config=config)
+    replies = responsiveness(activity, config=config)
+    qbrs = qbr_attendance(activity, account.qbrs_held, config=config)
+    aligned = strategic_alignment(contact, account.alignment, account.goals, config=config, account=alignment)
+    factors = (meetings, replies, qbrs, aligned)
+    total = meetings.score + replies.score + qbrs.score + aligned.score
     reasons: list[str] = []
 
     if not activity.has_data:

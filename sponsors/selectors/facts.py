@@ -106,17 +106,19 @@ def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | N
     operational contacts or earlier scores (the guardrails' facts).  A fixed number of queries."""
     scope = _Scope(account_ids, as_of=as_of, config=config or rules_config(), scoring_only=scoring_only)
     with _Reads() as reads:
-        # The light reads first; then the activity aggregate and the QBRs run on the server while
-        # Python turns the light rows into facts (the activity first: its rows become facts while
-        # the QBR query runs).
+        # The light reads first; then the activity aggregate runs on the server while Python turns the
+        # light rows into facts, and the QBRs while it turns the activity rows into facts.  (Reading a
+        # result waits for every query sent before it, so the QBRs are sent only once the activity is read.)
         light = [reads.send(qs) for qs in (_accounts_query(scope), _contacts_query(scope), _alignment_query(scope),
                                            _goals_query(scope))]
         accounts, contact_rows, alignment_rows, goal_rows = [reads.read(handle) for handle in light]
-        activity_rows, qbr_rows = reads.send(_activity_query(scope)), reads.send(_qbrs_query(scope))
+        activity_rows = reads.send(_activity_query(scope))
         contacts = _contacts(contact_rows, raw=reads.raw)
         alignment = _grouped(alignment_rows, f.AlignmentFact)
         goals = _grouped(goal_rows, f.GoalFact)
-        activity = _activity(reads.read(activity_rows), contacts)
+        activity_rows = reads.read(activity_rows)
+        qbr_rows = reads.send(_qbrs_query(scope))
+        activity = _activity(activity_rows, contacts)
         qbrs = {account_id: (held, with_exec) for account_id, held, with_exec in reads.read(qbr_rows)}
     if not accounts:
         return {}
@@ -144,11 +146,16 @@ def _accounts_query(scope: _Scope):
 
 
 # 2. contacts (scoring only: those it scores, executives and named sponsors)
-def _contacts_query(scope: _Scope):
+def _loaded_contacts(scope: _Scope):
+    """The contacts the load reads (a queryset)."""
     contacts = Contact.objects.filter(scope.q())
     if scope.scoring_only:
         contacts = contacts.filter(Q(is_executive=True) | ~Q(sponsor=""))
-    return contacts.order_by("pk").values_list(
+    return contacts
+
+
+def _contacts_query(scope: _Scope):
+    return _loaded_contacts(scope).order_by("pk").values_list(
         "pk", "account_id", "name", "title", "roles", "sponsor", "status", "in_role_since", "priorities")
 
 
@@ -176,8 +183,8 @@ def _contacts(rows, *, raw: bool) -> _Contacts:
 
 
 # 3. per-contact activity: one pass over participants ⨝ interactions grouped by contact alone, like
-#    the bare aggregate (for the portfolio no join to contacts: rows of contacts outside the load are
-#    dropped when read; for some accounts, the participants of their contacts).
+#    the bare aggregate, over the participants of the contacts the load reads (the guardrails' portfolio
+#    load reads every contact: no join to contacts then).
 #    Exactly what ``SponsorActivity`` holds: the two latest dates are each one MAX over the later of two
 #    instants per row (last touch: the interaction or its reply; last direct contact: a meeting or inbound,
 #    or a reply), taken as the latest instant and turned into a local date once per contact.
@@ -204,8 +211,11 @@ def _activity_query(scope: _Scope):
     met_at = Case(When(interaction__direction__in=["meeting", "inbound"], then=F("interaction__occurred_at")),
                   output_field=DateTimeField())
     participants = InteractionParticipant.objects.filter(interaction__occurred_at__lt=scope.end)
-    if scope.ids is not None:       # the participants of the accounts' contacts (their index, not a scan)
-        participants = participants.filter(contact_id__in=Contact.objects.filter(scope.q()).values("pk"))
+    if scope.ids is not None or scope.scoring_only:
+        # Only the participants of the contacts loaded: for some accounts, found through the participants'
+        # contact index (not a scan); for the scoring, the delegates' rows (a fifth of the bench's) are
+        # dropped before the join to the interactions instead of aggregated and then thrown away.
+        participants = participants.filter(contact_id__in=_loaded_contacts(scope).values("pk"))
     return (
         participants
         .values("contact_id")

@@ -136,7 +136,10 @@ def _tune_session():
     """PostgreSQL settings for this transaction: no JIT (compiling the aggregates costs more than it
     saves), and no wait for the WAL flush at commit (snapshots can always be recomputed).  A larger
     work_mem (no spill of the activity aggregate) was measured slower at 5,000 accounts: the load
-    took 2.35 s instead of 2.06 s (median of 6, alternated, 32MB against the default 4MB)."""
+    took 2.35 s instead of 2.06 s (median of 6, alternated, 32MB against the default 4MB); measured
+    again once the aggregate read only the scored contacts' participants (its hash join then fits in
+    one batch from 48MB on), still slower: 2.40 s at 4MB against 2.82-3.01 s at 16, 48 and 96MB
+    (median of 8, alternated, loaded machine)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
@@ -171,31 +174,40 @@ def _insert(rows, *, as_of: date, now, stream: bool) -> int:
 
 
 def _copy_rows(rows, *, as_of: date, now) -> int:
-    """Stream the rows through one COPY in its text format, written in blocks of ``COPY_BLOCK_BYTES``.
-
-    Each line is formatted here rather than by ``write_row``: the columns are ids, a score, two words
-    of the vocabulary and the breakdown, which ``orjson`` writes with every control character escaped
-    (no raw tab or newline), so the one thing left to escape for COPY is the backslash."""
-    n, block, size = 0, [], 0
-    tail = f"\t{now.isoformat()}\n"
-    day = as_of.isoformat()
+    """Stream the rows through one COPY in its text format (see :func:`_write_copy_lines`)."""
     with connection.cursor() as cursor:
         with cursor.copy(
             "COPY sponsors_scoresnapshot (account_id, contact_id, as_of, score, level, risk, breakdown, "
             "computed_at) FROM STDIN"
         ) as copy:
-            for account_id, contact_id, score, level, risk, breakdown in rows:
-                text = orjson.dumps(breakdown).decode().replace("\\", "\\\\")
-                line = (f"{account_id}\t{'\\N' if contact_id is None else contact_id}\t{day}\t{score}\t{level}"
-                        f"\t{risk}\t{text}{tail}")
-                block.append(line)
-                size += len(line)
-                n += 1
-                if size >= COPY_BLOCK_BYTES:
-                    copy.write("".join(block))
-                    block, size = [], 0
-            if block:
-                copy.write("".join(block))
+            return _write_copy_lines(rows, copy, as_of=as_of, now=now)
+
+
+def _write_copy_lines(rows, copy, *, as_of: date, now) -> int:
+    """Write the rows to ``copy`` as lines of COPY's text format, in blocks of ``COPY_BLOCK_BYTES``.
+
+    Each line is formatted here rather than by ``write_row``: the columns are ids, a score, two words
+    of the vocabulary and the breakdown, which ``orjson`` writes with every control character escaped
+    (no raw tab or newline), so the one thing left to escape for COPY is the backslash.  The lines are
+    bytes, as ``orjson`` writes them and the connection sends them (no decoding and encoding again)."""
+    n, block, size = 0, [], 0
+    tail = f"\t{now.isoformat()}\n".encode()
+    day = as_of.isoformat()
+    dumps = orjson.dumps
+    for account_id, contact_id, score, level, risk, breakdown in rows:
+        head = (f"{account_id}\t{'\\N' if contact_id is None else contact_id}\t{day}\t{score}\t{level}\t{risk}\t"
+                .encode())
+        text = dumps(breakdown)
+        if b"\\" in text:
+            text = text.replace(b"\\", b"\\\\")
+        block += (head, text, tail)
+        size += len(text)
+        n += 1
+        if size >= COPY_BLOCK_BYTES:
+            copy.write(b"".join(block))
+            block, size = [], 0
+    if block:
+        copy.write(b"".join(block))
     return n
 
 

@@ -513,3 +513,16 @@ def test_a_pending_or_later_departure_changes_nothing():
         facts, _ = _departure_facts(state, today=as_of)
         primary = next(b for b in score_account(facts, as_of=as_of).sponsors if b.contact_id == "p")
         assert primary.level == "Engaged" and "Contact has departed" not in primary.reasons, state
+
+
+def test_a_priority_that_is_not_text_still_counts_as_written_and_the_others_still_match():
+    # CRM data may hold a list where a word was expected: it cannot key the normalised-priorities cache,
+    # and it is matched by its text like any other priority.
+    initiatives = [AlignmentFact("Automation", "Cost reduction", "high"), AlignmentFact("Ops", "['odd']", "low")]
+    for priorities in ((["odd"], " cost  REDUCTION "), ("Expansion", "cost reduction")):
+        contact = ContactFact(id=1, name="X", roles=("c_level",), priorities=priorities)
+        matched = 2 if isinstance(priorities[0], list) else 1
+        f = strategic_alignment(contact, initiatives, [])
+        assert f.note == f"High on 1/2 initiatives; {matched}/2 own priorities addressed"
+        initiatives_part = (1.0 + 0.0) / 2
+        assert f.score == half_up(25 * (0.5 * initiatives_part + 0.2 * matched / 2) / 0.7)
