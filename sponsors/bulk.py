@@ -1,4 +1,4 @@
-"""Bulk work (the portfolio recompute, the snapshot import) with Python's garbage collector paused.
+"""Bulk work (the portfolio recompute, the snapshot import): Python's garbage collector paused, and COPY.
 
 Such work allocates hundreds of thousands of small objects (facts, breakdowns, rows) that live until
 the job ends, and almost none of them in reference cycles: every automatic collection walks all of
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+
+from django.db import connection
 
 
 @contextmanager
@@ -27,3 +29,15 @@ def gc_paused():
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+@contextmanager
+def copy_from_stdin(statement: str, *, dumpers=()):
+    """psycopg's ``COPY … FROM STDIN`` on Django's connection, under Django's error translation: a refused row
+    (a unique or foreign key, a check, a bad value) is an ``IntegrityError`` / ``DataError`` as from any other
+    write.  ``dumpers``: (type, psycopg Dumper) pairs registered for this COPY's cursor only."""
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        for cls, dumper in dumpers:
+            cursor.cursor.adapters.register_dumper(cls, dumper)
+        with cursor.cursor.copy(statement) as copy:
+            yield copy

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 from accounts.models import Account
 from sponsors.crm.upsert import copy_integers
 from sponsors.models import Contact, CrmRecord, Interaction, InteractionParticipant, ScoreSnapshot
+from sponsors.services.scores import _insert
 from sponsors.set_wise_keys import install, set_wise_keys
 
 WHEN = datetime(2026, 11, 2, 15, tzinfo=UTC)
@@ -93,6 +94,11 @@ def test_a_row_naming_a_missing_parent_is_refused_whatever_writes_it(book):
     refused(lambda: copy_integers(InteractionParticipant, ["interaction_id", "contact_id"],
                                   [(calls[0].pk, other.pk), (calls[1].pk, MISSING)]), "contact_id")
     assert not InteractionParticipant.objects.filter(contact=other).exists()
+    # the nightly recompute's COPY of snapshots (a contact deleted while the portfolio was being scored)
+    refused(lambda: _insert([(account.pk, contact.pk, 40, "Passive", "Medium", {}),
+                             (account.pk, MISSING, 40, "Passive", "Medium", {})],
+                            as_of=date(2026, 11, 2), now=WHEN, stream=True), "contact_id")
+    assert not ScoreSnapshot.objects.exists()
 
 
 def test_a_changed_key_must_name_a_parent_and_an_unchanged_one_costs_no_check(book):

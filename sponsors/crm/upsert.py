@@ -15,6 +15,8 @@ from psycopg import postgres
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
+from ..bulk import copy_from_stdin
+
 COPY_THRESHOLD = 500        # new rows above this go through COPY on PostgreSQL
 UPSERT_BATCH_SIZE = 2000
 PROGRESS_EVERY = 5000
@@ -78,22 +80,19 @@ def copy_new(model, columns, rows):
     table = model._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
     types = _binary_copy_types(model, columns)
-    # psycopg's own COPY, under Django's error translation: a refused row is an IntegrityError / DataError as
-    # from any other write (the sync reports it as a conflict)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        if types is None:
-            json_at = [i for i, name in enumerate(columns) if _is_json(model, name)]
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    for i in json_at:
-                        row[i] = row[i].decode()
-                    copy.write_row(row)
-            return
-        cursor.cursor.adapters.register_dumper(None, _EncodedJsonbDumper)   # this cursor only
-        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
+    if types is None:
+        json_at = [i for i, name in enumerate(columns) if _is_json(model, name)]
+        with copy_from_stdin(f"COPY {table} ({cols}) FROM STDIN") as copy:
             for row in rows:
+                for i in json_at:
+                    row[i] = row[i].decode()
                 copy.write_row(row)
+        return
+    with copy_from_stdin(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)",
+                         dumpers=[(None, _EncodedJsonbDumper)]) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
 
 
 def copy_integers(model, columns, rows, *, chunk=20000):
@@ -101,10 +100,9 @@ def copy_integers(model, columns, rows, *, chunk=20000):
     several times faster than a ``write_row`` per row (integers need no escaping)."""
     table = model._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for start in range(0, len(rows), chunk):
-                copy.write("".join(["\t".join(map(str, row)) + "\n" for row in rows[start:start + chunk]]))
+    with copy_from_stdin(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for start in range(0, len(rows), chunk):
+            copy.write("".join(["\t".join(map(str, row)) + "\n" for row in rows[start:start + chunk]]))
 
 
 def _is_json(model, name) -> bool:

@@ -29,7 +29,7 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..bulk import gc_paused
+from ..bulk import copy_from_stdin, gc_paused
 from ..config import rules_config
 from ..models import ScoreSnapshot
 from ..rules import facts as f
@@ -175,12 +175,9 @@ def _insert(rows, *, as_of: date, now, stream: bool) -> int:
 
 def _copy_rows(rows, *, as_of: date, now) -> int:
     """Stream the rows through one COPY in its text format (see :func:`_write_copy_lines`)."""
-    with connection.cursor() as cursor:
-        with cursor.copy(
-            "COPY sponsors_scoresnapshot (account_id, contact_id, as_of, score, level, risk, breakdown, "
-            "computed_at) FROM STDIN"
-        ) as copy:
-            return _write_copy_lines(rows, copy, as_of=as_of, now=now)
+    with copy_from_stdin("COPY sponsors_scoresnapshot (account_id, contact_id, as_of, score, level, risk, "
+                         "breakdown, computed_at) FROM STDIN") as copy:
+        return _write_copy_lines(rows, copy, as_of=as_of, now=now)
 
 
 def _write_copy_lines(rows, copy, *, as_of: date, now) -> int:
