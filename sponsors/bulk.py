@@ -39,5 +39,5 @@ def copy_from_stdin(statement: str, *, dumpers=()):
     with connection.cursor() as cursor, connection.wrap_database_errors:
         for cls, dumper in dumpers:
             cursor.cursor.adapters.register_dumper(cls, dumper)
-        with cursor.cursor.copy(statement) as copy:
+        with cursor.copy(statement) as copy:
             yield copy
