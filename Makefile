@@ -55,7 +55,7 @@ bench: venv services
 workers: venv
 	@test -n "$(REDIS_URL)" || { echo "set REDIS_URL (and DATABASE_URL): without them Celery runs tasks in-process"; exit 1; }
 	trap 'kill 0' INT TERM; \
-	$(VENV)/bin/celery -A config worker -Q notify -c 1 -n notify@%h & \
+	$(VENV)/bin/celery -A config worker -Q notify --pool threads -c 1 -n notify@%h & \
 	$(VENV)/bin/celery -A config worker -Q default -c 2 -n default@%h & \
 	$(VENV)/bin/celery -A config beat & \
 	wait

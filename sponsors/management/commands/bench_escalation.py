@@ -229,12 +229,14 @@ class Command(BaseCommand):
         }
         name = f"bench-{queue_name}-{os.getpid()}@{socket.gethostname()}"
         log = Path(tempfile.gettempdir()) / f"bench-escalation-{queue_name}.log"
+        pool = ("--pool", "threads") if queue_name == "notify" else ()      # as the Procfile runs it
         with log.open("w") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue_name, "-c", str(concurrency),
+                 *pool,
                  "-n", name, "--without-mingle", "--without-gossip", "-l", "WARNING"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        self.stdout.write(f"Started worker {name} (-Q {queue_name} -c {concurrency}; log {log})")
+        self.stdout.write(f"Started worker {name} (-Q {queue_name} -c {concurrency} {' '.join(pool)}; log {log})")
         return process, name
 
     def _wait_ready(self, workers):
