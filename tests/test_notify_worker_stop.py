@@ -2,11 +2,11 @@
 
 ``worker-notify`` is started from the Procfile by honcho, as in production.  A real SMTP server on loopback
 holds the conversation at DATA (the message is on the wire, its acceptance not yet given) while honcho is
-told to stop — honcho sends SIGTERM to the whole process group, as systemd's default and a container stop
-do.  The server then accepts the message.  A worker whose tasks run in forked children loses the send there
-(the child dies on the signal; the row stays claimed and is sent again once its lease runs out: a duplicate
-at the recipient).  ``worker-notify``'s warm shutdown must let it finish: the row says sent, after one attempt,
-and the server holds exactly one message.
+told to stop — honcho sends SIGTERM to the whole process group, as systemd's default does.  The server then
+accepts the message.  A worker whose tasks run in forked children loses the send there (the child dies on the
+signal; the row stays claimed and is sent again once its lease runs out: a duplicate at the recipient).
+``worker-notify``'s warm shutdown must let it finish: the row says sent, after one attempt, and the server
+holds exactly one message.
 """
 
 from __future__ import annotations
