@@ -222,7 +222,12 @@ def test_the_procfile_processes_escalate_a_departure_and_a_stalled_notify_worker
         wait_for(lambda: len(escalations(inbox)) == 2, DEADLINE, "the second escalation e-mail")
         assert current_app.send_task("sponsors.tasks.flush_outbox").get(timeout=DEADLINE) == 0
         wait_for(lambda: status(env)[0] == 0, DEADLINE, "status 0 once worker-notify is back")
-        rows = list(OutboundEmail.objects.filter(alert__code="sponsor_departed").order_by("created_at"))
+        def escalation_rows():
+            return list(OutboundEmail.objects.filter(alert__code="sponsor_departed").order_by("created_at"))
+
+        # The server has the message a moment before the worker records it as sent.
+        wait_for(lambda: all(r.status != "sending" for r in escalation_rows()), DEADLINE, "both e-mails recorded")
+        rows = escalation_rows()
         assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("sent", 1)]
         assert sorted(m["Message-ID"] for m in escalations(inbox)) == sorted(r.message_id for r in rows)
         assert {a.contact.name for a in Alert.objects.filter(code="sponsor_departed")} == {
