@@ -16,11 +16,21 @@ class SponsorsConfig(AppConfig):
 
         # The foreign keys declared db_constraint=False are enforced set-wise by triggers (set_wise_keys.py).
         post_migrate.connect(_check_keys_set_wise, sender=self)
+        # The participants' copies of their interaction's fields are kept by triggers (participant_copies.py).
+        post_migrate.connect(_keep_participant_copies, sender=self)
 
 
 def _check_keys_set_wise(sender, using, **kwargs):
     from django.db import connections  # noqa: PLC0415 - only once the registry is ready
 
     from .set_wise_keys import install  # noqa: PLC0415 - it reads the app registry
+
+    install(connections[using])
+
+
+def _keep_participant_copies(sender, using, **kwargs):
+    from django.db import connections  # noqa: PLC0415 - only once the registry is ready
+
+    from .participant_copies import install  # noqa: PLC0415
 
     install(connections[using])

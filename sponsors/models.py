@@ -179,6 +179,12 @@ class InteractionParticipant(models.Model):
     )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participant_links", db_index=False,
                                 db_constraint=False)
+    # Copies of the interaction's, kept by PostgreSQL's triggers whatever writes (sponsors/participant_copies.py):
+    # the nightly activity aggregate reads them instead of joining a million interactions.  Never set them.
+    interaction_occurred_at = models.DateTimeField(null=True, editable=False)
+    interaction_direction = models.CharField(max_length=8, null=True, editable=False)
+    interaction_type = models.CharField(max_length=24, null=True, editable=False)
+    interaction_responded_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         constraints = [

@@ -182,9 +182,9 @@ def _contacts(rows, *, raw: bool) -> _Contacts:
     return out
 
 
-# 3. per-contact activity: one pass over participants ⨝ interactions grouped by contact alone, like
-#    the bare aggregate, over the participants of the contacts the load reads (the guardrails' portfolio
-#    load reads every contact: no join to contacts then).
+# 3. per-contact activity: one pass over the participant rows grouped by contact alone, reading the copies of
+#    their interaction's fields they carry on PostgreSQL (no join to the interactions), over the participants
+#    of the contacts the load reads (the guardrails' portfolio load reads every contact: no join to contacts then).
 #    Exactly what ``SponsorActivity`` holds: the two latest dates are each one MAX over the later of two
 #    instants per row (last touch: the interaction or its reply; last direct contact: a meeting or inbound,
 #    or a reply), taken as the latest instant and turned into a local date once per contact.
@@ -196,37 +196,44 @@ def _later_instant(a, b):
     return Greatest(Coalesce(a, b), Coalesce(b, a))
 
 
+def _interaction(field: str) -> str:
+    """A participant's lookup of its interaction's ``field``: on PostgreSQL the copy on the participant row
+    (``sponsors/participant_copies.py``: no join), elsewhere through the join."""
+    return f"interaction_{field}" if connection.vendor == "postgresql" else f"interaction__{field}"
+
+
 def _activity_query(scope: _Scope):
     config = scope.config.scoring
-    in_window = Q(interaction__occurred_at__gte=scope.start)
-    outbound = Q(interaction__direction="outbound")
-    replied = outbound & Q(interaction__responded_at__lt=scope.end)     # false when there is no reply (NULL)
-    reply_delay = ExpressionWrapper(F("interaction__responded_at") - F("interaction__occurred_at"),
-                                    output_field=DurationField())
+    occurred_at, direction, type_, responded_at = (_interaction(name) for name in
+                                                   ("occurred_at", "direction", "type", "responded_at"))
+    in_window = Q(**{f"{occurred_at}__gte": scope.start})
+    outbound = Q(**{direction: "outbound"})
+    replied = outbound & Q(**{f"{responded_at}__lt": scope.end})     # false when there is no reply (NULL)
+    reply_delay = ExpressionWrapper(F(responded_at) - F(occurred_at), output_field=DurationField())
     capped_delay = Least(Greatest(reply_delay, Value(timedelta(0))), Value(timedelta(days=config.reply_cap_days)),
                          output_field=DurationField())
-    review = Q(interaction__direction="meeting", interaction__type__in=sorted(config.review_types))
-    meeting = Q(interaction__direction="meeting", interaction__type__in=sorted(MEETING_TYPES))
-    reply_at = Case(When(replied, then=F("interaction__responded_at")), output_field=DateTimeField())
-    met_at = Case(When(interaction__direction__in=["meeting", "inbound"], then=F("interaction__occurred_at")),
+    review = Q(**{direction: "meeting", f"{type_}__in": sorted(config.review_types)})
+    meeting = Q(**{direction: "meeting", f"{type_}__in": sorted(MEETING_TYPES)})
+    reply_at = Case(When(replied, then=F(responded_at)), output_field=DateTimeField())
+    met_at = Case(When(**{f"{direction}__in": ["meeting", "inbound"]}, then=F(occurred_at)),
                   output_field=DateTimeField())
-    participants = InteractionParticipant.objects.filter(interaction__occurred_at__lt=scope.end)
+    participants = InteractionParticipant.objects.filter(**{f"{occurred_at}__lt": scope.end})
     if scope.ids is not None or scope.scoring_only:
         # Only the participants of the contacts loaded: for some accounts, found through the participants'
         # contact index (not a scan); for the scoring, the delegates' rows (a fifth of the bench's) are
-        # dropped before the join to the interactions instead of aggregated and then thrown away.
+        # dropped before they are aggregated and then thrown away.
         participants = participants.filter(contact_id__in=_loaded_contacts(scope).values("pk"))
-    return (
+    return (     # counted over contact_id, the group's key: no other column carried for the counts
         participants
         .values("contact_id")
         .annotate(
-            meetings=Count("pk", filter=in_window & meeting),
-            outbound=Count("pk", filter=in_window & outbound),
-            answered=Count("pk", filter=in_window & replied),
+            meetings=Count("contact_id", filter=in_window & meeting),
+            outbound=Count("contact_id", filter=in_window & outbound),
+            answered=Count("contact_id", filter=in_window & replied),
             reply_total=Sum(capped_delay, filter=in_window & replied),
-            qbrs=Count("pk", filter=in_window & review),
-            advocacy=Count("pk", filter=in_window & Q(interaction__type__in=sorted(ADVOCACY_TYPES))),
-            last_touch=TruncDate(Max(_later_instant(F("interaction__occurred_at"), reply_at))),
+            qbrs=Count("contact_id", filter=in_window & review),
+            advocacy=Count("contact_id", filter=in_window & Q(**{f"{type_}__in": sorted(ADVOCACY_TYPES)})),
+            last_touch=TruncDate(Max(_later_instant(F(occurred_at), reply_at))),
             last_direct=TruncDate(Max(_later_instant(met_at, reply_at))),
         )
         .order_by()

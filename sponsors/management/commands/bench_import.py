@@ -140,7 +140,8 @@ class Command(BaseCommand):
                 "JOIN accounts_account a ON a.id = i.account_id WHERE a.source = 'bench-import'")
             interactions = cursor.fetchall()
             cursor.execute(
-                "SELECT p.interaction_id, p.contact_id FROM sponsors_interactionparticipant p "
+                "SELECT p.interaction_id, p.contact_id, p.interaction_occurred_at, p.interaction_direction, "
+                "p.interaction_type, p.interaction_responded_at FROM sponsors_interactionparticipant p "
                 "JOIN sponsors_interaction i ON i.id = p.interaction_id JOIN accounts_account a ON a.id = i.account_id "
                 "WHERE a.source = 'bench-import'")
             participants = cursor.fetchall()
@@ -164,7 +165,9 @@ class Command(BaseCommand):
             ) as copy:
                 for row in interactions:
                     copy.write_row(row)
-            with cursor.cursor.copy("COPY bench_scratch_participant (interaction_id, contact_id) FROM STDIN") as copy:
+            with cursor.cursor.copy("COPY bench_scratch_participant (interaction_id, contact_id, "
+                                    "interaction_occurred_at, interaction_direction, interaction_type, "
+                                    "interaction_responded_at) FROM STDIN") as copy:
                 for row in participants:
                     copy.write_row(row)
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

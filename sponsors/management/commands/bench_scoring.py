@@ -150,7 +150,7 @@ class Generator:
                                      '["Business review"]', "Reviewed value delivered", None, "csm@bench.example",
                                      now))
                 for cid in set(rng.sample(execs, rng.randint(1, 2)) + [ids[-1]]):
-                    participants.append((iid, cid))
+                    participants.append((iid, cid, at, "meeting", review_type, None))
                 day += every
             for _ in range(n):
                 iid = next(interaction_ids)
@@ -170,7 +170,7 @@ class Generator:
                 purpose = "operational" if rng.random() < 0.1 else "strategic"
                 interactions.append((iid, aid, f"i_{iid}", itype, at, direction, purpose,
                                      json.dumps(rng.sample(TOPICS, 1)), "", responded, "csm@bench.example", now))
-                participants.append((iid, rng.choices(ids, weights)[0]))
+                participants.append((iid, rng.choices(ids, weights)[0], at, direction, itype, responded))
 
         return interactions, participants
 
@@ -188,7 +188,10 @@ class Generator:
         _copy("sponsors_interaction", ["id", "account_id", "external_id", "type", "occurred_at", "direction",
                                        "purpose", "topics", "outcome", "responded_at", "logged_by", "created_at"],
               interactions)
-        _copy("sponsors_interactionparticipant", ["interaction_id", "contact_id"], participants)
+        # With the copies of their interaction's fields, as the CRM sync writes them (sponsors/participant_copies.py).
+        _copy("sponsors_interactionparticipant", ["interaction_id", "contact_id", "interaction_occurred_at",
+                                                  "interaction_direction", "interaction_type",
+                                                  "interaction_responded_at"], participants)
 
 
 class Command(BaseCommand):
