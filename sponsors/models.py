@@ -163,7 +163,13 @@ class Interaction(models.Model):
             ),
             models.CheckConstraint(condition=in_choices("purpose", PURPOSE_CHOICES), name="interaction_purpose_valid"),
         ]
-        indexes = [models.Index(fields=["account", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["account", "occurred_at"]),
+            # The business reviews held in the scoring window (the recompute's QBR facts): about 17,000 of the
+            # bench's million rows read through this instead of a scan (0.08 s instead of 0.22 s).
+            models.Index(fields=["type", "occurred_at"], include=["account"], condition=Q(direction="meeting"),
+                         name="interaction_meetings_by_type"),
+        ]
 
     def __str__(self):
         return f"{self.get_type_display()} on {self.occurred_at:%Y-%m-%d}"
