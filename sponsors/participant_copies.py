@@ -31,8 +31,14 @@ INTERACTIONS = "sponsors_interaction"
 COPIES = {"interaction_occurred_at": "occurred_at", "interaction_direction": "direction",
           "interaction_type": "type", "interaction_responded_at": "responded_at"}
 
+
+def _columns(alias: str, names) -> str:
+    return ", ".join(f"{alias}.{name}" for name in names)
+
+
 _COPY_COLUMNS = ", ".join(COPIES)
-_SOURCE_COLUMNS = ", ".join(f"i.{c}" for c in COPIES.values())
+_SOURCE_COLUMNS = _columns("i", COPIES.values())        # the interaction's own, as read from its table
+_NEW_COLUMNS = _columns("n", COPIES.values())           # the same, from an UPDATE's new interaction rows
 
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION ipc_fill_new_participants() RETURNS trigger LANGUAGE plpgsql AS $f$
@@ -47,18 +53,16 @@ END $f$;
 
 CREATE OR REPLACE FUNCTION ipc_refill_participant() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
-    SELECT {_SOURCE_COLUMNS} INTO NEW.interaction_occurred_at, NEW.interaction_direction, NEW.interaction_type,
-           NEW.interaction_responded_at
+    SELECT {_SOURCE_COLUMNS} INTO {_columns("NEW", COPIES)}
       FROM {INTERACTIONS} i WHERE i.id = NEW.interaction_id;
     RETURN NEW;
 END $f$;
 
 CREATE OR REPLACE FUNCTION ipc_interactions_changed() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
-    UPDATE {PARTICIPANTS} p SET ({_COPY_COLUMNS}) = ({_SOURCE_COLUMNS.replace("i.", "n.")})
+    UPDATE {PARTICIPANTS} p SET ({_COPY_COLUMNS}) = ({_NEW_COLUMNS})
       FROM new_rows n
-     WHERE p.interaction_id = n.id
-       AND ({", ".join(f"p.{c}" for c in COPIES)}) IS DISTINCT FROM ({_SOURCE_COLUMNS.replace("i.", "n.")});
+     WHERE p.interaction_id = n.id AND ({_columns("p", COPIES)}) IS DISTINCT FROM ({_NEW_COLUMNS});
     RETURN NULL;
 END $f$;
 """

@@ -31,6 +31,7 @@ from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment
 from ..bulk import copy_from_stdin, gc_paused
 from ..models import Interaction, InteractionParticipant, OrgChange
 from ..orgchanges.review import dismissed_fingerprints, state_for
+from ..participant_copies import COPIES
 from ..rules.triage import change_fingerprint
 from .contact_sync import sync_contacts
 from .snapshot import Snapshot, SnapshotError
@@ -310,12 +311,11 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all
     if stored:
         synced = set(interaction_ids.values())
         removed = [pk for pair, pk in stored.items() if pair[0] in synced and pair not in desired]
-    if new and is_postgres() and len(new) > COPY_THRESHOLD and all_new:
-        _copy_participants(new, interactions)
-        analyze_on_commit(InteractionParticipant, {"created": len(new)})
-    elif new and is_postgres() and len(new) > COPY_THRESHOLD:
-        # Some interactions were stored before: the database copies their fields (sponsors/participant_copies.py).
-        copy_integers(InteractionParticipant, ["interaction_id", "contact_id"], new)
+    if new and is_postgres() and len(new) > COPY_THRESHOLD:
+        if all_new:
+            _copy_participants(new, interactions)
+        else:   # some interactions were stored before: the database copies their fields (participant_copies.py)
+            copy_integers(InteractionParticipant, ["interaction_id", "contact_id"], new)
         analyze_on_commit(InteractionParticipant, {"created": len(new)})
     else:
         InteractionParticipant.objects.bulk_create(
@@ -338,8 +338,7 @@ def _copy_participants(pairs, interactions) -> None:
             replied = it.responded_at.isoformat() if it.responded_at is not None else "\\N"
             tail = tails[iid] = f"\t{it.occurred_at.isoformat()}\t{it.direction}\t{it.type}\t{replied}\n"
         lines.append(f"{iid}\t{cid}{tail}")
-    columns = "interaction_id, contact_id, interaction_occurred_at, interaction_direction, interaction_type, " \
-              "interaction_responded_at"
+    columns = ", ".join(("interaction_id", "contact_id", *COPIES))      # the lines above write them in this order
     with copy_from_stdin(f"COPY {InteractionParticipant._meta.db_table} ({columns}) FROM STDIN") as copy:
         for start in range(0, len(lines), PARTICIPANT_COPY_CHUNK):
             copy.write("".join(lines[start:start + PARTICIPANT_COPY_CHUNK]))
