@@ -123,6 +123,11 @@ def is_executive(roles) -> bool:
     return bool(EXECUTIVE_ROLES.intersection(roles or ()))
 
 
+def factor_label(key: str) -> str:
+    """A factor's label from its key: a stored breakdown keeps the key only (older ones carry both, the same)."""
+    return FACTOR_LABELS.get(key) or label(key)
+
+
 def label(value: str) -> str:
     """A code as words: ``"mid_market"`` → ``"Mid market"`` (for codes without a label of their own)."""
     return value.replace("_", " ").capitalize()

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from django.db.models import Max, Q
 
-from accounts.vocabulary import severity_rank
+from accounts.vocabulary import factor_label, severity_rank
 from sponsors.models import Alert, OrgChange, ScoreSnapshot
 from sponsors.rules.alert_codes import ALERT_CODES, escalates, title
 
@@ -89,6 +89,6 @@ def score_rows(accounts, *, now: date, then: date) -> dict:
             if cid is None:
                 out["accounts"][index][aid] = (name, score, level, risk, method or "")
             else:
-                facts = {f["key"]: (f["label"], f["score"], f["note"]) for f in factors or ()}
+                facts = {f["key"]: (factor_label(f["key"]), f["score"], f["note"]) for f in factors or ()}
                 out["contacts"][index][cid] = ContactScore(aid, name, contact_name or "", score, facts)
     return out

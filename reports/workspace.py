@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 
 from accounts.selectors import account_team
-from accounts.vocabulary import INTERACTION_LABELS, TIER_LABELS
+from accounts.vocabulary import INTERACTION_LABELS, TIER_LABELS, factor_label
 from reports.charts import Bar, Sparkline, score_scale, sparkline, weekly_days, weekly_values
 from sponsors.models import Contact, Interaction, PlannedTouchpoint, ScoreSnapshot
 from sponsors.rules.config import MAX_FACTOR
@@ -131,12 +131,13 @@ def executives(account):
 def _card(contact, scores: Scores, *, cadence_days: int, next_planned, as_of: date) -> ExecutiveCard:
     row = scores.latest.get(contact.pk) or {}
     b = row.get("breakdown", {})
-    bars = tuple(Bar(f["label"], f["score"], MAX_FACTOR, f.get("note", "")) for f in b.get("factors", ()))
+    bars = tuple(Bar(factor_label(f["key"]), f["score"], MAX_FACTOR, f.get("note", "")) for f in b.get("factors", ()))
     last_touch = b.get("last_touch") or ""
+    days_since_touch = (scores.latest_day - date.fromisoformat(last_touch)).days if last_touch else None
     next_due = (date.fromisoformat(last_touch) + timedelta(days=cadence_days)) if last_touch else as_of
     return ExecutiveCard(
         contact=contact, score=row.get("score"), level=row.get("level"), risk=row.get("risk"), bars=bars,
-        reasons=tuple(b.get("reasons", ())), last_touch=last_touch, days_since_touch=b.get("days_since_touch"),
+        reasons=tuple(b.get("reasons", ())), last_touch=last_touch, days_since_touch=days_since_touch,
         trend=scores.trend(contact.pk, label=f"Engagement of {contact.name}, last {TREND_WEEKS} weeks"),
         next_due=next_due, next_planned=next_planned, departed=contact.status == Contact.Status.DEPARTED,
         as_of=as_of)

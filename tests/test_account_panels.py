@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Account
+from accounts.vocabulary import FACTOR_LABELS
 from sponsors.models import Alert, Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.scores import recompute_scores
@@ -115,9 +116,9 @@ def test_what_changed_shows_each_executive_then_and_now_with_the_factors_that_mo
         moved = [k for k in after if (before[k]["score"], before[k]["note"]) != (after[k]["score"], after[k]["note"])]
         assert moved and "meeting_frequency" in moved
         rows = re.findall(r"<tr>\s*<td>.*?</tr>", item, re.S)
-        assert [text_of(r).split(" ")[0] for r in rows] == [after[k]["label"].split(" ")[0] for k in moved]
+        assert [text_of(r).split(" ")[0] for r in rows] == [FACTOR_LABELS[k].split(" ")[0] for k in moved]
         for key in moved:
-            row = text_of(next(r for r in rows if after[key]["label"] in r))
+            row = text_of(next(r for r in rows if FACTOR_LABELS[key] in r))
             assert f"{before[key]['score']} → {after[key]['score']}" in row
             assert before[key]["note"] in row and after[key]["note"] in row
     marcus_meetings = text_of(next(r for r in re.findall(r"<tr>\s*<td>.*?</tr>", items["Marcus"], re.S)

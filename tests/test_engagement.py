@@ -51,15 +51,16 @@ def test_it_writes_one_snapshot_per_scored_executive_and_one_for_the_account(nor
     priya = rows["c_1"]
     assert priya.account == northwind
     assert [f["key"] for f in priya.breakdown["factors"]] == FACTOR_KEYS
-    assert all(set(f) == {"key", "label", "score", "note"} for f in priya.breakdown["factors"])
-    assert sum(f["score"] for f in priya.breakdown["factors"]) == priya.score == priya.breakdown["total"]
+    # What the row's columns and the vocabulary already say is not stored again (labels come from the keys)
+    assert set(priya.breakdown) == {"factors", "reasons", "contact", "last_touch", "last_direct_contact",
+                                    "advocacy_signals"}
+    assert all(set(f) == {"key", "score", "note"} for f in priya.breakdown["factors"])
+    assert sum(f["score"] for f in priya.breakdown["factors"]) == priya.score
     assert priya.breakdown["factors"][0]["note"] == "Target 12: Actual 2"     # the 1:1 and the QBR
     assert priya.breakdown["factors"][2]["note"] == "1/1 QBRs"
-    assert (priya.level, priya.risk) == (priya.breakdown["level"], priya.breakdown["risk"])
     assert priya.breakdown["reasons"]
     assert priya.breakdown["contact"]["name"] == "Priya Natarajan"
     assert priya.breakdown["last_touch"] == "2026-11-03"
-    assert priya.breakdown["days_since_touch"] == 17
 
     overall = rows[None]
     assert overall.breakdown["cadence"] == {
@@ -67,8 +68,7 @@ def test_it_writes_one_snapshot_per_scored_executive_and_one_for_the_account(nor
         "days_since": 9, "next_due": "2026-12-11", "overdue": False,
     }
     assert overall.breakdown["method"].startswith("50% primary sponsor Priya Natarajan")
-    assert [c["name"] for c in overall.breakdown["contacts"]] == ["Priya Natarajan", "Marcus Holt"]
-    assert all(c["counted"] for c in overall.breakdown["contacts"])
+    assert set(overall.breakdown) == {"method", "cadence", "qbrs"}
 
 
 def test_the_stored_scores_are_those_of_the_pure_rules(northwind):

@@ -19,6 +19,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Account
+from accounts.vocabulary import FACTOR_LABELS
 from sponsors.models import Contact, Interaction, PlannedTouchpoint, ScoreSnapshot
 from sponsors.services.scores import recompute_scores
 from sponsors.services.touchpoints import interaction_log, touchpoint_plan
@@ -97,7 +98,7 @@ def test_the_header_and_cards_show_the_stored_scores_with_factor_bars_and_a_tren
     assert f'<span class="big card-score">{snap.score}</span>/100' in c and "Primary sponsor" in c
     for factor in snap.breakdown["factors"]:
         width = round(100 * factor["score"] / 25)
-        assert f'aria-label="{factor["label"]}: {factor["score"]} of 25"' in c
+        assert f'aria-label="{FACTOR_LABELS[factor["key"]]}: {factor["score"]} of 25"' in c
         assert f'<rect class="bar-fill" width="{width}"' in c
     assert "Target 12: Actual 2" in c                           # the 1:1 and the QBR
     assert "Last touch 2026-11-03 (17 days ago)" in text(c)

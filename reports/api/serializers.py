@@ -19,6 +19,7 @@ from accounts.vocabulary import (
     SEVERITIES,
     TIER_LABELS,
     TIERS,
+    factor_label,
 )
 from sponsors.rules.alert_codes import CODES
 
@@ -113,9 +114,12 @@ class AccountSerializer(serializers.Serializer):
 
 class FactorSerializer(serializers.Serializer):
     key = choice(("meeting_frequency", "responsiveness", "qbr_attendance", "strategic_alignment"), "The factor.")
-    label = ro(Text, "The factor in words.")
+    label = Method(help_text="The factor in words.")
     score = ro(Int, "Its points, 0–25.", min_value=0, max_value=25)
     note = ro(Text, "Why: e.g. “Target 12: Actual 9”, “3/4 QBRs”.")
+
+    def get_label(self, factor) -> str:
+        return factor_label(factor["key"])
 
 
 class ContactScoreSerializer(serializers.Serializer):

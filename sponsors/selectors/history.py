@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from accounts.vocabulary import factor_label
+
 from ..models import ScoreSnapshot
 
 
@@ -136,7 +138,7 @@ def _factor_changes(then: dict | None, now: dict | None) -> tuple[FactorChange, 
         if a and b and a["score"] == b["score"] and a["note"] == b["note"]:
             continue
         out.append(FactorChange(
-            key=key, label=(b or a)["label"], score_then=a["score"] if a else None,
+            key=key, label=factor_label(key), score_then=a["score"] if a else None,
             score_now=b["score"] if b else None, note_then=a["note"] if a else "", note_now=b["note"] if b else ""))
     return tuple(out)
 

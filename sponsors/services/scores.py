@@ -14,8 +14,8 @@
 All of it is one transaction: about a dozen queries whatever the size of the portfolio.
 
 One snapshot per executive contact (and named sponsor) and one per account (contact empty) per
-day.  The breakdown is stored with the total, so the history answers "why" and "what changed":
-``sponsors.selectors.history``.
+day.  The breakdown is stored beside the score, level and risk (not repeating them), so the history
+answers "why" and "what changed": ``sponsors.selectors.history``.
 """
 
 from __future__ import annotations
@@ -69,40 +69,31 @@ class RecomputeResult:
         }
 
 
-def contact_breakdown(b: f.ScoreBreakdown, total: int, contact: f.ContactFact, activity: f.SponsorActivity, *,
-                      as_of: date) -> dict:
-    """The stored breakdown of one contact's score (``ScoreSnapshot.breakdown``), ready for
-    ``orjson``: the factors as ``FactorScore`` (stored as {key, label, score, note}), dates as dates."""
-    last_touch = activity.last_touch
+def contact_breakdown(b: f.ScoreBreakdown, contact: f.ContactFact, activity: f.SponsorActivity) -> dict:
+    """The stored breakdown of one contact's score (``ScoreSnapshot.breakdown``), ready for ``orjson``: what the
+    row's columns (score, level, risk, as_of) and the vocabulary do not already say.  Each factor as {key, score,
+    note} (its label is ``vocabulary.factor_label(key)``); the days since the last touch are the snapshot's day
+    less ``last_touch``.  Dates as dates."""
     return {
-        "total": total,
-        "factors": b.factors,
-        "level": b.level,
-        "risk": b.risk,
+        "factors": [{"key": x.key, "score": x.score, "note": x.note} for x in b.factors],
         "reasons": b.reasons,
         "contact": {"name": contact.name, "title": contact.title, "sponsor": contact.sponsor or "",
                     "status": contact.status},
-        "last_touch": last_touch,
-        "days_since_touch": (as_of - last_touch).days if last_touch else None,
+        "last_touch": activity.last_touch,
         "last_direct_contact": activity.last_direct_contact,
         "advocacy_signals": activity.advocacy_signals,
     }
 
 
-def account_breakdown(engagement: f.AccountEngagement, account: f.AccountFacts, contributors: list) -> dict:
-    """The stored breakdown of an account's overall score: how it was derived, the cadence, and
-    each scored contact's part in it (``counted``: active with data, so part of the overall)."""
+def account_breakdown(engagement: f.AccountEngagement, account: f.AccountFacts) -> dict:
+    """The stored breakdown of an account's overall score: how it was derived, the cadence and the QBRs (each
+    scored contact's score and level are its own row of the same day)."""
     c = engagement.cadence
     return {
-        "total": engagement.score,
-        "level": engagement.level,
-        "risk": engagement.risk,
         "method": engagement.method,
-        "reasons": [engagement.method],
         "cadence": {"tier": c.tier, "cadence_days": c.cadence_days, "last_touch": c.last_touch,
                     "days_since": c.days_since, "next_due": c.next_due, "overdue": c.overdue},
         "qbrs": {"held": account.qbrs_held, "with_exec": account.qbrs_with_exec},
-        "contacts": contributors,
     }
 
 
@@ -114,20 +105,13 @@ def _rows(facts: dict, *, as_of: date, config: ScoringConfig, result: RecomputeR
     for account_id, account in facts.items():
         engagement = score_account(account, as_of=as_of, config=config)
         contacts = {c.id: c for c in account.contacts}
-        contributors = []
         for b in engagement.sponsors:
-            contact = contacts[b.contact_id]
-            activity = account.activity.get(b.contact_id) or empty
-            total = b.total
-            yield (account_id, b.contact_id, total, b.level, b.risk,
-                   contact_breakdown(b, total, contact, activity, as_of=as_of))
-            contributors.append({"contact_id": b.contact_id, "name": contact.name, "sponsor": contact.sponsor or "",
-                                 "score": total, "level": b.level,
-                                 "counted": contact.is_active and activity.has_data})
+            yield (account_id, b.contact_id, b.total, b.level, b.risk,
+                   contact_breakdown(b, contacts[b.contact_id], account.activity.get(b.contact_id) or empty))
             contact_levels[b.level] += 1
-        result.contacts += len(contributors)
+        result.contacts += len(engagement.sponsors)
         yield (account_id, None, engagement.score, engagement.level, engagement.risk,
-               account_breakdown(engagement, account, contributors))
+               account_breakdown(engagement, account))
         result.account_levels[engagement.level] += 1
         result.accounts += 1
 
