@@ -15,6 +15,7 @@ from accounts.vocabulary import TIER_LABELS, TIERS
 
 from .config import ScoringConfig
 from .facts import CadenceStatus
+from .records import fast_init
 
 DEFAULT_CONFIG = ScoringConfig()
 
@@ -62,6 +63,7 @@ def cadence_status(
     )
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Touchpoint:
     """One touchpoint the cadence calls for."""

@@ -13,8 +13,11 @@ from datetime import date, datetime
 
 from accounts.vocabulary import SPONSOR_ROLES, as_date, is_executive
 
+from .records import fast_init
+
 # --- facts (input) -------------------------------------------------------------
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ContactFact:
     """One contact of an account, as the rules see it."""
@@ -42,6 +45,7 @@ class ContactFact:
         return self.sponsor in SPONSOR_ROLES or "executive_sponsor" in self.roles
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class InteractionFact:
     """One logged interaction (raw form; the aggregates below are derived from these)."""
@@ -54,6 +58,7 @@ class InteractionFact:
     responded_at: datetime | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SponsorActivity:
     """Aggregates of one contact's interactions over the scoring window (trailing 12 months).
@@ -80,6 +85,7 @@ class SponsorActivity:
         return self.last_touch is not None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AlignmentFact:
     our_initiative: str
@@ -87,6 +93,7 @@ class AlignmentFact:
     alignment: str                      # "high" | "medium" | "low"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class GoalFact:
     name: str
@@ -94,6 +101,7 @@ class GoalFact:
     progress: float | None = None       # 0..1
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrgChangeFact:
     id: int | str
@@ -106,6 +114,7 @@ class OrgChangeFact:
     state: str = "confirmed"            # "confirmed" | "pending" (awaiting a CSM) | "dismissed"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AccountFacts:
     """Everything the rules need to know about one account as of a date."""
@@ -182,6 +191,7 @@ class AccountFacts:
 
 # --- results (output) ------------------------------------------------------------
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FactorScore:
     # "meeting_frequency" | "responsiveness" | "qbr_attendance" | "strategic_alignment"
@@ -191,6 +201,7 @@ class FactorScore:
     note: str                           # the spec-style note: "Target 12: Actual 9", "3/4 QBRs", ...
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ScoreBreakdown:
     """One contact's engagement score, explained."""
@@ -209,6 +220,7 @@ class ScoreBreakdown:
         return next(f for f in self.factors if f.key == key)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CadenceStatus:
     tier: str
@@ -222,6 +234,7 @@ class CadenceStatus:
         return self.days_since is None or self.days_since > self.cadence_days
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AccountEngagement:
     account_id: int | str
@@ -233,6 +246,7 @@ class AccountEngagement:
     method: str = ""                    # how the overall score was derived, one line
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One guardrail finding; becomes (or keeps open) one Alert."""

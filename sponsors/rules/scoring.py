@@ -49,6 +49,7 @@ from .facts import (
     ScoreBreakdown,
     SponsorActivity,
 )
+from .records import fast_init
 
 DEFAULT_CONFIG = ScoringConfig()
 
@@ -159,6 +160,7 @@ def _own_priorities_of(priorities: tuple) -> frozenset[str]:
     return frozenset(p for p in map(_norm, priorities) if p)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AccountAlignment:
     """The account's share of the alignment factor, the same for each of its contacts: the initiative
