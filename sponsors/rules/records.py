@@ -2,10 +2,11 @@
 
 A frozen dataclass sets each field in ``__init__`` through ``object.__setattr__`` (its own ``__setattr__``
 refuses), about 0.2 µs a field.  The nightly recompute builds some 170,000 of these records at 5,000 accounts
-(a contact, its activity, its factors and its breakdown, the account's facts…): about 0.1 s of its Python.  ``fast_init`` replaces the generated ``__init__`` with one that sets each slot through the slot's
-own descriptor, held in the function's namespace: the same fields, order, defaults and default factories, and
-the class is still frozen (assigning a field afterwards raises ``FrozenInstanceError``) and compares, hashes
-and prints as before.  About 2.5 times quicker to build.
+(a contact, its activity, its factors and its breakdown, the account's facts…): about 0.1 s of its Python.
+``fast_init`` replaces the generated ``__init__`` with one that sets each slot through the slot's own
+descriptor, held in the function's namespace: the same fields, order, defaults and default factories, and the
+class is still frozen (assigning a field afterwards raises ``FrozenInstanceError``) and compares, hashes and
+prints as before.  About 2.5 times quicker to build.
 
 Only for what it can do exactly: a frozen dataclass with ``slots=True`` whose fields are all ``init`` fields,
 without ``kw_only``, ``InitVar`` or ``__post_init__``; anything else is refused when the class is defined.
