@@ -64,6 +64,8 @@ def test_a_contact_has_its_four_factors_with_notes_history_and_sponsor_role(worl
     assert [f["key"] for f in body["score"]["factors"]] == ["meeting_frequency", "responsiveness", "qbr_attendance",
                                                              "strategic_alignment"]
     assert sum(f["score"] for f in body["score"]["factors"]) == body["score"]["total"]
+    assert [f["label"] for f in body["score"]["factors"]] == ["Meeting Frequency", "Responsiveness", "QBR Attendance",
+                                                               "Strategic Alignment"]     # the stored key's words
     assert body["score"]["factors"][2]["note"] == "1/1 QBRs"
     history = api("GET", f"/api/v1/contacts/{priya.pk}/history/", days="15").json()
     assert [p["as_of"] for p in history["points"]] == ["2026-11-06", "2026-11-13", "2026-11-20"]
