@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.json_problems import Problem
 from accounts.models import Account, AccountTeamMember, Goal, StrategicAlignment, User, ValueMetric
 
-from ..bulk import copy_from_stdin, gc_paused
+from ..bulk import gc_paused
 from ..models import Interaction, InteractionParticipant, OrgChange
 from ..orgchanges.review import dismissed_fingerprints, state_for
 from ..participant_copies import COPIES
@@ -40,6 +40,7 @@ from .upsert import (
     UPSERT_BATCH_SIZE,
     analyze_on_commit,
     copy_integers,
+    copy_new,
     is_postgres,
     replace_set,
     upsert,
@@ -200,7 +201,6 @@ def _sync_metrics(by_account, default_date, summary, known) -> None:
     summary.add("metrics", **counts)
 
 
-PARTICIPANT_COPY_CHUNK = 20000   # participant COPY lines sent at a time
 INTERACTION_FIELDS = ["type", "occurred_at", "direction", "purpose", "topics", "outcome", "responded_at",
                       "logged_by"]
 
@@ -328,20 +328,18 @@ def _sync_participants(by_account, interaction_ids, contact_ids, summary, *, all
 def _copy_participants(pairs, interactions) -> None:
     """COPY new participants of interactions this sync has just created, with the copies of their interaction's
     fields (``sponsors/participant_copies.py``) written from the very values the interactions were written with:
-    the database then has nothing to fill in.  Text lines: ids, two words of the vocabulary and ISO times need
-    no escaping."""
-    lines, tails = [], {}
+    the database then has nothing to fill in.  In COPY's binary format, as the interactions themselves
+    (``copy_new``): the server parses no timestamps (55,000 participants 0.71 -> 0.56 s, as fast as the two ids
+    alone were as text)."""
+    fields = {}
+    rows = []
     for iid, cid in pairs:
-        tail = tails.get(iid)
-        if tail is None:
+        copied = fields.get(iid)
+        if copied is None:
             it = interactions[iid]
-            replied = it.responded_at.isoformat() if it.responded_at is not None else "\\N"
-            tail = tails[iid] = f"\t{it.occurred_at.isoformat()}\t{it.direction}\t{it.type}\t{replied}\n"
-        lines.append(f"{iid}\t{cid}{tail}")
-    columns = ", ".join(("interaction_id", "contact_id", *COPIES))      # the lines above write them in this order
-    with copy_from_stdin(f"COPY {InteractionParticipant._meta.db_table} ({columns}) FROM STDIN") as copy:
-        for start in range(0, len(lines), PARTICIPANT_COPY_CHUNK):
-            copy.write("".join(lines[start:start + PARTICIPANT_COPY_CHUNK]))
+            copied = fields[iid] = (it.occurred_at, it.direction, it.type, it.responded_at)
+        rows.append((iid, cid, *copied))
+    copy_new(InteractionParticipant, ["interaction_id", "contact_id", *COPIES], rows)     # COPIES' order above
 
 
 def _decimal(value):
