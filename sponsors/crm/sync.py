@@ -331,15 +331,13 @@ def _copy_participants(pairs, interactions) -> None:
     the database then has nothing to fill in.  In COPY's binary format, as the interactions themselves
     (``copy_new``): the server parses no timestamps (55,000 participants 0.71 -> 0.56 s, as fast as the two ids
     alone were as text)."""
-    fields = {}
-    rows = []
+    copies, rows = {}, []
     for iid, cid in pairs:
-        copied = fields.get(iid)
-        if copied is None:
-            it = interactions[iid]
-            copied = fields[iid] = (it.occurred_at, it.direction, it.type, it.responded_at)
+        copied = copies.get(iid)
+        if copied is None:      # the synced interaction's fields, by the names the interaction model gives them
+            copied = copies[iid] = tuple(getattr(interactions[iid], name) for name in COPIES.values())
         rows.append((iid, cid, *copied))
-    copy_new(InteractionParticipant, ["interaction_id", "contact_id", *COPIES], rows)     # COPIES' order above
+    copy_new(InteractionParticipant, ["interaction_id", "contact_id", *COPIES], rows)
 
 
 def _decimal(value):
