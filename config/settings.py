@@ -153,12 +153,14 @@ EMBEDDED = []
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
-    EMBEDDED.append("SQLite database var/db.sqlite3")
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    # EXEC_SPONSOR_SQLITE_PATH: another file for the embedded database (a second demo; the embedded-demo test)
+    SQLITE_PATH = Path(os.environ.get("EXEC_SPONSOR_SQLITE_PATH") or BASE_DIR / "var" / "db.sqlite3")
+    EMBEDDED.append(f"SQLite database {SQLITE_PATH}")
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "db.sqlite3",
+            "NAME": SQLITE_PATH,
             "OPTIONS": {"timeout": 20},
         }
     }

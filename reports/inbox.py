@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Count, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -132,9 +133,9 @@ def inbox_counts(user, *, today: date) -> dict:
 
 class InboxOrder:
     """The ids of the user's unresolved alerts (of one severity, if given) in the inbox's order, sliced as a
-    Paginator slices: one query
-    reads the slice from the runs it spans (``inbox_segments``, counted by ``inbox_counts``), each run in
-    index order with its own LIMIT and OFFSET."""
+    Paginator slices: one query reads the slice from the runs it spans (``inbox_segments``, counted by
+    ``inbox_counts``), each run in index order with its own LIMIT and OFFSET (on SQLite, which has no LIMIT
+    inside a UNION, a query per run spanned)."""
 
     def __init__(self, user, *, today: date, severity: str, counts: dict):
         self.base, self.counts = unresolved_alerts(user), counts
@@ -155,10 +156,10 @@ class InboxOrder:
                              .order_by("due_on", "-opened_at", "-pk")
                              .values_list("run", "due_on", "opened_at", "pk")[low:high])
             first += size
-        if len(parts) < 2:
-            return [row[3] for row in (parts[0] if parts else ())]
-        rows = parts[0].union(*parts[1:], all=True).order_by("run", "due_on", "-opened_at", "-pk")
-        return [row[3] for row in rows]
+        if len(parts) > 1 and connections[self.base.db].features.supports_slicing_ordering_in_compound:
+            parts = [parts[0].union(*parts[1:], all=True).order_by("run", "due_on", "-opened_at", "-pk")]
+        # Elsewhere (SQLite: no LIMIT inside a UNION) each run is read on its own, in the runs' order.
+        return [row[3] for part in parts for row in part]
 
 
 def pending_changes(user) -> tuple[list, int]:
