@@ -21,6 +21,7 @@ from reports.links import Link
 from sponsors.audit import contact_changes
 from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange
+from sponsors.selectors.departures import confirmed_departures
 from sponsors.selectors.history import score_changes
 
 # --- what changed since last week -------------------------------------------------------------------
@@ -260,8 +261,7 @@ def sponsors_panel(*, account, user, notice: str = "", error: str = "", contacts
     people = sorted((c for c in contacts if c.is_executive or c.sponsor),
                     key=lambda c: (SPONSOR_ORDER.get(c.sponsor, 3), c.status != "active", c.name.casefold()))
     history = contact_changes([c.pk for c in people], limit_per_contact=3)
-    left = dict(OrgChange.objects.filter(account=account, kind="departure", state=OrgChange.State.CONFIRMED,
-                                         contact__isnull=False, occurred_on__lte=timezone.localdate())
+    left = dict(confirmed_departures(as_of=timezone.localdate(), account=account)
                 .order_by("occurred_on").values_list("contact_id", "occurred_on"))
     links = AccountLinks(account.pk)
     return {

@@ -28,7 +28,8 @@ from reports.links import Link
 from reports.portfolio import RowLabels
 from reports.ranking import vocabulary_rank
 from sponsors.config import rules_config
-from sponsors.models import Alert, Contact, OrgChange, ScoreSnapshot
+from sponsors.models import Alert, Contact, ScoreSnapshot
+from sponsors.selectors.departures import confirmed_departures
 from sponsors.services.current_scores import days_since_exec_touch
 
 PAGE_SIZE = 25
@@ -245,8 +246,7 @@ def _page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]
     cadence = dict(ScoreSnapshot.objects.filter(pk__in=[r.snapshot_id for r in rows if r.snapshot_id])
                    .values_list("account_id", "breakdown__cadence"))
     sponsors = defaultdict(dict)
-    left = OrgChange.objects.filter(kind="departure", state=OrgChange.State.CONFIRMED, occurred_on__lte=as_of,
-                                    contact__isnull=False).values("contact_id")
+    left = confirmed_departures(as_of=as_of, account_id__in=ids).values("contact_id")
     for account_id, role, name in (Contact.objects.filter(account_id__in=ids, sponsor__in=["primary", "backup"],
                                                           status=Contact.Status.ACTIVE).exclude(pk__in=left)
                                    .order_by("name").values_list("account_id", "sponsor", "name")):

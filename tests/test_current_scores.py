@@ -94,3 +94,30 @@ def test_a_past_day_shows_the_scores_of_that_day(cast, client):
     today = client.get("/", {"sort": "-score"})
     assert [(r.name, r.score) for r in today.context["rows"]][:2] == [("Acct 0029", 29), ("Acct 0028", 28)]
     assert date.fromisoformat(week_ago) < TODAY
+
+
+def test_the_recompute_counts_a_departure_confirmed_before_the_crm_knows(scored_account):
+    """A confirmed ``departure`` org change makes the contact departed for scoring, whatever the CRM's status
+    says (THE rule, ``AccountFacts.departures``): the nightly and per-account recompute store exactly what
+    ``score_account`` gives on the account's full facts, the departed primary out of the overall score."""
+    from sponsors.models import OrgChange
+    from sponsors.rules.scoring import score_account
+    from sponsors.selectors.facts import load_account_facts
+
+    vera = Contact.objects.get(account=scored_account, name="Vera")
+    olu = Contact.objects.create(account=scored_account, name="Olu", roles=["c_level"], is_executive=True)
+    call = Interaction.objects.create(account=scored_account, type="call", direction="inbound",
+                                      occurred_at=datetime(2026, 11, 12, 15, tzinfo=UTC))
+    InteractionParticipant.objects.create(interaction=call, contact=olu)
+    OrgChange.objects.create(account=scored_account, contact=vera, kind="departure", source="linkedin",
+                             occurred_on=TODAY - timedelta(days=3), state=OrgChange.State.CONFIRMED)
+    assert vera.status == Contact.Status.ACTIVE                 # the CRM has not caught up
+
+    recompute_scores(account_ids=[scored_account.pk], as_of=TODAY)
+
+    expected = score_account(load_account_facts([scored_account.pk], as_of=TODAY)[scored_account.pk], as_of=TODAY)
+    stored = account_snapshot(scored_account, TODAY)
+    assert (stored.score, stored.level, stored.risk) == (expected.score, expected.level, expected.risk)
+    vera_stored = ScoreSnapshot.objects.get(contact=vera, as_of=TODAY)
+    assert vera_stored.breakdown["contact"]["status"] == "departed"
+    assert "Vera" not in stored.breakdown["method"] and expected.level == "Unknown"      # no active sponsor left

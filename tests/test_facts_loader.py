@@ -67,7 +67,7 @@ def test_the_heavy_reads_go_last_so_python_works_while_the_server_runs_them():
     with CaptureQueriesContext(connection) as queries:
         load_account_facts(as_of=AS_OF, scoring_only=True)
     sql = [q["sql"] for q in queries.captured_queries]
-    assert len(sql) == 6
+    assert len(sql) == 7        # accounts, contacts, alignment, goals, confirmed departures; activity, QBRs
     activity, qbrs = sql[-2:]       # the activity first: its rows become facts while the QBR query runs
     assert activity.startswith('SELECT "sponsors_interactionparticipant"."contact_id"')  # the activity aggregate
     assert "sponsors_interaction" in qbrs and "EXISTS" in qbrs                          # QBRs held, with an exec

@@ -39,6 +39,7 @@ from ..models import Contact, Interaction, InteractionParticipant, OrgChange, Sc
 from ..rules import facts as f
 from ..rules.activity import window_start
 from ..rules.config import RulesConfig
+from .departures import confirmed_departures
 
 
 def start_of_day(day: date) -> datetime:
@@ -102,16 +103,17 @@ def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | N
     """``{account_id: AccountFacts}`` for ``account_ids`` (all accounts when None) as of ``as_of``.
 
     ``scoring_only=True`` reads just what ``score_account`` uses, for the bulk recompute: the
-    contacts it scores (executives and named sponsors) and their activity; no org changes,
-    operational contacts or earlier scores (the guardrails' facts).  A fixed number of queries."""
+    contacts it scores (executives and named sponsors), their activity and the confirmed departures;
+    no other org changes, operational contacts or earlier scores (the guardrails' facts).  A fixed
+    number of queries."""
     scope = _Scope(account_ids, as_of=as_of, config=config or rules_config(), scoring_only=scoring_only)
     with _Reads() as reads:
         # The light reads first; then the activity aggregate runs on the server while Python turns the
         # light rows into facts, and the QBRs while it turns the activity rows into facts.  (Reading a
         # result waits for every query sent before it, so the QBRs are sent only once the activity is read.)
         light = [reads.send(qs) for qs in (_accounts_query(scope), _contacts_query(scope), _alignment_query(scope),
-                                           _goals_query(scope))]
-        accounts, contact_rows, alignment_rows, goal_rows = [reads.read(handle) for handle in light]
+                                           _goals_query(scope), _org_changes_query(scope))]
+        accounts, contact_rows, alignment_rows, goal_rows, change_rows = [reads.read(handle) for handle in light]
         activity_rows = reads.send(_activity_query(scope))
         contacts = _contacts(contact_rows, raw=reads.raw)
         alignment = _grouped(alignment_rows, f.AlignmentFact)
@@ -122,9 +124,9 @@ def load_account_facts(account_ids=None, *, as_of: date, config: RulesConfig | N
         qbrs = {account_id: (held, with_exec) for account_id, held, with_exec in reads.read(qbr_rows)}
     if not accounts:
         return {}
-    guardrail_facts = ({}, {}, {}) if scoring_only else (_org_changes(scope), _operational(scope),
-                                                          _previous_scores(scope))
-    return _assemble(accounts, contacts, activity, qbrs, alignment, goals, *guardrail_facts)
+    changes = _grouped(change_rows, f.OrgChangeFact)
+    guardrail_facts = ({}, {}) if scoring_only else (_operational(scope), _previous_scores(scope))
+    return _assemble(accounts, contacts, activity, qbrs, alignment, goals, changes, *guardrail_facts)
 
 
 class _Scope:
@@ -289,12 +291,13 @@ def _grouped(rows, fact) -> dict:
     return out
 
 
-# 6. org changes up to as_of (the guardrails' facts, as are 7 and 8)
-def _org_changes(scope: _Scope) -> dict:
-    changes = defaultdict(list)
-    for oc in OrgChange.objects.filter(scope.q(), occurred_on__lte=scope.as_of).order_by("occurred_on", "pk"):
-        changes[oc.account_id].append(oc.as_fact())
-    return changes
+# 6. org changes up to as_of: every one for the guardrails; scoring's share, the confirmed departures, which make
+#    a contact departed before the CRM's status says so (AccountFacts.departures), for the bulk recompute
+def _org_changes_query(scope: _Scope):
+    changes = (confirmed_departures(as_of=scope.as_of) if scope.scoring_only
+               else OrgChange.objects.filter(occurred_on__lte=scope.as_of))
+    return changes.filter(scope.q()).order_by("occurred_on", "pk").values_list(
+        "account_id", "pk", "kind", "occurred_on", "source", "contact_id", "headline", "confidence", "state")
 
 
 # 7. outbound operational contacts to executives in the last year

@@ -104,7 +104,8 @@ def _rows(facts: dict, *, as_of: date, config: ScoringConfig, result: RecomputeR
     contact_levels = result.contact_levels
     for account_id, account in facts.items():
         engagement = score_account(account, as_of=as_of, config=config)
-        contacts = {c.id: c for c in account.contacts}
+        # stored as scoring saw them: departed once a confirmed departure names them (AccountFacts.departures)
+        contacts = {c.id: c for c in account.with_confirmed_departures(as_of).contacts}
         for b in engagement.sponsors:
             yield (account_id, b.contact_id, b.total, b.level, b.risk,
                    contact_breakdown(b, contacts[b.contact_id], account.activity.get(b.contact_id) or empty))

@@ -27,7 +27,8 @@ from django.utils import timezone
 from accounts.vocabulary import CONTACT_ROLES, is_executive
 
 from ..audit import audited, ensure_baseline
-from ..models import Alert, Contact, OrgChange
+from ..models import Alert, Contact
+from ..selectors.departures import confirmed_departures
 
 SPONSOR_ROLE_WORDS = {"primary": "the primary sponsor", "backup": "a backup sponsor"}
 
@@ -62,9 +63,8 @@ def _locked(contact: Contact | None) -> Contact | None:
 def has_left(contact: Contact) -> bool:
     """The one rule of who has left (``AccountFacts.departures``), as of today: CRM status departed, or a
     confirmed departure org change (LinkedIn, the news, a webhook, a CSM) before the CRM catches up."""
-    return contact.status == Contact.Status.DEPARTED or OrgChange.objects.filter(
-        contact=contact, kind="departure", state=OrgChange.State.CONFIRMED,
-        occurred_on__lte=timezone.localdate()).exists()
+    return contact.status == Contact.Status.DEPARTED or confirmed_departures(
+        as_of=timezone.localdate(), contact=contact).exists()
 
 
 def check_sponsor_role(contact: Contact, role: str) -> None:
