@@ -128,7 +128,7 @@ def executives(account):
     return sorted(people, key=lambda c: (SPONSOR_ORDER.get(c.sponsor, 3), c.status != "active", c.name.casefold()))
 
 
-def _card(contact, scores: Scores, *, cadence_days: int, next_planned, as_of: date) -> ExecutiveCard:
+def _card(contact, scores: Scores, *, cadence_days: int, next_planned, as_of: date, departed: bool) -> ExecutiveCard:
     row = scores.latest.get(contact.pk) or {}
     b = row.get("breakdown", {})
     bars = tuple(Bar(factor_label(f["key"]), f["score"], MAX_FACTOR, f.get("note", "")) for f in b.get("factors", ()))
@@ -139,16 +139,20 @@ def _card(contact, scores: Scores, *, cadence_days: int, next_planned, as_of: da
         contact=contact, score=row.get("score"), level=row.get("level"), risk=row.get("risk"), bars=bars,
         reasons=tuple(b.get("reasons", ())), last_touch=last_touch, days_since_touch=days_since_touch,
         trend=scores.trend(contact.pk, label=f"Engagement of {contact.name}, last {TREND_WEEKS} weeks"),
-        next_due=next_due, next_planned=next_planned, departed=contact.status == Contact.Status.DEPARTED,
+        next_due=next_due, next_planned=next_planned, departed=departed,
         as_of=as_of)
 
 
-def executive_cards(account, people, scores: Scores, planned, *, cadence_days: int, as_of: date) -> tuple:
+def executive_cards(account, people, scores: Scores, planned, *, cadence_days: int, as_of: date,
+                    left=frozenset()) -> tuple:
+    """A card per executive and named sponsor; ``left``: the ids a confirmed departure names (departed before
+    the CRM's status says so)."""
     first_planned = {}
     for tp in planned:
         for c in tp.contacts.all():
             first_planned.setdefault(c.pk, tp.planned_on)
-    return tuple(_card(c, scores, cadence_days=cadence_days, next_planned=first_planned.get(c.pk), as_of=as_of)
+    return tuple(_card(c, scores, cadence_days=cadence_days, next_planned=first_planned.get(c.pk), as_of=as_of,
+                       departed=c.status == Contact.Status.DEPARTED or c.pk in left)
                  for c in people if c.is_executive or c.sponsor)
 
 

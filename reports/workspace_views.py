@@ -26,6 +26,7 @@ from reports.workspace import executive_cards, header, load_scores, timeline, up
 from reports.workspace_forms import ContactForm, InteractionForm, TimelineFilterForm, TouchpointForm
 from sponsors.config import rules_config
 from sponsors.models import Contact, Interaction
+from sponsors.selectors.departures import confirmed_departures
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.scores import recompute_scores
 from sponsors.services.sponsors import SponsorError, contact_create, contact_update
@@ -44,13 +45,16 @@ def visible_account(request, pk):
     return get_object_or_404(accounts_visible_to(request.user).select_related("owner"), pk=pk)
 
 
-def account_contacts(account, everyone=None) -> list:
-    """Everyone at the customer one can log or plan with: active contacts, executives first (one query, none
-    when ``everyone``, all the account's contacts, has been read already)."""
+def account_contacts(account, everyone=None, left=None) -> list:
+    """Everyone at the customer one can log or plan with: those who have not left (CRM status or a confirmed
+    departure: ``sponsors.selectors.departures``), executives first.  Two queries, or none when ``everyone``
+    (all the account's contacts) and ``left`` (the ids of those a confirmed departure names) are given."""
+    if left is None:
+        left = set(confirmed_departures(as_of=timezone.localdate(), account=account)
+                   .values_list("contact_id", flat=True))
     if everyone is None:
-        people = Contact.objects.filter(account=account, status=Contact.Status.ACTIVE)
-    else:
-        people = [c for c in everyone if c.status == Contact.Status.ACTIVE]
+        everyone = Contact.objects.filter(account=account, status=Contact.Status.ACTIVE)
+    people = [c for c in everyone if c.status == Contact.Status.ACTIVE and c.pk not in left]
     return sorted(people, key=lambda c: (not c.is_executive, c.name.casefold()))
 
 
@@ -75,17 +79,19 @@ def workspace_context(request, account, *, as_of, forms=None, notices=None) -> d
     """Every section of the workspace (a fixed number of queries whatever the account's history)."""
     forms, notices = forms or {}, notices or {}
     everyone = list(Contact.objects.filter(account=account))    # for the forms and the sponsors panel alike
-    contacts = account_contacts(account, everyone)
-    scores = load_scores(account, as_of=as_of)
-    planned = upcoming_touchpoints(account, as_of=timezone.localdate())
     sponsors = sponsors_panel(account=account, user=request.user, notice=notices.get("sponsors", ""),
                               error=notices.get("sponsors_error", ""), contacts=everyone)
+    left = {item.contact.pk for item in sponsors["sponsor_items"] if item.confirmed_departure}
+    contacts = account_contacts(account, everyone, left)
+    scores = load_scores(account, as_of=as_of)
+    planned = upcoming_touchpoints(account, as_of=timezone.localdate())
     people = [item.contact for item in sponsors["sponsor_items"]]
     cadence_days = rules_config().scoring.cadence_days.get(account.tier, 30)
     return {
         "account": account, "as_of": as_of, "is_today": as_of == timezone.localdate(),
         "head": header(account, scores, as_of=as_of),
-        "cards": executive_cards(account, people, scores, planned, cadence_days=cadence_days, as_of=as_of),
+        "cards": executive_cards(account, people, scores, planned, cadence_days=cadence_days, as_of=as_of,
+                                 left=left),
         "planned": planned,
         "log_form": forms.get("log") or InteractionForm(contacts=contacts, initial=_log_initial()),
         "plan_form": forms.get("plan") or TouchpointForm(contacts=contacts),

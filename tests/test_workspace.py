@@ -20,7 +20,7 @@ from django.core.management import call_command
 
 from accounts.models import Account
 from accounts.vocabulary import FACTOR_LABELS
-from sponsors.models import Contact, Interaction, PlannedTouchpoint, ScoreSnapshot
+from sponsors.models import Contact, Interaction, OrgChange, PlannedTouchpoint, ScoreSnapshot
 from sponsors.services.scores import recompute_scores
 from sponsors.services.touchpoints import interaction_log, touchpoint_plan
 
@@ -174,6 +174,29 @@ def test_a_contact_of_another_account_is_not_a_choice(northwind, csm, cast):
     other = Account.objects.create(source="x", external_id="x1", name="Globex", tier="smb")
     stranger = Contact.objects.create(account=other, name="Eve", roles=["vp"])
     response = log(csm, northwind, participants=[str(stranger.pk)])
+    assert response.status_code == 400
+    assert "is not one of the available choices" in field_error(response.content.decode(), "log", "participants")
+
+
+def test_a_departure_confirmed_before_the_crm_knows_shows_on_the_card_and_leaves_the_forms(northwind, csm):
+    """THE rule of who has left (a confirmed departure counts before the CRM's status): the card says
+    Departed with no further touch due, the stored scores count her out, and neither the log nor the plan
+    form offers her; a log naming her anyway is refused beside the field."""
+    priya = contact(northwind, "c_1")
+    OrgChange.objects.create(account=northwind, contact=priya, kind="departure", source="linkedin",
+                             occurred_on=date(2026, 11, 18), state=OrgChange.State.CONFIRMED)
+    recompute_scores(account_ids=[northwind.pk], as_of=TODAY)
+    assert Contact.objects.get(pk=priya.pk).status == Contact.Status.ACTIVE        # the CRM has not caught up
+
+    html = csm.get(f"/accounts/{northwind.pk}/").content.decode()
+    c = card(html, priya)
+    assert "exec-card departed" in c and "Departed" in c and "no further touch" in text(c)
+    assert "next due" not in text(c)
+    assert ScoreSnapshot.objects.get(contact=priya, as_of=TODAY).breakdown["contact"]["status"] == "departed"
+    for panel in ("log-panel", "plan-panel"):
+        assert f'value="{priya.pk}"' not in section(html, panel), panel
+    assert f'value="{contact(northwind, "c_2").pk}"' in section(html, "plan-panel")   # the others stay
+    response = log(csm, northwind, participants=[str(priya.pk)])
     assert response.status_code == 400
     assert "is not one of the available choices" in field_error(response.content.decode(), "log", "participants")
 
