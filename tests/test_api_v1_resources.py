@@ -223,6 +223,14 @@ def test_cursor_pages_never_skip_or_repeat(cast, client):
     assert client.get("/api/v1/accounts/", {"page_size": "500"}, **bearer(world["tokens"]["csm"])).status_code == 400
 
 
+@pytest.mark.parametrize("path", ["/api/v1/accounts/", "/api/v1/interactions/", "/api/v1/alerts/"])
+def test_an_ordering_the_list_does_not_offer_is_refused_by_name(world, api, path):
+    refused = api("GET", path, ordering="-arr")
+    assert refused.status_code == 400
+    error = refused.json()["errors"][0]
+    assert error["attr"] == "ordering" and "Cannot sort by -arr: sort by one of" in error["detail"]
+
+
 @pytest.mark.parametrize("path", ["/api/v1/accounts/", "/api/v1/contacts/", "/api/v1/interactions/",
                                   "/api/v1/touchpoints/", "/api/v1/org-changes/", "/api/v1/alerts/"])
 def test_a_list_costs_the_same_queries_whatever_the_page_size(cast, client, path):

@@ -4,7 +4,8 @@ A page is ``{"next": url | null, "previous": url | null, "results": […]}``; fo
 null.  ``page_size`` (1…200, default 50) sets the page's length.  Cursors are opaque; one a client made
 up, or one that points at a value the product cannot hold, is a 404 ("Invalid cursor"), never a 500.
 
-``ordering`` (``?ordering=-score``) takes the names a view lists in ``ordering_fields``; a view may map a
+``ordering`` (``?ordering=-score``) takes the names a view lists in ``ordering_fields`` (any other is a 400
+naming it); a view may map a
 public name to the column that sorts it (``ordering_aliases``: ``score`` sorts unscored accounts last
 through a non-null annotation).  The primary key always breaks ties, so pages never skip or repeat."""
 
@@ -38,6 +39,17 @@ class AliasOrderingFilter(OrderingFilter):
         if out[-1].lstrip("-") not in ("pk", "id"):
             out.append("-pk" if out[0].startswith("-") else "pk")
         return out
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        """An ordering the view does not offer is a 400 naming it, not silently the default order."""
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        unknown = [term for term in fields if term not in valid]
+        if unknown:
+            offered = ", ".join(getattr(view, "ordering_fields", []))
+            raise ValidationError({self.ordering_param: [
+                f"Cannot sort by {', '.join(unknown)}: sort by one of {offered}, with a leading - to sort "
+                f"descending."]})
+        return valid
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
