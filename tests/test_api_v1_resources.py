@@ -231,6 +231,18 @@ def test_an_ordering_the_list_does_not_offer_is_refused_by_name(world, api, path
     assert error["attr"] == "ordering" and "Cannot sort by -arr: sort by one of" in error["detail"]
 
 
+@pytest.mark.parametrize("path, typo, meant", [("/api/v1/accounts/", "teir", "tier"),
+                                               ("/api/v1/alerts/", "severty", "severity"),
+                                               ("/api/v1/contacts/", "acount", "account")])
+def test_a_query_parameter_the_list_does_not_take_is_refused_by_name(world, api, path, typo, meant):
+    """A typo would otherwise answer the whole list as if it were filtered."""
+    refused = api("GET", path, **{typo: "x", "page_size": "5"})
+    assert refused.status_code == 400
+    [error] = refused.json()["errors"]
+    assert error["attr"] == typo and "Unknown parameter; this list takes:" in error["detail"] and meant in error["detail"]
+    assert api("GET", path, page_size="5").status_code == 200
+
+
 @pytest.mark.parametrize("path", ["/api/v1/accounts/", "/api/v1/contacts/", "/api/v1/interactions/",
                                   "/api/v1/touchpoints/", "/api/v1/org-changes/", "/api/v1/alerts/"])
 def test_a_list_costs_the_same_queries_whatever_the_page_size(cast, client, path):

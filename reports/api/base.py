@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.selectors import accounts_visible_to
@@ -45,6 +46,24 @@ class VisibleViewSet(V1, viewsets.GenericViewSet):
 
     def today(self):
         return timezone.localdate()
+
+    def filter_queryset(self, queryset):
+        if self.action == "list":
+            self._refuse_unknown_parameters()
+        return super().filter_queryset(queryset)
+
+    def _refuse_unknown_parameters(self):
+        """A list's query parameter it does not know is a 400 naming it (a typo such as ``?teir=smb`` would
+        otherwise answer the whole list), as an unknown field of a body is."""
+        known = {"cursor", "page_size", "format"}
+        if getattr(self, "filterset_class", None) is not None:
+            known |= set(self.filterset_class.base_filters)
+        if getattr(self, "ordering_fields", None):
+            known.add(api_settings.ORDERING_PARAM)
+        unknown = sorted(set(self.request.query_params) - known)
+        if unknown:
+            raise ValidationError({name: [f"Unknown parameter; this list takes: {', '.join(sorted(known))}."]
+                                   for name in unknown})
 
 
 def as_of_param(request):
