@@ -239,7 +239,8 @@ def test_a_query_parameter_the_list_does_not_take_is_refused_by_name(world, api,
     refused = api("GET", path, **{typo: "x", "page_size": "5"})
     assert refused.status_code == 400
     [error] = refused.json()["errors"]
-    assert error["attr"] == typo and "Unknown parameter; this list takes:" in error["detail"] and meant in error["detail"]
+    assert error["attr"] == typo and "Unknown parameter; this list takes:" in error["detail"]
+    assert meant in error["detail"]
     assert api("GET", path, page_size="5").status_code == 200
 
 
