@@ -53,7 +53,10 @@ class Metric:
 
     @property
     def value_text(self) -> str:
-        return "no data" if self.value is None else f"{_num(self.value)}{_unit(self.unit)}"
+        if self.value is None:
+            return "no data"
+        number = _num(self.value)
+        return f"{number}{_unit(self.unit.removesuffix('s') if number == '1' else self.unit)}"      # 1 exec, 1 day
 
 
 def _num(x: float) -> str:

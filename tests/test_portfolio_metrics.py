@@ -165,6 +165,8 @@ def test_multi_thread_score_is_engaged_execs_per_account():
     assert by_key(portfolio_metrics([two, one, three], as_of=AS_OF))["multi_thread_score"].met is True
     m = by_key(portfolio_metrics([two, one], as_of=AS_OF))["multi_thread_score"]
     assert m.value == 1.5 and m.met is False and m.value_text == "1.5 execs" and m.target_text == ">1.5 execs"
+    single = by_key(portfolio_metrics([one], as_of=AS_OF))["multi_thread_score"]
+    assert single.value == 1 and single.value_text == "1 exec"
 
 
 def test_an_empty_portfolio_has_no_data_rather_than_made_up_numbers():
