@@ -16,7 +16,7 @@ from accounts.models import Account, in_choices
 
 from . import crypto
 from .rules import alert_codes
-from .rules.facts import ContactFact, OrgChangeFact
+from .rules.facts import ContactFact
 
 CONTACT_ROLE_CHOICES = v.choices(v.CONTACT_ROLES, v.CONTACT_ROLE_LABELS)
 INTERACTION_TYPE_CHOICES = v.choices(v.INTERACTION_TYPES, v.INTERACTION_LABELS)
@@ -249,18 +249,6 @@ class OrgChange(models.Model):
 
     def __str__(self):
         return self.headline or f"{self.get_kind_display()} on {self.occurred_on}"
-
-    def as_fact(self) -> OrgChangeFact:
-        return OrgChangeFact(
-            id=self.pk,
-            kind=self.kind,
-            occurred_on=self.occurred_on,
-            source=self.source,
-            contact_id=self.contact_id,
-            headline=self.headline,
-            confidence=self.confidence,
-            state=self.state,
-        )
 
 
 class TouchpointStatus(models.TextChoices):
