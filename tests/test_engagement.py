@@ -265,3 +265,24 @@ def test_an_import_queues_the_refresh_of_the_accounts_it_changed(document, write
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_snapshot", path, "--no-progress", stdout=io.StringIO())   # nothing changed
     assert len(calls) == 1
+
+
+def test_the_stored_scores_are_score_account_on_the_full_facts_for_every_account_and_contact():
+    """The recompute reads lighter facts than the guardrails (``scoring_only``): whatever it leaves out must
+    not change a score.  On a demo portfolio (confirmed departures the CRM does not know yet among its
+    cases), every stored account and contact score equals ``score_account`` on the full facts."""
+    seed(40, seed=5)
+    day = date(2026, 11, 26)
+    assert OrgChange.objects.filter(kind="departure", state="confirmed", contact__status="active").exists()
+    recompute_scores(as_of=day)
+    stored = {(s.account_id, s.contact_id): (s.score, s.level, s.risk, (s.breakdown.get("contact") or {}).get("status"))
+              for s in ScoreSnapshot.objects.filter(as_of=day)}
+    expected = {}
+    for account_id, facts in load_account_facts(as_of=day).items():
+        engagement = score_account(facts, as_of=day)
+        gone = facts.departed_ids(day)
+        expected[(account_id, None)] = (engagement.score, engagement.level, engagement.risk, None)
+        for b in engagement.sponsors:
+            status = "departed" if b.contact_id in gone else "active"
+            expected[(account_id, b.contact_id)] = (b.total, b.level, b.risk, status)
+    assert stored == expected
