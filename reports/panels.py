@@ -21,7 +21,7 @@ from reports.links import Link
 from sponsors.audit import contact_changes
 from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange
-from sponsors.selectors.departures import confirmed_departures
+from sponsors.selectors.departures import departure_days
 from sponsors.selectors.history import score_changes
 
 # --- what changed since last week -------------------------------------------------------------------
@@ -252,17 +252,18 @@ class SponsorItem:
         return self.contact.is_executive and not self.departed
 
 
-def sponsors_panel(*, account, user, notice: str = "", error: str = "", contacts=None) -> dict:
+def sponsors_panel(*, account, user, notice: str = "", error: str = "", contacts=None, left=None) -> dict:
     """The account's executives and named sponsors (primary first) with their last role, status and title
-    changes; ``sponsors_editable`` when the user may change roles (admins: server-enforced too).  Two queries,
-    or three when ``contacts`` (every contact of the account, as the workspace has read them) is not given."""
+    changes; ``sponsors_editable`` when the user may change roles (admins: server-enforced too).  One query,
+    and one each for what is not given: ``contacts`` (every contact of the account, as the workspace has read
+    them) and ``left`` (``departure_days`` of the account)."""
     if contacts is None:
         contacts = Contact.objects.filter(account=account).filter(Q(is_executive=True) | ~Q(sponsor=""))
     people = sorted((c for c in contacts if c.is_executive or c.sponsor),
                     key=lambda c: (SPONSOR_ORDER.get(c.sponsor, 3), c.status != "active", c.name.casefold()))
     history = contact_changes([c.pk for c in people], limit_per_contact=3)
-    left = dict(confirmed_departures(as_of=timezone.localdate(), account=account)
-                .order_by("occurred_on").values_list("contact_id", "occurred_on"))
+    if left is None:
+        left = departure_days(as_of=timezone.localdate(), account=account)
     links = AccountLinks(account.pk)
     return {
         "sponsor_items": [SponsorItem(c, tuple(history.get(c.pk, ())), left.get(c.pk), c.pk in left, links)

@@ -145,8 +145,8 @@ def _card(contact, scores: Scores, *, cadence_days: int, next_planned, as_of: da
 
 def executive_cards(account, people, scores: Scores, planned, *, cadence_days: int, as_of: date,
                     left=frozenset()) -> tuple:
-    """A card per executive and named sponsor; ``left``: the ids a confirmed departure names (departed before
-    the CRM's status says so)."""
+    """A card per executive and named sponsor; ``left``: the contacts a confirmed departure names
+    (``departure_days``: departed before the CRM's status says so)."""
     first_planned = {}
     for tp in planned:
         for c in tp.contacts.all():

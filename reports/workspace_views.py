@@ -26,7 +26,7 @@ from reports.workspace import executive_cards, header, load_scores, timeline, up
 from reports.workspace_forms import ContactForm, InteractionForm, TimelineFilterForm, TouchpointForm
 from sponsors.config import rules_config
 from sponsors.models import Contact, Interaction
-from sponsors.selectors.departures import confirmed_departures
+from sponsors.selectors.departures import departure_days
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.scores import recompute_scores
 from sponsors.services.sponsors import SponsorError, contact_create, contact_update
@@ -48,10 +48,9 @@ def visible_account(request, pk):
 def account_contacts(account, everyone=None, left=None) -> list:
     """Everyone at the customer one can log or plan with: those who have not left (CRM status or a confirmed
     departure: ``sponsors.selectors.departures``), executives first.  Two queries, or none when ``everyone``
-    (all the account's contacts) and ``left`` (the ids of those a confirmed departure names) are given."""
+    (all the account's contacts) and ``left`` (``departure_days`` of the account) are given."""
     if left is None:
-        left = set(confirmed_departures(as_of=timezone.localdate(), account=account)
-                   .values_list("contact_id", flat=True))
+        left = departure_days(as_of=timezone.localdate(), account=account)
     if everyone is None:
         everyone = Contact.objects.filter(account=account, status=Contact.Status.ACTIVE)
     people = [c for c in everyone if c.status == Contact.Status.ACTIVE and c.pk not in left]
@@ -79,10 +78,10 @@ def workspace_context(request, account, *, as_of, forms=None, notices=None) -> d
     """Every section of the workspace (a fixed number of queries whatever the account's history)."""
     forms, notices = forms or {}, notices or {}
     everyone = list(Contact.objects.filter(account=account))    # for the forms and the sponsors panel alike
-    sponsors = sponsors_panel(account=account, user=request.user, notice=notices.get("sponsors", ""),
-                              error=notices.get("sponsors_error", ""), contacts=everyone)
-    left = {item.contact.pk for item in sponsors["sponsor_items"] if item.confirmed_departure}
+    left = departure_days(as_of=timezone.localdate(), account=account)     # and who has left before the CRM knows
     contacts = account_contacts(account, everyone, left)
+    sponsors = sponsors_panel(account=account, user=request.user, notice=notices.get("sponsors", ""),
+                              error=notices.get("sponsors_error", ""), contacts=everyone, left=left)
     scores = load_scores(account, as_of=as_of)
     planned = upcoming_touchpoints(account, as_of=timezone.localdate())
     people = [item.contact for item in sponsors["sponsor_items"]]

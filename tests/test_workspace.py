@@ -182,9 +182,10 @@ def test_a_departure_confirmed_before_the_crm_knows_shows_on_the_card_and_leaves
     """THE rule of who has left (a confirmed departure counts before the CRM's status): the card says
     Departed with no further touch due, the stored scores count her out, and neither the log nor the plan
     form offers her; a log naming her anyway is refused beside the field."""
-    priya = contact(northwind, "c_1")
-    OrgChange.objects.create(account=northwind, contact=priya, kind="departure", source="linkedin",
-                             occurred_on=date(2026, 11, 18), state=OrgChange.State.CONFIRMED)
+    priya, lena = contact(northwind, "c_1"), contact(northwind, "c_3")          # a sponsor and a director
+    for person in (priya, lena):
+        OrgChange.objects.create(account=northwind, contact=person, kind="departure", source="linkedin",
+                                 occurred_on=date(2026, 11, 18), state=OrgChange.State.CONFIRMED)
     recompute_scores(account_ids=[northwind.pk], as_of=TODAY)
     assert Contact.objects.get(pk=priya.pk).status == Contact.Status.ACTIVE        # the CRM has not caught up
 
@@ -194,7 +195,8 @@ def test_a_departure_confirmed_before_the_crm_knows_shows_on_the_card_and_leaves
     assert "next due" not in text(c)
     assert ScoreSnapshot.objects.get(contact=priya, as_of=TODAY).breakdown["contact"]["status"] == "departed"
     for panel in ("log-panel", "plan-panel"):
-        assert f'value="{priya.pk}"' not in section(html, panel), panel
+        for person in (priya, lena):
+            assert f'value="{person.pk}"' not in section(html, panel), (panel, person.name)
     assert f'value="{contact(northwind, "c_2").pk}"' in section(html, "plan-panel")   # the others stay
     response = log(csm, northwind, participants=[str(priya.pk)])
     assert response.status_code == 400

@@ -15,3 +15,9 @@ def confirmed_departures(*, as_of: date, **scope):
     narrows them (``account=``, ``account_id__in=``, ``contact=`` …)."""
     return OrgChange.objects.filter(kind="departure", state=OrgChange.State.CONFIRMED, contact__isnull=False,
                                     occurred_on__lte=as_of, **scope)
+
+
+def departure_days(*, as_of: date, **scope) -> dict:
+    """``{contact id: the day their latest confirmed departure says they left}`` (one query)."""
+    return dict(confirmed_departures(as_of=as_of, **scope).order_by("occurred_on", "pk")
+                .values_list("contact_id", "occurred_on"))
