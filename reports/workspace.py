@@ -133,8 +133,9 @@ def _card(contact, scores: Scores, *, cadence_days: int, next_planned, as_of: da
     b = row.get("breakdown", {})
     bars = tuple(Bar(factor_label(f["key"]), f["score"], MAX_FACTOR, f.get("note", "")) for f in b.get("factors", ()))
     last_touch = b.get("last_touch") or ""
-    days_since_touch = (scores.latest_day - date.fromisoformat(last_touch)).days if last_touch else None
-    next_due = (date.fromisoformat(last_touch) + timedelta(days=cadence_days)) if last_touch else as_of
+    touched = date.fromisoformat(last_touch) if last_touch else None
+    days_since_touch = (scores.latest_day - touched).days if touched else None
+    next_due = touched + timedelta(days=cadence_days) if touched else as_of
     return ExecutiveCard(
         contact=contact, score=row.get("score"), level=row.get("level"), risk=row.get("risk"), bars=bars,
         reasons=tuple(b.get("reasons", ())), last_touch=last_touch, days_since_touch=days_since_touch,
