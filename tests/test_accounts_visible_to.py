@@ -63,3 +63,22 @@ def test_inactive_and_anonymous_users_see_nothing(cast, portfolio):
     assert names(cast["csm"]) == []
     assert list(accounts_visible_to(AnonymousUser())) == []
     assert list(accounts_visible_to(None)) == []
+
+
+def test_a_manager_also_sees_their_own_accounts_and_those_their_team_members_own(cast, portfolio):
+    own = Account.objects.create(source="snapshot", external_id="mgr", name="Managed by hand", tier="smb",
+                                 owner=cast["manager"])
+    owned_by_member = Account.objects.create(source="snapshot", external_id="li-owned", name="Owned by Li",
+                                             tier="smb", owner=cast["teammate"])
+    assert names(cast["manager"]) == sorted(["Dana's", "Li's", own.name, owned_by_member.name])
+    assert names(cast["teammate"]) == sorted(["Li's", owned_by_member.name])
+
+
+@pytest.mark.parametrize("role", ["csm", "manager"])
+def test_the_rule_reads_the_users_own_accounts_not_every_account_joined_with_its_team(cast, portfolio, role):
+    """The rule is a subquery of every page a CSM or manager opens: "on the team OR owner" across a join of
+    the accounts with their team members read every account of the portfolio (and every member) for each
+    of them; a UNION of the two index reads costs what the user's own accounts cost."""
+    sql = str(accounts_visible_to(cast[role]).query)
+    assert "UNION" in sql
+    assert 'JOIN "accounts_accountteammember"' not in sql
