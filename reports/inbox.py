@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Count, Q, Value
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -133,12 +133,19 @@ def inbox_counts(user, *, today: date) -> dict:
 
 class InboxOrder:
     """The ids of the user's unresolved alerts (of one severity, if given) in the inbox's order, sliced as a
-    Paginator slices: one query reads the slice from the runs it spans (``inbox_segments``, counted by
-    ``inbox_counts``), each run in index order with its own LIMIT and OFFSET (on SQLite, which has no LIMIT
-    inside a UNION, a query per run spanned)."""
+    Paginator slices, in one query.
+
+    Every account's alerts (an admin's: tens of thousands) are read from the runs the slice spans
+    (``inbox_segments``, counted by ``inbox_counts``), each run in index order with its own LIMIT and OFFSET,
+    instead of sorting them all (on SQLite, which has no LIMIT inside a UNION, a query per run spanned).
+    A CSM's or a manager's alerts are those of their accounts, found through the account index: they are
+    ranked by run and sorted in one plain query, which PostgreSQL plans and Django builds once, where a part
+    per run repeated the visibility rule in each (9 ms against 2 ms for a CSM of 50 accounts at 5,000)."""
 
     def __init__(self, user, *, today: date, severity: str, counts: dict):
         self.base, self.counts = unresolved_alerts(user), counts
+        self.every_account = sees_every_account(user)
+        self.severity = severity
         self.runs = [(name, where) for name, where in inbox_segments(today=today)
                      if not severity or name.startswith(f"{severity}_")]
 
@@ -146,6 +153,8 @@ class InboxOrder:
         return sum(self.counts[name] for name, _ in self.runs)
 
     def __getitem__(self, window: slice) -> list[int]:
+        if not self.every_account:
+            return list(self._ranked()[window.start or 0:window.stop])
         start, stop = window.start or 0, window.stop
         parts, first = [], 0
         for position, (name, where) in enumerate(self.runs):
@@ -160,6 +169,13 @@ class InboxOrder:
             parts = [parts[0].union(*parts[1:], all=True).order_by("run", "due_on", "-opened_at", "-pk")]
         # Elsewhere (SQLite: no LIMIT inside a UNION) each run is read on its own, in the runs' order.
         return [row[3] for part in parts for row in part]
+
+    def _ranked(self):
+        """The user's alerts ranked by the run they are in, in the inbox's order (ids)."""
+        run = Case(*(When(where, then=Value(position)) for position, (_, where) in enumerate(self.runs)),
+                   output_field=IntegerField())
+        qs = self.base.filter(severity=self.severity) if self.severity else self.base
+        return qs.annotate(run=run).order_by("run", "due_on", "-opened_at", "-pk").values_list("pk", flat=True)
 
 
 def pending_changes(user) -> tuple[list, int]:

@@ -75,3 +75,13 @@ def test_a_page_of_ids_is_one_query_whatever_runs_it_spans(alerts, cast):
         with CaptureQueriesContext(connection) as ctx:
             assert len(order[start:start + 25]) == 25
         assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.parametrize("who", ["manager", "csm"])
+def test_a_scoped_users_page_is_one_query_too(alerts, cast, who):
+    user = cast[who]
+    order = InboxOrder(user, today=TODAY, severity="", counts=inbox_counts(user, today=TODAY))
+    for start in (0, 10, 30):
+        with CaptureQueriesContext(connection) as ctx:
+            assert order[start:start + 25]
+        assert len(ctx.captured_queries) == 1

@@ -9,6 +9,8 @@ admin (who sees every account), alternately:
 * the portfolio ``/``, an account's workspace ``/accounts/<id>/`` and the alerts inbox ``/alerts/``,
 
 and prints p50 / p95 of each and the ratio of each page's p95 to the trivial page's (target: at most 3).
+The views after a write are then measured again as a CSM on the account team of 50 of the accounts (the
+shown one among them): what most users see, where every read goes through the visibility rule.
 It measures; it asserts nothing.  What it adds (the day's snapshots and alerts of the bench accounts, a
 bench user) is removed afterwards; the portfolio stays for the next run.  PostgreSQL only.
 
@@ -31,7 +33,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, AccountTeamMember, User
 from sponsors.models import Alert, ScoreSnapshot
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.current_scores import refresh_current_scores
@@ -41,6 +43,8 @@ from . import bench_scoring
 from ._bench import machine_line
 
 BENCH_USER = "bench-pages@localhost"
+BENCH_CSM = "bench-pages-csm@localhost"
+CSM_ACCOUNTS = 50
 TARGET = 3.0
 
 
@@ -75,10 +79,14 @@ class Command(BaseCommand):
         shown = ids[len(ids) // 2]
         started_at = timezone.now()
         self._scores_and_alerts(ids, shown, today)
-        User.objects.filter(username=BENCH_USER).delete()
+        User.objects.filter(username__in=[BENCH_USER, BENCH_CSM]).delete()
         user = User.objects.create_user(username=BENCH_USER, email=BENCH_USER, role=User.Role.ADMIN)
+        csm = User.objects.create_user(username=BENCH_CSM, email=BENCH_CSM, role=User.Role.CSM)
+        middle = max(0, ids.index(shown) - CSM_ACCOUNTS // 2)
+        AccountTeamMember.objects.bulk_create(AccountTeamMember(account_id=pk, user=csm, role="csm")
+                                              for pk in ids[middle:middle + CSM_ACCOUNTS])
         try:
-            self._measure(user, shown, requests=requests, warmup=warmup)
+            self._measure(user, csm, shown, requests=requests, warmup=warmup)
         finally:
             if not keep:
                 self._clean(ids, today, started_at)
@@ -110,8 +118,8 @@ class Command(BaseCommand):
         ScoreSnapshot.objects.filter(account_id__in=ids, as_of__gte=today - timedelta(weeks=12)).delete()
         refresh_current_scores(account_ids=ids, as_of=today)
         Alert.objects.filter(account_id__in=ids, opened_at__gte=started_at).delete()
-        User.objects.filter(username=BENCH_USER).delete()
-        self.stdout.write("Removed the snapshots, alerts and user the benchmark added.")
+        User.objects.filter(username__in=[BENCH_USER, BENCH_CSM]).delete()        # their team seats with them
+        self.stdout.write("Removed the snapshots, alerts and users the benchmark added.")
 
     def _serve(self):
         settings.SECURE_SSL_REDIRECT = False           # plain HTTP on loopback, whatever the deployment says
@@ -120,12 +128,34 @@ class Command(BaseCommand):
         thread.start()
         return server, thread
 
-    def _measure(self, user, shown, *, requests, warmup):
+    def _measure(self, admin, csm, shown, *, requests, warmup):
+        server, thread = self._serve()
+        pages = {"portfolio": "/", "account": f"/accounts/{shown}/", "inbox": "/alerts/"}
+        try:
+            get, write_elsewhere = self._browser(admin, server.server_address[1])
+            repeat = self._series(get, pages, requests=requests, warmup=warmup)
+            changed = self._series(get, pages, requests=requests, warmup=warmup, before_page=write_elsewhere)
+            get, write_elsewhere = self._browser(csm, server.server_address[1])
+            as_csm = self._series(get, pages, requests=requests, warmup=warmup, before_page=write_elsewhere)
+        finally:
+            server.shutdown()
+            thread.join()
+            server.server_close()
+        self.stdout.write("Repeat views (nothing written in between: a page unchanged since its last view is sent "
+                          "as kept):")
+        self._report(repeat, requests)
+        self.stdout.write("Each view after a write elsewhere (every page rendered afresh):")
+        self._report(changed, requests)
+        self.stdout.write(f"The same as a CSM on the team of {CSM_ACCOUNTS} of the accounts (rendered afresh):")
+        self._report(as_csm, requests)
+        self.stdout.write(machine_line())
+
+    @staticmethod
+    def _browser(user, port):
+        """``get(path) -> seconds`` as ``user``'s browser, and the write that makes the next view render afresh."""
         client = Client()
         client.force_login(user)
         cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
-        server, thread = self._serve()
-        port = server.server_address[1]
 
         def get(path) -> float:
             """One GET as a browser sends it: with the cookies it was given (the session, the CSRF cookie)."""
@@ -149,20 +179,7 @@ class Command(BaseCommand):
             the kept one (reports/page_cache.py) and renders afresh."""
             User.objects.filter(pk=user.pk).update(last_login=timezone.now())
 
-        pages = {"portfolio": "/", "account": f"/accounts/{shown}/", "inbox": "/alerts/"}
-        try:
-            repeat = self._series(get, pages, requests=requests, warmup=warmup)
-            changed = self._series(get, pages, requests=requests, warmup=warmup, before_page=write_elsewhere)
-        finally:
-            server.shutdown()
-            thread.join()
-            server.server_close()
-        self.stdout.write("Repeat views (nothing written in between: a page unchanged since its last view is sent "
-                          "as kept):")
-        self._report(repeat, requests)
-        self.stdout.write("Each view after a write elsewhere (every page rendered afresh):")
-        self._report(changed, requests)
-        self.stdout.write(machine_line())
+        return get, write_elsewhere
 
     @staticmethod
     def _series(get, pages, *, requests, warmup, before_page=None):
