@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 
+from accounts.models import User
 from accounts.selectors import account_team
 from accounts.vocabulary import INTERACTION_LABELS, TIER_LABELS, factor_label
 from reports.charts import Bar, Sparkline, score_scale, sparkline, weekly_days, weekly_values
@@ -85,13 +86,15 @@ class Header:
     trend: Sparkline
 
 
-def header(account, scores: Scores, *, as_of: date) -> Header:
+def header(account, scores: Scores, *, as_of: date, members=None) -> Header:
+    """The head of the workspace; ``members``: the account team, when already read (``account_team``)."""
     own = scores.latest.get(None) or {}
     breakdown = own.get("breakdown", {})
     return Header(
         account=account, tier_label=TIER_LABELS.get(account.tier, account.tier),
         renewal_in_days=(account.renewal_date - as_of).days if account.renewal_date else None,
-        team=tuple((str(m.user), m.get_role_display()) for m in account_team(account)),
+        team=tuple((str(m.user), m.get_role_display()) for m in (account_team(account) if members is None
+                                                                    else members)),
         score=own.get("score"), level=own.get("level"), risk=own.get("risk"), method=breakdown.get("method", ""),
         cadence=breakdown.get("cadence") or {}, scored_on=scores.latest_day,
         trend=scores.trend(None, label=f"Overall engagement of {account.name}, last {TREND_WEEKS} weeks"),
@@ -159,11 +162,18 @@ def executive_cards(account, people, scores: Scores, planned, *, cadence_days: i
 
 # --- planned touchpoints and the timeline ------------------------------------------------------------------
 
+def by_name(relation: str) -> Prefetch:
+    """Prefetch ``relation`` (users: who of our side) in the order people read names."""
+    return Prefetch(relation, queryset=User.objects.order_by("first_name", "last_name", "email"))
+
+
 def upcoming_touchpoints(account, *, as_of: date, limit: int = 20) -> list:
-    """Planned touchpoints from ``as_of`` on, soonest first, with their contacts (two queries)."""
+    """Planned touchpoints from ``as_of`` on, soonest first, with their contacts and team attendees (three
+    queries)."""
     return list(PlannedTouchpoint.objects.filter(account=account, status=PlannedTouchpoint.Status.PLANNED,
                                                  planned_on__gte=as_of)
-                .select_related("planned_by").prefetch_related("contacts").order_by("planned_on", "pk")[:limit])
+                .select_related("planned_by").prefetch_related("contacts", by_name("team_attendees"))
+                .order_by("planned_on", "pk")[:limit])
 
 
 @dataclass(frozen=True)
@@ -179,14 +189,15 @@ class Timeline:
 
 def timeline(account, *, contact: int | None = None, type: str = "", page: int = 1,
              size: int = TIMELINE_PAGE_SIZE) -> Timeline:
-    """A page of the account's interactions, newest first, of one person and/or one type (three queries)."""
+    """A page of the account's interactions, newest first, of one person and/or one type, with who took
+    part on both sides (four queries)."""
     qs = Interaction.objects.filter(account=account)
     if contact:
         qs = qs.filter(participant_links__contact_id=contact)
     if type:
         qs = qs.filter(type=type)
     qs = qs.order_by("-occurred_at", "-pk").prefetch_related(
-        Prefetch("participants", queryset=Contact.objects.order_by("name")))
+        Prefetch("participants", queryset=Contact.objects.order_by("name")), by_name("team_attendees"))
     return Timeline(page=Paginator(qs, size).get_page(page), contact=contact, type=type)
 
 

@@ -47,6 +47,22 @@ class ContactChoices(forms.MultipleChoiceField):
         super().__init__(**kwargs)
 
 
+class TeamChoices(forms.MultipleChoiceField):
+    """Who of our side took part (optional): the account team and the owner."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "From our team")
+        super().__init__(required=False, **kwargs)
+
+
+def team_choices(form, team) -> dict:
+    """Offer ``team`` (``(user, role label)`` pairs) on ``form``'s ``team_attendees``; ``{id: user}``."""
+    form.fields["team_attendees"].choices = [(str(u.pk), f"{u} ({role})" if role else str(u)) for u, role in team]
+    return {str(u.pk): u for u, _ in team}
+
+
 class ServiceErrors:
     """Put a service's ``ValidationError`` beside the field it names (``FIELD_MAP`` renames service fields);
     anything else becomes a form-wide error."""
@@ -74,6 +90,7 @@ class InteractionForm(ServiceErrors, forms.Form):
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
                                       validators=[validate_product_date])
     participants = ContactChoices(label="Who took part")
+    team_attendees = TeamChoices()
     direction = forms.ChoiceField(choices=DIRECTION_CHOICES, initial="meeting")
     purpose = forms.ChoiceField(choices=PURPOSE_CHOICES, initial="strategic")
     topics = forms.CharField(required=False, max_length=2000, help_text="Separated by commas.")
@@ -83,10 +100,11 @@ class InteractionForm(ServiceErrors, forms.Form):
                                        validators=[validate_product_date],
                                        help_text="For an outbound message: when they answered.")
 
-    def __init__(self, *args, contacts=(), **kwargs):
+    def __init__(self, *args, contacts=(), team=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.contacts = {str(c.pk): c for c in contacts}
         self.fields["participants"].choices = [(str(c.pk), _person(c)) for c in contacts]
+        self.team = team_choices(self, team)
 
     def clean_topics(self):
         return text_list(self.cleaned_data["topics"], field="topics")
@@ -95,7 +113,8 @@ class InteractionForm(ServiceErrors, forms.Form):
         d = self.cleaned_data
         return {"contacts": [self.contacts[pk] for pk in d["participants"]], "occurred_at": d["occurred_at"],
                 "type": d["type"], "direction": d["direction"], "purpose": d["purpose"], "outcome": d["outcome"],
-                "topics": d["topics"], "responded_at": d["responded_at"]}
+                "topics": d["topics"], "responded_at": d["responded_at"],
+                "team_attendees": [self.team[pk] for pk in d["team_attendees"]]}
 
 
 class TouchpointForm(ServiceErrors, forms.Form):
@@ -107,14 +126,16 @@ class TouchpointForm(ServiceErrors, forms.Form):
     planned_on = ProductDateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     type = forms.ChoiceField(choices=TYPE_CHOICES, initial="one_on_one")
     contacts = ContactChoices(label="With")
+    team_attendees = TeamChoices()
     direction = forms.ChoiceField(choices=DIRECTION_CHOICES, initial="meeting")
     purpose = forms.ChoiceField(choices=PURPOSE_CHOICES, initial="strategic")
     objective = forms.CharField(required=False, max_length=500)
 
-    def __init__(self, *args, contacts=(), **kwargs):
+    def __init__(self, *args, contacts=(), team=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.contacts = {str(c.pk): c for c in contacts}
         self.fields["contacts"].choices = [(str(c.pk), _person(c)) for c in contacts]
+        self.team = team_choices(self, team)
 
     def chosen(self) -> list:
         return [self.contacts[pk] for pk in self.cleaned_data["contacts"]]
@@ -122,7 +143,8 @@ class TouchpointForm(ServiceErrors, forms.Form):
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         return {"contacts": self.chosen(), "planned_on": d["planned_on"], "type": d["type"],
-                "direction": d["direction"], "purpose": d["purpose"], "objective": d["objective"]}
+                "direction": d["direction"], "purpose": d["purpose"], "objective": d["objective"],
+                "team_attendees": [self.team[pk] for pk in d["team_attendees"]]}
 
 
 class ContactForm(ServiceErrors, forms.Form):

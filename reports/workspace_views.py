@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import account_team, accounts_visible_to
 from reports.page_cache import kept_while_unchanged
 from reports.panels import alerts_panel, changes_panel, org_changes_panel, sponsors_panel
 from reports.params import BadParameter, parse_as_of
@@ -57,6 +57,16 @@ def account_contacts(account, everyone=None, left=None) -> list:
     return sorted(people, key=lambda c: (not c.is_executive, c.name.casefold()))
 
 
+def team_of(account, members=None) -> list:
+    """Who of our side the forms offer as having taken part, as ``(user, role label)``: the account team
+    (``members``, when already read), CSM first, then the owner when they are not on it."""
+    members = account_team(account) if members is None else members
+    team = [(m.user, m.get_role_display()) for m in members]
+    if account.owner_id and all(user.pk != account.owner_id for user, _ in team):
+        team.append((account.owner, "Owner"))
+    return team
+
+
 def refresh_scores(account) -> None:
     """Today's scores and alerts of the account, now (the signals queue the same refresh on commit;
     running it twice is harmless): what the cards and "what changed" show after a write."""
@@ -86,14 +96,16 @@ def workspace_context(request, account, *, as_of, forms=None, notices=None) -> d
     planned = upcoming_touchpoints(account, as_of=timezone.localdate())
     people = [item.contact for item in sponsors["sponsor_items"]]
     cadence_days = rules_config().scoring.cadence_days.get(account.tier, 30)
+    members = account_team(account)
+    team = team_of(account, members)
     return {
         "account": account, "as_of": as_of, "is_today": as_of == timezone.localdate(),
-        "head": header(account, scores, as_of=as_of),
+        "head": header(account, scores, as_of=as_of, members=members),
         "cards": executive_cards(account, people, scores, planned, cadence_days=cadence_days, as_of=as_of,
                                  left=left),
         "planned": planned,
-        "log_form": forms.get("log") or InteractionForm(contacts=contacts, initial=_log_initial()),
-        "plan_form": forms.get("plan") or TouchpointForm(contacts=contacts),
+        "log_form": forms.get("log") or InteractionForm(contacts=contacts, team=team, initial=_log_initial()),
+        "plan_form": forms.get("plan") or TouchpointForm(contacts=contacts, team=team),
         "contact_form": forms.get("contact") or ContactForm(),
         "log_notice": notices.get("log", ""), "plan_notice": notices.get("plan", ""),
         "conflicts": notices.get("conflicts", ()), "contact_notice": notices.get("contact", ""),
@@ -160,7 +172,7 @@ FRAGMENT_TARGETS = {
 @login_required
 def interaction_log_action(request, pk):
     account = visible_account(request, pk)
-    form = InteractionForm(request.POST, contacts=account_contacts(account))
+    form = InteractionForm(request.POST, contacts=account_contacts(account), team=team_of(account))
     if form.is_valid():
         try:
             interaction = interaction_log(account=account, by=request.user, **form.service_kwargs())
@@ -186,10 +198,13 @@ def interaction_edit_action(request, pk, interaction_id):
     interaction = _own_interaction(request, account, interaction_id)
     contacts = account_contacts(account)
     extra = [c for c in interaction.participants.all() if c not in contacts]
+    team = team_of(account)          # and whoever attended though they have left the team since
+    team += [(u, "") for u in interaction.team_attendees.all() if all(u.pk != t.pk for t, _ in team)]
     if request.method == "GET":
-        form = InteractionForm(contacts=[*contacts, *extra], initial=_edit_initial(interaction), prefix="edit")
+        form = InteractionForm(contacts=[*contacts, *extra], team=team, initial=_edit_initial(interaction),
+                               prefix="edit")
         return render(request, f"{PAGE}#interaction_edit", {"account": account, "item": interaction, "form": form})
-    form = InteractionForm(request.POST, contacts=[*contacts, *extra], prefix="edit")
+    form = InteractionForm(request.POST, contacts=[*contacts, *extra], team=team, prefix="edit")
     if form.is_valid():
         try:
             interaction_update(interaction=interaction, by=request.user, **form.service_kwargs())
@@ -211,6 +226,7 @@ def _edit_initial(interaction) -> dict:
             "responded_at": (timezone.localtime(interaction.responded_at).strftime("%Y-%m-%dT%H:%M")
                              if interaction.responded_at else ""),
             "participants": [str(c.pk) for c in interaction.participants.all()],
+            "team_attendees": [str(u.pk) for u in interaction.team_attendees.all()],
             "topics": ", ".join(interaction.topics or ()), "outcome": interaction.outcome}
 
 
@@ -240,7 +256,7 @@ def interaction_delete_action(request, pk, interaction_id):
 def touchpoint_check(request, pk):
     """The conflict warning for the plan form as it stands (a read: nothing is written)."""
     account = visible_account(request, pk)
-    form = TouchpointForm(request.GET, contacts=account_contacts(account))
+    form = TouchpointForm(request.GET, contacts=account_contacts(account), team=team_of(account))
     conflicts = []
     if form.is_valid() or ("planned_on" in form.cleaned_data and "contacts" in form.cleaned_data):
         conflicts = touchpoint_conflicts_preview(account=account, contacts=form.chosen(),
@@ -252,7 +268,7 @@ def touchpoint_check(request, pk):
 @login_required
 def touchpoint_plan_action(request, pk):
     account = visible_account(request, pk)
-    form = TouchpointForm(request.POST, contacts=account_contacts(account))
+    form = TouchpointForm(request.POST, contacts=account_contacts(account), team=team_of(account))
     if form.is_valid():
         try:
             touchpoint, conflicts = touchpoint_plan(account=account, by=request.user, **form.service_kwargs())

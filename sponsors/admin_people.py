@@ -27,6 +27,7 @@ from .services.touchpoints import (
     check_interaction_times,
     check_outreach,
     check_planned_on,
+    check_team_attendees,
     interaction_log,
     touchpoint_plan,
 )
@@ -136,16 +137,28 @@ class ContactAdmin(VisibleAccountsMixin, SimpleHistoryAdmin):
 
 # --- interactions ------------------------------------------------------------------------------------------
 
+def _check_new_team_attendees(form, account, data) -> None:
+    """Who of our side took part must be on the account team; those an interaction or a plan already names
+    stay, though they have left the team since."""
+    chosen = list(data.get("team_attendees") or ())
+    if account is None or not chosen:
+        return
+    before = set(form.instance.team_attendees.values_list("pk", flat=True)) if form.instance.pk else set()
+    check_team_attendees(account, [u for u in chosen if u.pk not in before])
+
+
 class InteractionForm(forms.ModelForm):
     topics = TextListField(required=False)
 
     def clean(self):
         data = super().clean()
-        if data.get("occurred_at"):
-            try:
+        account = data.get("account") or (self.instance.account if self.instance.account_id else None)
+        try:
+            if data.get("occurred_at"):
                 check_interaction_times(data["occurred_at"], data.get("responded_at"))
-            except ValidationError as exc:
-                raise _refusal(exc) from None
+            _check_new_team_attendees(self, account, data)
+        except ValidationError as exc:
+            raise _refusal(exc) from None
         return data
 
 
@@ -201,7 +214,8 @@ class InteractionAdmin(VisibleAccountsMixin, SimpleHistoryAdmin):
                     and not f.cleaned_data.get("DELETE")]
         logged = interaction_log(account=obj.account, contacts=contacts, occurred_at=obj.occurred_at, type=obj.type,
                                  direction=obj.direction, purpose=obj.purpose, outcome=obj.outcome,
-                                 topics=obj.topics or (), responded_at=obj.responded_at, by=request.user,
+                                 topics=obj.topics or (), responded_at=obj.responded_at,
+                                 team_attendees=form.cleaned_data.get("team_attendees") or (), by=request.user,
                                  source="admin")
         obj.pk = logged.pk
         for formset in formsets:           # the participants were written by the service; the change message
@@ -220,6 +234,7 @@ class TouchpointForm(forms.ModelForm):
             if account is not None and data.get("contacts") is not None:
                 check_outreach(account, list(data["contacts"]), direction=data.get("direction") or "meeting",
                                purpose=data.get("purpose") or "strategic")
+            _check_new_team_attendees(self, account, data)
         except ValidationError as exc:
             raise _refusal(exc) from None
         return data
@@ -246,7 +261,8 @@ class PlannedTouchpointAdmin(VisibleAccountsMixin, admin.ModelAdmin):
         obj = form.instance
         planned, conflicts = touchpoint_plan(
             account=obj.account, contacts=list(form.cleaned_data["contacts"]), planned_on=obj.planned_on,
-            type=obj.type, direction=obj.direction, purpose=obj.purpose, objective=obj.objective, by=request.user)
+            type=obj.type, direction=obj.direction, purpose=obj.purpose, objective=obj.objective,
+            team_attendees=list(form.cleaned_data.get("team_attendees") or ()), by=request.user)
         obj.pk = planned.pk
         for conflict in conflicts:
             self.message_user(request, conflict.message, messages.WARNING)

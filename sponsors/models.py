@@ -145,6 +145,8 @@ class Interaction(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True, help_text="For outbound: when the contact replied.")
     logged_by = models.CharField(max_length=254, blank=True, help_text="E-mail of who logged it.")
     participants = models.ManyToManyField(Contact, through="InteractionParticipant", related_name="interactions")
+    team_attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True,
+                                            help_text="Who of the account team (our side) took part.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = audit_trail()

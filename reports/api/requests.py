@@ -54,6 +54,13 @@ def contacts_field(help_text):
                                  max_length=MAX_CONTACTS, help_text=help_text)
 
 
+def team_attendees_field():
+    return serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list,
+                                 max_length=MAX_CONTACTS,
+                                 help_text="Who of our side took part: user ids from the account's `team` (or its "
+                                           "owner). Optional.")
+
+
 def type_field(**kwargs):
     return LabelledChoiceField(INTERACTION_TYPES, INTERACTION_LABELS,
                                help_text="one_on_one, qbr, … or its label (1:1, QBR, Exec Dinner, …).", **kwargs)
@@ -64,6 +71,7 @@ class InteractionCreate(StrictInput):
 
     account = account_field()
     contacts = contacts_field("The ids of the account's contacts who took part.")
+    team_attendees = team_attendees_field()
     occurred_at = ProductDateTimeField(help_text="When it happened: an ISO 8601 date-time with a zone, not in "
                                                  "the future.")
     type = type_field()
@@ -85,6 +93,7 @@ class TouchpointCreate(StrictInput):
 
     account = account_field()
     contacts = contacts_field("The ids of the account's contacts to meet or write to.")
+    team_attendees = team_attendees_field()
     planned_on = ProductDateField(help_text="The day, YYYY-MM-DD: today or later.")
     type = type_field()
     direction = LabelledChoiceField(DIRECTIONS, DIRECTION_LABELS, default="meeting",

@@ -200,10 +200,14 @@ class InteractionSerializer(serializers.Serializer):
     responded_at = ro(serializers.DateTimeField, "For outbound: when they replied.", allow_null=True)
     logged_by = ro(Text, "The e-mail of who logged it (read-only).")
     contacts = serializers.SerializerMethodField(help_text="The ids of the customer contacts who took part.")
+    team_attendees = serializers.SerializerMethodField(help_text="The user ids of who of our side took part.")
     created_at = ro(serializers.DateTimeField, "When it was logged or imported.")
 
     def get_contacts(self, obj) -> list[int]:
         return sorted(link.contact_id for link in obj.participant_links.all())
+
+    def get_team_attendees(self, obj) -> list[int]:
+        return sorted(u.pk for u in obj.team_attendees.all())
 
 
 class ConflictOtherSerializer(serializers.Serializer):
@@ -230,11 +234,15 @@ class TouchpointSerializer(serializers.Serializer):
     objective = ro(Text, "What it is for.")
     status = choice(("planned", "done", "cancelled"), "Where it stands.")
     contacts = serializers.SerializerMethodField(help_text="The ids of the customer contacts.")
+    team_attendees = serializers.SerializerMethodField(help_text="The user ids of who of our side will attend.")
     planned_by = PersonSerializer(read_only=True, allow_null=True, help_text="Who planned it.")
     created_at = ro(serializers.DateTimeField, "When it was planned.")
 
     def get_contacts(self, obj) -> list[int]:
         return sorted(c.pk for c in obj.contacts.all())
+
+    def get_team_attendees(self, obj) -> list[int]:
+        return sorted(u.pk for u in obj.team_attendees.all())
 
 
 class TouchpointCreatedSerializer(TouchpointSerializer):

@@ -13,6 +13,7 @@ from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.models import User
 from accounts.selectors import accounts_visible_to
 from sponsors.models import Contact, Interaction, PlannedTouchpoint
 from sponsors.services.touchpoints import interaction_log, touchpoint_plan
@@ -37,6 +38,18 @@ def account_and_contacts(user, data):
     return account, sorted(contacts, key=lambda c: wanted.index(c.pk))
 
 
+def team_attendees(account, data) -> list:
+    """The body's ``team_attendees`` as users, or a 400 naming the ids that are nobody on the account's side
+    (whether each is on the account team, the service checks)."""
+    wanted = list(dict.fromkeys(data["team_attendees"]))
+    users = {u.pk: u for u in User.objects.filter(pk__in=wanted)}
+    missing = [pk for pk in wanted if pk not in users]
+    if missing:
+        raise ValidationError({"team_attendees": [f"Not on the account team of {account.name}: "
+                                                  f"{', '.join(map(str, missing))}."]})
+    return [users[pk] for pk in wanted]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Interactions on your accounts",
                        description="Newest first.  updated_since: logged or imported since then."),
@@ -55,7 +68,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     ordering = ["-occurred_at"]
 
     def base_queryset(self):
-        return Interaction.objects.prefetch_related("participant_links")
+        return Interaction.objects.prefetch_related("participant_links", "team_attendees")
 
     def create(self, request, *args, **kwargs):
         body = InteractionCreate(data=request.data)
@@ -65,7 +78,8 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         interaction = interaction_log(
             account=account, contacts=contacts, occurred_at=data["occurred_at"], type=data["type"],
             direction=data["direction"], purpose=data["purpose"], outcome=data["outcome"], topics=data["topics"],
-            responded_at=data["responded_at"], by=request.user, source="api")
+            responded_at=data["responded_at"], team_attendees=team_attendees(account, data), by=request.user,
+            source="api")
         interaction = self.base_queryset().get(pk=interaction.pk)
         return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
 
@@ -89,7 +103,7 @@ class TouchpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     ordering = ["planned_on"]
 
     def base_queryset(self):
-        return PlannedTouchpoint.objects.select_related("planned_by").prefetch_related("contacts")
+        return PlannedTouchpoint.objects.select_related("planned_by").prefetch_related("contacts", "team_attendees")
 
     def create(self, request, *args, **kwargs):
         body = TouchpointCreate(data=request.data)
@@ -98,7 +112,8 @@ class TouchpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         account, contacts = account_and_contacts(request.user, data)
         touchpoint, conflicts = touchpoint_plan(
             account=account, contacts=contacts, planned_on=data["planned_on"], type=data["type"],
-            direction=data["direction"], purpose=data["purpose"], objective=data["objective"], by=request.user)
+            direction=data["direction"], purpose=data["purpose"], objective=data["objective"],
+            team_attendees=team_attendees(account, data), by=request.user)
         touchpoint = self.base_queryset().get(pk=touchpoint.pk)
         touchpoint.conflicts = [c.as_dict() for c in conflicts]
         touchpoint.warnings = [c.message for c in conflicts]

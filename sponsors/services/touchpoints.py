@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AccountTeamMember
 from accounts.vocabulary import DIRECTIONS, INTERACTION_TYPES, PURPOSES
 
 from ..audit import audited
@@ -58,6 +59,21 @@ def _check_contacts(account, contacts) -> list[Contact]:
     if strangers:
         raise ValidationError({"contacts": f"{', '.join(c.name for c in strangers)} is not a contact of {account}."})
     return contacts
+
+
+def check_team_attendees(account, users) -> list:
+    """Who of our side took part: members of the account's team (or its owner); anyone else is refused on
+    ``team_attendees``, by name."""
+    users = list(users)
+    if not users:
+        return users
+    team = set(AccountTeamMember.objects.filter(account=account).values_list("user_id", flat=True))
+    strangers = [u for u in users if u.pk not in team and u.pk != account.owner_id]
+    if strangers:
+        names = ", ".join(str(u) for u in strangers)
+        raise ValidationError({"team_attendees": f"{names} {'is' if len(strangers) == 1 else 'are'} not on the "
+                                                 f"account team of {account}: add them to the team first."})
+    return users
 
 
 def _refuse_operational(account, contacts, *, direction, purpose):
@@ -110,19 +126,22 @@ def outreach_conflicts_for(touchpoint: PlannedTouchpoint, executives, *, config=
 
 @transaction.atomic
 def touchpoint_plan(*, account, contacts, planned_on: date, type: str, direction: str = "meeting",
-                    purpose: str = "strategic", objective: str = "", by) -> tuple[PlannedTouchpoint, list]:
+                    purpose: str = "strategic", objective: str = "", team_attendees=(),
+                    by) -> tuple[PlannedTouchpoint, list]:
     """Put a touchpoint on the engagement calendar; returns ``(touchpoint, conflicts)``.
 
     Refused (``ValidationError`` naming the field, nothing written) for an operational touchpoint
-    with an executive, a date in the past, unknown choices or contacts of another account.
+    with an executive, a date in the past, unknown choices, contacts of another account or team attendees
+    not on its account team.
     """
     _check_choices(type=type, direction=direction, purpose=purpose)
     if not isinstance(planned_on, date) or isinstance(planned_on, datetime):
         raise ValidationError({"planned_on": "Give the date as YYYY-MM-DD."})
     check_planned_on(planned_on)
     contacts = check_outreach(account, contacts, direction=direction, purpose=purpose)
+    team_attendees = check_team_attendees(account, team_attendees)
     return _plan(account, contacts, planned_on=planned_on, type=type, direction=direction, purpose=purpose,
-                 objective=objective, by=by)
+                 objective=objective, team_attendees=team_attendees, by=by)
 
 
 def check_planned_on(planned_on: date) -> None:
@@ -143,12 +162,13 @@ def check_outreach(account, contacts, *, direction: str, purpose: str) -> list:
 
 
 @transaction.atomic
-def _plan(account, contacts, *, planned_on, type, direction, purpose, objective, by):
+def _plan(account, contacts, *, planned_on, type, direction, purpose, objective, team_attendees, by):
     touchpoint = PlannedTouchpoint.objects.create(
         account=account, planned_on=planned_on, type=type, direction=direction, purpose=purpose,
         objective=(objective or "")[:500], planned_by=by,
     )
     touchpoint.contacts.set(contacts)
+    touchpoint.team_attendees.set(team_attendees)
     executives = [c for c in contacts if _is_exec(c)]
     conflicts = outreach_conflicts_for(touchpoint, executives)
     if executives:
@@ -175,13 +195,14 @@ def _notify_team(touchpoint, executives, conflicts, *, by):
 @transaction.atomic
 def interaction_log(*, account, contacts, occurred_at: datetime, type: str, direction: str,
                     purpose: str = "strategic", outcome: str = "", topics=(), responded_at=None,
-                    by=None, source: str = "app") -> Interaction:
+                    team_attendees=(), by=None, source: str = "app") -> Interaction:
     """Log a touchpoint that happened; an outbound operational one with an executive is refused
     (imported history is not refused: it raises ``operational_exec_contact`` instead), and so are a
     time in the future and a reply before the message."""
     _check_choices(type=type, direction=direction, purpose=purpose)
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
+    team_attendees = check_team_attendees(account, team_attendees)
     check_interaction_times(occurred_at, responded_at)
     interaction = Interaction(
         account=account, type=type, occurred_at=occurred_at, direction=direction, purpose=purpose,
@@ -191,6 +212,8 @@ def interaction_log(*, account, contacts, occurred_at: datetime, type: str, dire
     interaction.save()
     InteractionParticipant.objects.bulk_create(
         [InteractionParticipant(interaction=interaction, contact=c) for c in contacts])
+    if team_attendees:
+        interaction.team_attendees.set(team_attendees)
     return interaction
 
 
@@ -225,8 +248,8 @@ def check_may_change(interaction: Interaction, by) -> None:
 
 @transaction.atomic
 def interaction_update(*, interaction: Interaction, contacts, occurred_at: datetime, type: str, direction: str,
-                       purpose: str = "strategic", outcome: str = "", topics=(), responded_at=None, by,
-                       source: str = "app") -> Interaction:
+                       purpose: str = "strategic", outcome: str = "", topics=(), responded_at=None,
+                       team_attendees=(), by, source: str = "app") -> Interaction:
     """Correct an interaction logged in the app (the same rules as logging it), audited with who and why."""
     interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
     check_may_change(interaction, by)
@@ -234,6 +257,7 @@ def interaction_update(*, interaction: Interaction, contacts, occurred_at: datet
     account = interaction.account
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
+    team_attendees = _still_or_on_team(interaction, account, team_attendees)
     check_interaction_times(occurred_at, responded_at)
     interaction.type, interaction.occurred_at, interaction.direction = type, occurred_at, direction
     interaction.purpose, interaction.outcome, interaction.topics = purpose, outcome, list(topics)
@@ -245,7 +269,17 @@ def interaction_update(*, interaction: Interaction, contacts, occurred_at: datet
     have = set(InteractionParticipant.objects.filter(interaction=interaction).values_list("contact_id", flat=True))
     InteractionParticipant.objects.bulk_create(
         [InteractionParticipant(interaction=interaction, contact=c) for c in contacts if c.pk not in have])
+    interaction.team_attendees.set(team_attendees)
     return interaction
+
+
+def _still_or_on_team(interaction, account, users) -> list:
+    """A correction keeps who attended though they have left the account team since; anyone it adds must
+    be on the team."""
+    users = list(users)
+    before = set(interaction.team_attendees.values_list("pk", flat=True))
+    check_team_attendees(account, [u for u in users if u.pk not in before])
+    return users
 
 
 @transaction.atomic
