@@ -79,12 +79,26 @@ def browser(monkeypatch):
 def sign_in(browser, live_server, email):
     page = browser.new_page(viewport={"width": 1360, "height": 1000})
     page.on("dialog", lambda dialog: dialog.accept())             # hx-confirm
+    errors = CONSOLE_ERRORS.setdefault(id(page), [])
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", "pw")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     return page
+
+
+CONSOLE_ERRORS: dict[int, list[str]] = {}
+
+
+def console_errors(page) -> list[str]:
+    """What the browser's console reported as errors on this page so far (a CSP refusal, an htmx complaint,
+    a script error): a user with the developer tools open sees them.  A refused form's answer (400, the form
+    with its errors, swapped in on purpose) is left out: Chromium reports every 4xx response."""
+    refused = "the server responded with a status of 400"
+    return [e for e in CONSOLE_ERRORS.get(id(page), []) if refused not in e]
 
 
 def mark_page(page):
@@ -131,6 +145,7 @@ def test_a_csm_logs_a_1_1_and_sees_the_score_and_sparkline_change_without_a_relo
     form = page.locator("#log-panel form")
     form.locator("select[name=log-type]").select_option("one_on_one")
     form.locator(f'input[name=log-participants][value="{person.pk}"]').check()
+    form.locator(".field-team_attendees").get_by_label("Dana Reyes", exact=False).check()   # our side: the CSM
     form.locator("input[name=log-topics]").fill("Renewal, Expansion")
     form.locator("textarea[name=log-outcome]").fill("Agreed on a pilot in two regions")
     form.locator("button[type=submit]").click()
@@ -140,6 +155,7 @@ def test_a_csm_logs_a_1_1_and_sees_the_score_and_sparkline_change_without_a_relo
     assert card.locator("polyline").get_attribute("points") != line_before       # the sparkline moved
     assert page.locator("#account-header .ws-overall").get_attribute("data-score") != overall_before
     expect(page.locator("#timeline .timeline-item").first).to_contain_text("Agreed on a pilot in two regions")
+    expect(page.locator("#timeline .timeline-item").first).to_contain_text("our side: Dana Reyes")
     still_same_page(page)
     page.screenshot(path=str(SHOTS / "csm-logged-1-1.png"), full_page=True)
 
@@ -163,6 +179,7 @@ def test_a_csm_logs_a_1_1_and_sees_the_score_and_sparkline_change_without_a_relo
     expect(card).to_have_attribute("data-score", score_after)
     page.goto(f"{live_server.url}/")
     expect(page.locator(f'table.portfolio tbody tr th a:text-is("{name}")')).to_have_count(1)
+    assert console_errors(page) == []
 
 
 def test_a_csm_plans_a_touchpoint_and_sees_the_conflict_warning(demo, live_server, browser):
@@ -191,6 +208,7 @@ def test_a_csm_plans_a_touchpoint_and_sees_the_conflict_warning(demo, live_serve
     still_same_page(page)
     page.locator("#plan-panel").screenshot(path=str(SHOTS / "csm-planned-with-conflict.png"))
     assert PlannedTouchpoint.objects.filter(account=account, planned_by=dana).count() == 1
+    assert console_errors(page) == []             # the conflict check inherited no "disable the button" it lacks
 
 
 def test_an_admin_sets_a_backup_and_accepts_a_succession(demo, live_server, browser):
