@@ -78,10 +78,17 @@ class Entry:
 def planned_entries(user, *, start: date, end: date) -> list[Entry]:
     qs = (PlannedTouchpoint.objects.filter(account__in=accounts_visible_to(user).values("pk"),
                                            status=PlannedTouchpoint.Status.PLANNED, planned_on__range=(start, end))
-          .select_related("account").prefetch_related("contacts").order_by("planned_on", "pk"))
+          .select_related("account").prefetch_related("contacts", "team_attendees").order_by("planned_on", "pk"))
     return [Entry(tp.planned_on, "planned", tp.account_id, tp.account.name, INTERACTION_LABELS.get(tp.type, tp.type),
-                  ", ".join(c.name for c in tp.contacts.all()), tp.objective, uid=f"touchpoint-{tp.pk}@{UID_DOMAIN}")
+                  _who(tp), tp.objective, uid=f"touchpoint-{tp.pk}@{UID_DOMAIN}")
             for tp in qs]
+
+
+def _who(touchpoint) -> str:
+    """The executives, then who of our side comes along."""
+    who = ", ".join(c.name for c in touchpoint.contacts.all())
+    ours = sorted((str(u) for u in touchpoint.team_attendees.all()), key=str.casefold)
+    return f"{who}; our side: {', '.join(ours)}" if ours else who
 
 
 def due_entries(user, *, today: date, end: date) -> list[Entry]:

@@ -19,6 +19,8 @@ urlpatterns = [
          name="interaction_delete"),
     path("accounts/<int:pk>/touchpoints/", workspace_views.touchpoint_plan_action, name="touchpoint_plan"),
     path("accounts/<int:pk>/touchpoints/check/", workspace_views.touchpoint_check, name="touchpoint_check"),
+    path("accounts/<int:pk>/touchpoints/<int:touchpoint_id>/cancel/", workspace_views.touchpoint_cancel_action,
+         name="touchpoint_cancel"),
     path("accounts/<int:pk>/contacts/", workspace_views.contact_add_action, name="contact_add"),
     path("accounts/<int:pk>/contacts/<int:contact_id>/edit/", workspace_views.contact_edit_action,
          name="contact_edit"),

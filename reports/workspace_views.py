@@ -25,7 +25,7 @@ from reports.params import BadParameter, parse_as_of
 from reports.workspace import executive_cards, header, load_scores, timeline, upcoming_touchpoints
 from reports.workspace_forms import ContactForm, InteractionForm, TimelineFilterForm, TouchpointForm
 from sponsors.config import rules_config
-from sponsors.models import Contact, Interaction
+from sponsors.models import Contact, Interaction, PlannedTouchpoint
 from sponsors.selectors.departures import departure_days
 from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.scores import recompute_scores
@@ -34,6 +34,7 @@ from sponsors.services.touchpoints import (
     interaction_delete,
     interaction_log,
     interaction_update,
+    touchpoint_cancel,
     touchpoint_conflicts_preview,
     touchpoint_plan,
 )
@@ -281,6 +282,22 @@ def touchpoint_plan_action(request, pk):
             return respond(request, account, "planned_response", notices={"plan": done, "conflicts": conflicts},
                             done=done)
     return respond(request, account, "plan_panel", forms={"plan": form}, status=400)
+
+
+@require_POST
+@login_required
+def touchpoint_cancel_action(request, pk, touchpoint_id):
+    """Cancel a planned touchpoint (its planner or an admin); the plan panel comes back without it."""
+    account = visible_account(request, pk)
+    touchpoint = get_object_or_404(PlannedTouchpoint.objects.filter(account=account), pk=touchpoint_id)
+    try:
+        touchpoint = touchpoint_cancel(touchpoint=touchpoint, by=request.user)
+    except ValidationError as exc:
+        return respond(request, account, "planned_response",
+                       notices={"plan": "Not cancelled: " + " ".join(exc.messages)},
+                       status=403 if not request.htmx else 200)
+    done = f"Cancelled: {touchpoint.get_type_display()} on {touchpoint.planned_on:%Y-%m-%d}."
+    return respond(request, account, "planned_response", notices={"plan": done}, done=done)
 
 
 # --- executives ---------------------------------------------------------------------------------------------

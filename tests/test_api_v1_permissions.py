@@ -52,14 +52,15 @@ def db_state():
     state["contacts"] = list(Contact.objects.order_by("pk").values_list("sponsor", "status", "title"))
     state["alerts"] = list(Alert.objects.order_by("pk").values_list("status", "acknowledged_at"))
     state["org changes"] = list(OrgChange.objects.order_by("pk").values_list("state", "reviewed_at"))
+    state["touchpoints"] = list(PlannedTouchpoint.objects.order_by("pk").values_list("status", flat=True))
     return state
 
 
 def test_the_schema_lists_every_endpoint_this_test_walks():
-    assert len(OPERATIONS) == 24
+    assert len(OPERATIONS) == 25
     assert set(LISTS) == {"/api/v1/accounts/", "/api/v1/contacts/", "/api/v1/interactions/",
                           "/api/v1/touchpoints/", "/api/v1/org-changes/", "/api/v1/alerts/"}
-    assert len(OBJECT_OPERATIONS) == 14
+    assert len(OBJECT_OPERATIONS) == 15
 
 
 @pytest.mark.parametrize(("path", "method"), EVERY_PATH_AND_METHOD)

@@ -121,7 +121,7 @@ def test_an_attendee_not_offered_is_refused_beside_the_field_and_nothing_is_writ
     assert not Interaction.objects.filter(external_id=None).exists()
 
 
-def test_a_plan_names_its_team_attendees_and_the_planned_list_and_report_show_them(northwind, cast, client):
+def test_a_plan_names_its_team_attendees_and_the_planned_list_report_and_calendar_show_them(northwind, cast, client):
     client.force_login(cast["csm"])
     with time_machine.travel(NOW, tick=False):
         response = client.post(f"/accounts/{northwind.pk}/touchpoints/", {
@@ -134,7 +134,9 @@ def test_a_plan_names_its_team_attendees_and_the_planned_list_and_report_show_th
                                client.get(f"/accounts/{northwind.pk}/").content.decode(), re.S).group(0)
         assert "with Priya Natarajan · our side: sam@vendor.example" in text(plan_panel)
         report = client.get(f"/accounts/{northwind.pk}/report/").content.decode()
+        calendar = client.get("/calendar/").content.decode()
     assert "sam@vendor.example" in text(report)
+    assert "Priya Natarajan; our side: sam@vendor.example" in text(calendar)
 
 
 # --- the API ------------------------------------------------------------------------------------------------

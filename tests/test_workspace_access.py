@@ -13,7 +13,7 @@ from django.test import Client
 
 from accounts.models import Account
 from sponsors.models import Alert, Contact, Interaction, OrgChange, PlannedTouchpoint
-from sponsors.services.touchpoints import interaction_log
+from sponsors.services.touchpoints import interaction_log, touchpoint_plan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_nov_20_noon")]
 HTMX = {"HX-Request": "true"}
@@ -29,7 +29,9 @@ def ids(cast, document, write_snapshot):
     alert = Alert.objects.create(account=account, code="no_sponsor", severity="critical", message="m")
     change = OrgChange.objects.create(account=account, contact=marcus, kind="departure", source="news",
                                       occurred_on=date(2026, 11, 18), confidence=0.5, state=OrgChange.State.PENDING)
-    return {"pk": account.pk, "i": logged.pk, "c": marcus.pk, "a": alert.pk, "o": change.pk}
+    planned, _ = touchpoint_plan(account=account, contacts=[marcus], planned_on=date(2026, 11, 27), type="call",
+                                 by=cast["csm"])
+    return {"pk": account.pk, "i": logged.pk, "c": marcus.pk, "a": alert.pk, "o": change.pk, "t": planned.pk}
 
 
 PAGES = [  # (GET url, HTMX target or None)
@@ -50,6 +52,7 @@ WRITES = [  # (POST url, form)
     ("/accounts/{pk}/interactions/{i}/delete/", {}),
     ("/accounts/{pk}/touchpoints/", {"plan-planned_on": "2026-11-25", "plan-type": "call", "plan-contacts": "{c}",
                                      "plan-direction": "meeting", "plan-purpose": "strategic"}),
+    ("/accounts/{pk}/touchpoints/{t}/cancel/", {}),
     ("/accounts/{pk}/contacts/", {"contact-name": "Eve", "contact-roles": "vp"}),
     ("/accounts/{pk}/contacts/{c}/edit/", {"edit-contact-name": "Marcus Holt", "edit-contact-roles": "vp",
                                            "edit-contact-title": "CFO"}),
@@ -71,7 +74,8 @@ def state():
     return (list(Interaction.objects.values_list("pk", "type", "outcome").order_by("pk")),
             list(Contact.objects.values_list("pk", "name", "title", "sponsor", "status").order_by("pk")),
             list(Alert.objects.values_list("pk", "status").order_by("pk")),
-            list(OrgChange.objects.values_list("pk", "state").order_by("pk")), PlannedTouchpoint.objects.count())
+            list(OrgChange.objects.values_list("pk", "state").order_by("pk")),
+            list(PlannedTouchpoint.objects.values_list("pk", "status").order_by("pk")))
 
 
 def fill(template, ids):

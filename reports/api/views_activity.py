@@ -8,19 +8,22 @@ recomputed and stored a moment later (read them on the contact or the account)."
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.selectors import accounts_visible_to
 from sponsors.models import Contact, Interaction, PlannedTouchpoint
-from sponsors.services.touchpoints import interaction_log, touchpoint_plan
+from sponsors.services.touchpoints import interaction_log, touchpoint_cancel, touchpoint_plan
 
 from .base import VisibleViewSet
+from .errors import Conflict
 from .filters import InteractionFilter, TouchpointFilter
-from .requests import InteractionCreate, TouchpointCreate
+from .requests import Empty, InteractionCreate, TouchpointCreate
 from .serializers import InteractionSerializer, TouchpointCreatedSerializer, TouchpointSerializer
 
 
@@ -118,3 +121,17 @@ class TouchpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         touchpoint.conflicts = [c.as_dict() for c in conflicts]
         touchpoint.warnings = [c.message for c in conflicts]
         return Response(TouchpointCreatedSerializer(touchpoint).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Cancel a planned touchpoint",
+                   description="Its planner or an admin: it stays on record, cancelled, and leaves the calendars; "
+                               "403 for anyone else, 409 when it is no longer planned.",
+                   request=Empty, responses=TouchpointSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def cancel(self, request, pk=None):
+        Empty(data=request.data or {}).is_valid(raise_exception=True)
+        try:
+            touchpoint = touchpoint_cancel(touchpoint=self.get_object(), by=request.user)
+        except DjangoValidationError as exc:
+            codes = {e.code for errors in exc.error_dict.values() for e in errors}
+            raise (PermissionDenied if "not_the_planner" in codes else Conflict)(" ".join(exc.messages)) from None
+        return Response(TouchpointSerializer(self.base_queryset().get(pk=touchpoint.pk)).data)

@@ -291,6 +291,23 @@ def interaction_delete(*, interaction: Interaction, by, source: str = "app") -> 
     interaction.delete()
 
 
+@transaction.atomic
+def touchpoint_cancel(*, touchpoint: PlannedTouchpoint, by) -> PlannedTouchpoint:
+    """Take a planned touchpoint off the calendar — its planner or an admin.  It stays on record, cancelled:
+    it leaves the workspace, the calendars and their feeds, and warns nobody of a conflict any more."""
+    touchpoint = PlannedTouchpoint.objects.select_for_update().get(pk=touchpoint.pk)
+    if touchpoint.status != PlannedTouchpoint.Status.PLANNED:
+        raise ValidationError({"touchpoint": ValidationError(
+            f"This touchpoint is already {touchpoint.get_status_display().lower()}.", code="not_planned")})
+    if not getattr(by, "is_admin", False) and touchpoint.planned_by_id != getattr(by, "pk", None):
+        who = _planner(touchpoint.planned_by) or "someone else"
+        raise ValidationError({"touchpoint": ValidationError(
+            f"Planned by {who}: only they (or an admin) can cancel it.", code="not_the_planner")})
+    touchpoint.status = PlannedTouchpoint.Status.CANCELLED
+    touchpoint.save(update_fields=["status"])
+    return touchpoint
+
+
 def touchpoint_conflicts_preview(*, account, contacts, planned_on: date, by) -> list[OutreachConflict]:
     """What planning this touchpoint would warn about (guardrail 5), before anything is written: a read."""
     draft = PlannedTouchpoint(account=account, planned_on=planned_on,
