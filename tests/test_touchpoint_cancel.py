@@ -1,6 +1,7 @@
 """A planned touchpoint taken off the calendar: its planner (or an admin) cancels it from the workspace; it
 stays on record as cancelled, leaves the planned list, the calendar and its feed, and warns nobody of a
-conflict any more.  Anyone else is refused, in words, and nothing changes."""
+conflict any more.  Anyone else is refused, in words, and nothing changes.  The same plan sent twice by the
+same person is refused beside its date, naming the plan that stands."""
 
 from __future__ import annotations
 
@@ -95,3 +96,23 @@ def test_the_api_cancels_for_the_planner_and_refuses_anyone_else(planned, cast, 
     assert done.status_code == 200 and done.json()["status"] == "cancelled"
     again = post("teammate")
     assert again.status_code == 409 and "already cancelled" in again.json()["errors"][0]["detail"]
+
+
+def test_the_same_plan_sent_twice_is_refused_beside_the_date_and_another_day_is_fine(planned, cast, client):
+    client.force_login(cast["teammate"])
+    form = {"plan-planned_on": "2026-11-27", "plan-type": "one_on_one", "plan-direction": "meeting",
+            "plan-purpose": "strategic", "plan-contacts": [str(planned.contacts.get().pk)]}
+    response = client.post(f"/accounts/{planned.account_id}/touchpoints/", form, headers=HTMX)
+    assert response.status_code == 400
+    assert ("You already planned this 1:1 with Priya Natarajan on 2026-11-27: it is in the planned list"
+            in response.content.decode())
+    assert PlannedTouchpoint.objects.count() == 1
+
+    client.force_login(cast["csm"])                  # someone else's plan: a conflict warning, not a duplicate
+    assert client.post(f"/accounts/{planned.account_id}/touchpoints/", form, headers=HTMX).status_code == 200
+    client.force_login(cast["teammate"])
+    again = client.post(f"/accounts/{planned.account_id}/touchpoints/", {**form, "plan-planned_on": "2026-11-30"},
+                        headers=HTMX)
+    assert again.status_code == 200 and PlannedTouchpoint.objects.count() == 3
+    cancel(client, planned, **HTMX)                  # cancelled, it no longer stands in the way
+    assert client.post(f"/accounts/{planned.account_id}/touchpoints/", form, headers=HTMX).status_code == 200

@@ -140,8 +140,25 @@ def touchpoint_plan(*, account, contacts, planned_on: date, type: str, direction
     check_planned_on(planned_on)
     contacts = check_outreach(account, contacts, direction=direction, purpose=purpose)
     team_attendees = check_team_attendees(account, team_attendees)
+    _refuse_duplicate(account, contacts, planned_on=planned_on, type=type, by=by)
     return _plan(account, contacts, planned_on=planned_on, type=type, direction=direction, purpose=purpose,
                  objective=objective, team_attendees=team_attendees, by=by)
+
+
+def _refuse_duplicate(account, contacts, *, planned_on, type, by) -> None:
+    """The same touchpoint planned twice by the same person (a form sent again): refused on ``planned_on``,
+    naming the plan that stands, which they can cancel or keep."""
+    wanted = {c.pk for c in contacts}
+    same = (PlannedTouchpoint.objects.filter(account=account, planned_on=planned_on, type=type,
+                                             status=PlannedTouchpoint.Status.PLANNED,
+                                             planned_by_id=getattr(by, "pk", None))
+            .prefetch_related("contacts"))
+    for existing in same:
+        if {c.pk for c in existing.contacts.all()} == wanted:
+            names = ", ".join(sorted(c.name for c in existing.contacts.all()))
+            raise ValidationError({"planned_on": f"You already planned this {existing.get_type_display()} with "
+                                                 f"{names} on {planned_on.isoformat()}: it is in the planned list "
+                                                 "(cancel it there, or pick another day)."})
 
 
 def check_planned_on(planned_on: date) -> None:
