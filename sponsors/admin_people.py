@@ -138,13 +138,10 @@ class ContactAdmin(VisibleAccountsMixin, SimpleHistoryAdmin):
 # --- interactions ------------------------------------------------------------------------------------------
 
 def _check_new_team_attendees(form, account, data) -> None:
-    """Who of our side took part must be on the account team; those an interaction or a plan already names
-    stay, though they have left the team since."""
-    chosen = list(data.get("team_attendees") or ())
-    if account is None or not chosen:
-        return
-    before = set(form.instance.team_attendees.values_list("pk", flat=True)) if form.instance.pk else set()
-    check_team_attendees(account, [u for u in chosen if u.pk not in before])
+    """Who of our side took part must be on the account team (those the record names already may stay)."""
+    if account is not None:
+        already = form.instance.team_attendees.values_list("pk", flat=True) if form.instance.pk else ()
+        check_team_attendees(account, data.get("team_attendees") or (), already=already)
 
 
 class InteractionForm(forms.ModelForm):

@@ -61,14 +61,16 @@ def _check_contacts(account, contacts) -> list[Contact]:
     return contacts
 
 
-def check_team_attendees(account, users) -> list:
+def check_team_attendees(account, users, *, already=()) -> list:
     """Who of our side took part: members of the account's team (or its owner); anyone else is refused on
-    ``team_attendees``, by name."""
-    users = list(users)
-    if not users:
+    ``team_attendees``, by name.  ``already``: the ids a record names already, kept though they may have
+    left the team since (a correction adds no stranger, and drops nobody for having moved on)."""
+    users, already = list(users), set(already)
+    added = [u for u in users if u.pk not in already]
+    if not added:
         return users
     team = set(AccountTeamMember.objects.filter(account=account).values_list("user_id", flat=True))
-    strangers = [u for u in users if u.pk not in team and u.pk != account.owner_id]
+    strangers = [u for u in added if u.pk not in team and u.pk != account.owner_id]
     if strangers:
         names = ", ".join(str(u) for u in strangers)
         raise ValidationError({"team_attendees": f"{names} {'is' if len(strangers) == 1 else 'are'} not on the "
@@ -274,7 +276,8 @@ def interaction_update(*, interaction: Interaction, contacts, occurred_at: datet
     account = interaction.account
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
-    team_attendees = _still_or_on_team(interaction, account, team_attendees)
+    team_attendees = check_team_attendees(account, team_attendees,
+                                          already=interaction.team_attendees.values_list("pk", flat=True))
     check_interaction_times(occurred_at, responded_at)
     interaction.type, interaction.occurred_at, interaction.direction = type, occurred_at, direction
     interaction.purpose, interaction.outcome, interaction.topics = purpose, outcome, list(topics)
@@ -288,15 +291,6 @@ def interaction_update(*, interaction: Interaction, contacts, occurred_at: datet
         [InteractionParticipant(interaction=interaction, contact=c) for c in contacts if c.pk not in have])
     interaction.team_attendees.set(team_attendees)
     return interaction
-
-
-def _still_or_on_team(interaction, account, users) -> list:
-    """A correction keeps who attended though they have left the account team since; anyone it adds must
-    be on the team."""
-    users = list(users)
-    before = set(interaction.team_attendees.values_list("pk", flat=True))
-    check_team_attendees(account, [u for u in users if u.pk not in before])
-    return users
 
 
 @transaction.atomic
