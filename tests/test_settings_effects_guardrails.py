@@ -164,8 +164,9 @@ def test_outreach_conflict_days(document, settings, client, cast):
 
     settings.EXEC_SPONSOR_GUARDRAILS = {"outreach_conflict_days": 10}
 
-    assert plan("csm", "2026-12-10") == [
-        "Outreach to Priya Natarajan on 2026-12-10 is within 10 days of outreach planned by li@vendor.example "
+    # (another day: the same plan sent again by the same person is refused as a duplicate)
+    assert plan("csm", "2026-12-11") == [
+        "Outreach to Priya Natarajan on 2026-12-11 is within 10 days of outreach planned by li@vendor.example "
         "on 2026-12-01; coordinate with the account team before reaching out"]
 
 
