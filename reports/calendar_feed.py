@@ -22,6 +22,7 @@ from icalendar import Calendar, Event
 from accounts.selectors import accounts_visible_to
 from accounts.vocabulary import INTERACTION_LABELS
 from reports.models import CalendarFeedToken
+from reports.workspace import by_name
 from sponsors.models import PlannedTouchpoint, ScoreSnapshot
 
 PRODID = "-//Executive Sponsor Tracker//My calendar//EN"
@@ -78,7 +79,8 @@ class Entry:
 def planned_entries(user, *, start: date, end: date) -> list[Entry]:
     qs = (PlannedTouchpoint.objects.filter(account__in=accounts_visible_to(user).values("pk"),
                                            status=PlannedTouchpoint.Status.PLANNED, planned_on__range=(start, end))
-          .select_related("account").prefetch_related("contacts", "team_attendees").order_by("planned_on", "pk"))
+          .select_related("account").prefetch_related("contacts", by_name("team_attendees"))
+          .order_by("planned_on", "pk"))
     return [Entry(tp.planned_on, "planned", tp.account_id, tp.account.name, INTERACTION_LABELS.get(tp.type, tp.type),
                   _who(tp), tp.objective, uid=f"touchpoint-{tp.pk}@{UID_DOMAIN}")
             for tp in qs]
@@ -87,7 +89,7 @@ def planned_entries(user, *, start: date, end: date) -> list[Entry]:
 def _who(touchpoint) -> str:
     """The executives, then who of our side comes along."""
     who = ", ".join(c.name for c in touchpoint.contacts.all())
-    ours = sorted((str(u) for u in touchpoint.team_attendees.all()), key=str.casefold)
+    ours = [str(u) for u in touchpoint.team_attendees.all()]
     return f"{who}; our side: {', '.join(ours)}" if ours else who
 
 
