@@ -23,7 +23,7 @@ from accounts.selectors import accounts_visible_to
 from accounts.vocabulary import INTERACTION_LABELS
 from reports.models import CalendarFeedToken
 from reports.workspace import by_name
-from sponsors.models import PlannedTouchpoint, ScoreSnapshot
+from sponsors.models import Contact, PlannedTouchpoint, ScoreSnapshot
 
 PRODID = "-//Executive Sponsor Tracker//My calendar//EN"
 UID_DOMAIN = "executive-sponsor-tracker"
@@ -95,22 +95,28 @@ def _who(touchpoint) -> str:
 
 def due_entries(user, *, today: date, end: date) -> list[Entry]:
     """The next executive touch each account's cadence calls for (from its latest stored snapshot), up to
-    ``end``; an overdue one is shown today.  Accounts with a touchpoint planned from today on are left out."""
+    ``end``; an overdue one is shown today.  Accounts with a touchpoint planned from today on are left out.
+    Whom to meet: the primary sponsor, as the spec report's engagement calendar names them (reports/builder.py);
+    an account without one says so, since naming one comes first."""
     latest = ScoreSnapshot.objects.filter(account=OuterRef("pk"), contact__isnull=True, as_of__lte=today).order_by(
         "-as_of")
+    primary = Contact.objects.filter(account=OuterRef("pk"), sponsor=Contact.Sponsor.PRIMARY,
+                                     status=Contact.Status.ACTIVE).order_by().values("name")[:1]
     planned = PlannedTouchpoint.objects.filter(status=PlannedTouchpoint.Status.PLANNED, planned_on__gte=today)
     rows = (accounts_visible_to(user).exclude(pk__in=planned.values("account_id"))
             .annotate(due=Subquery(latest.annotate(d=KT("breakdown__cadence__next_due")).values("d")[:1]),
-                      cadence=Subquery(latest.annotate(c=KT("breakdown__cadence__cadence_days")).values("c")[:1]))
-            .filter(due__isnull=False).order_by("due", "name").values_list("pk", "name", "due", "cadence"))
+                      cadence=Subquery(latest.annotate(c=KT("breakdown__cadence__cadence_days")).values("c")[:1]),
+                      primary=Subquery(primary))
+            .filter(due__isnull=False).order_by("due", "name").values_list("pk", "name", "due", "cadence", "primary"))
     out = []
-    for pk, name, due, cadence in rows:
+    for pk, name, due, cadence, primary_name in rows:
         day = date.fromisoformat(due)
         if day > end:
             break
         overdue = day < today
+        who = f"{primary_name} (primary sponsor)" if primary_name else "no primary sponsor named"
         note = f"{cadence}-day cadence" + (f"; overdue since {day.isoformat()}" if overdue else "")
-        out.append(Entry(max(day, today), "due", pk, name, "Executive touchpoint due", "", note, overdue,
+        out.append(Entry(max(day, today), "due", pk, name, "Executive touchpoint due", who, note, overdue,
                          uid=f"due-{pk}-{day.isoformat()}@{UID_DOMAIN}"))
     return out
 

@@ -162,9 +162,26 @@ def test_the_calendar_lists_planned_and_cadence_due_touchpoints_of_the_users_acc
     rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip()
             for r in re.findall(r'<tr class="entry-.*?</tr>', html, re.S)]
     assert rows == ["Fri 2026-11-27 Northwind Health Planned QBR Priya Natarajan Renewal plan",
-                    "Fri 2026-12-11 Globex Due Executive touchpoint due — 30-day cadence"]   # 11-11 + 30
+                    # 11-11 + 30; whom to meet: the primary sponsor of the CRM document (conftest)
+                    "Fri 2026-12-11 Globex Due Executive touchpoint due Priya Natarajan (primary sponsor) "
+                    "30-day cadence"]
     client.force_login(cast["csm"])
     assert "Globex" not in client.get("/calendar/").content.decode()
+
+
+def test_a_due_touchpoint_names_the_primary_sponsor_or_says_there_is_none(planned, client, cast):
+    northwind, globex = planned
+    client.force_login(cast["admin"])
+    Contact.objects.filter(account=globex, sponsor="primary").update(status="departed")   # a departed primary
+    html = client.get("/calendar/").content.decode()
+    due = re.search(r'<tr class="entry-due.*?</tr>', html, re.S).group(0)
+    assert "Priya Natarajan" not in due and "no primary sponsor named" in due
+    Contact.objects.filter(account=globex, sponsor="primary").update(status="active")
+    response = client.post("/calendar/subscription/", {"action": "new"}, headers=HTMX)
+    url = re.search(r'readonly value="([^"]+)"', response.content.decode()).group(1)
+    events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(client.get(url.split("testserver", 1)[1]).content)
+              .walk("VEVENT")}
+    assert "With: Priya Natarajan (primary sponsor)" in str(events["Executive touchpoint due — Globex"]["DESCRIPTION"])
 
 
 def test_the_subscription_url_is_shown_once_stored_hashed_read_without_login_and_revocable(planned, client, cast):
