@@ -4,29 +4,45 @@
 its own), so the link in a digest works without logging in and cannot be forged for someone else.  A GET
 only shows a confirmation button (mail scanners follow links); the POST — the button, or the mail
 client's one-click ``List-Unsubscribe-Post`` — opts the user out.  ``/settings/digest/``: the signed-in
-user's time zone and digest choice.
+user's time zone and digest choice, and ``/settings/digest/preview/``: the digest as it would go out now (the
+last seven days), shown as the e-mail reads, computed and never stored or sent.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.timezones import time_zone_error
 
-from .digest_service import user_from_token
+from . import digest_render
+from .digest_service import user_digest, user_from_token
 
 CHOICES = [("", "Default for my role (managers: on)"), ("on", "Send me the weekly digest"), ("off", "No digest")]
 
 
+# The e-mail's own inline styles (mail clients need them) and nothing else: no script, no fetch, no form.
+EMAIL_PREVIEW_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "img-src": [CSP.SELF, "data:"],
+                     "base-uri": [CSP.NONE], "form-action": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
+
+
 class DigestPreferencesForm(forms.Form):
     time_zone = forms.CharField(required=False, max_length=64, label="Time zone",
-                                help_text="IANA name, e.g. America/Los_Angeles; empty: the site's.")
+                                help_text="An IANA name, e.g. America/Los_Angeles (type to pick from the list); "
+                                          "empty: the site's.",
+                                widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}))
     digest = forms.ChoiceField(choices=CHOICES, required=False, label="Weekly digest")
 
     def clean_time_zone(self):
@@ -61,4 +77,16 @@ def preferences(request):
         user.save(update_fields=["time_zone", "wants_digest"])
         messages.success(request, "Digest settings saved.")
         return redirect("reports:digest_preferences")
-    return render(request, "reports/digest_preferences.html", {"form": form, "gets": user.gets_digest})
+    return render(request, "reports/digest_preferences.html",
+                  {"form": form, "gets": user.gets_digest, "time_zones": sorted(available_timezones())},
+                  status=400 if form.errors else 200)
+
+
+@require_GET
+@login_required
+@csp_override(EMAIL_PREVIEW_CSP)
+def preview(request):
+    """The signed-in user's digest as it would go out now — the seven days up to today — as the e-mail reads
+    (its HTML part).  Nothing is stored or sent."""
+    digest = user_digest(request.user, timezone.localdate() + timedelta(days=1), save=False)
+    return HttpResponse(digest_render.email(digest).html)

@@ -57,6 +57,7 @@ urlpatterns = [
     path("api/contacts/<int:pk>/sponsor/", api.contact_sponsor, name="api-contact-sponsor"),
     path("digest/unsubscribe/<str:token>/", digest_views.unsubscribe, name="digest_unsubscribe"),
     path("settings/digest/", digest_views.preferences, name="digest_preferences"),
+    path("settings/digest/preview/", digest_views.preview, name="digest_preview"),
     path("settings/api-tokens/", token_views.api_tokens, name="api_tokens"),
     path("settings/api-tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
 ]

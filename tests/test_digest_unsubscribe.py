@@ -44,7 +44,7 @@ def test_the_settings_page_sets_the_time_zone_and_the_choice(client):
     assert b"You do not receive the weekly digest." in client.get("/settings/digest/").content
 
     bad = client.post("/settings/digest/", {"time_zone": "Mars/Olympus", "digest": "on"})
-    assert bad.status_code == 200 and b"unknown time zone &#x27;Mars/Olympus&#x27;" in bad.content
+    assert bad.status_code == 400 and b"unknown time zone &#x27;Mars/Olympus&#x27;" in bad.content
 
     client.post("/settings/digest/", {"time_zone": "Pacific/Auckland", "digest": "on"})
     carl.refresh_from_db()
