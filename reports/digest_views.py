@@ -4,13 +4,12 @@
 its own), so the link in a digest works without logging in and cannot be forged for someone else.  A GET
 only shows a confirmation button (mail scanners follow links); the POST — the button, or the mail
 client's one-click ``List-Unsubscribe-Post`` — opts the user out.  ``/settings/digest/``: the signed-in
-user's time zone and digest choice, and ``/settings/digest/preview/``: the digest as it would go out now (the
-last seven days), shown as the e-mail reads, computed and never stored or sent.
+user's time zone and digest choice, and ``/settings/digest/preview/``: the user's latest digest (of the last
+send day), shown as the e-mail reads, computed and never stored or sent.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import available_timezones
 
 from django import forms
@@ -28,7 +27,7 @@ from accounts.models import User
 from accounts.timezones import time_zone_error
 
 from . import digest_render
-from .digest_service import user_digest, user_from_token
+from .digest_service import last_send_day, user_digest, user_from_token
 
 CHOICES = [("", "Default for my role (managers: on)"), ("on", "Send me the weekly digest"), ("off", "No digest")]
 
@@ -78,7 +77,8 @@ def preferences(request):
         messages.success(request, "Digest settings saved.")
         return redirect("reports:digest_preferences")
     return render(request, "reports/digest_preferences.html",
-                  {"form": form, "gets": user.gets_digest, "time_zones": sorted(available_timezones())},
+                  {"form": form, "gets": user.gets_digest, "time_zones": sorted(available_timezones()),
+                   "last_send_day": last_send_day(timezone.localdate())},
                   status=400 if form.errors else 200)
 
 
@@ -86,7 +86,8 @@ def preferences(request):
 @login_required
 @csp_override(EMAIL_PREVIEW_CSP)
 def preview(request):
-    """The signed-in user's digest as it would go out now — the seven days up to today — as the e-mail reads
-    (its HTML part).  Nothing is stored or sent."""
-    digest = user_digest(request.user, timezone.localdate() + timedelta(days=1), save=False)
+    """The signed-in user's latest digest — the one of the last send day, whether or not they get it by e-mail
+    — as the e-mail reads (its HTML part): its week ends on the day the weekly metrics are stored, so the
+    trend is the one they receive.  Computed now; nothing is stored or sent."""
+    digest = user_digest(request.user, last_send_day(timezone.localdate()), save=False)
     return HttpResponse(digest_render.email(digest).html)

@@ -1,6 +1,6 @@
 """Each user's settings page (``/settings/digest/``), reached from their name in the navigation bar, and the
-preview of their digest as it would go out now (``/settings/digest/preview/``): the e-mail as it reads, of the
-accounts they may see, computed and never stored or sent.  The hand-built portfolio of
+preview of their latest digest, of the last send day (``/settings/digest/preview/``): the e-mail as it reads,
+of the accounts they may see, computed and never stored or sent.  The hand-built portfolio of
 ``tests/digest_support.py`` and its eventful week; "now" is Monday 2026-11-23 09:00 UTC."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 import time_machine
 
+from reports.metric_history import store_all_scopes
 from sponsors.models import OutboundEmail, PortfolioMetricSnapshot
 from sponsors.services.alerts import evaluate_accounts
 
@@ -25,6 +26,7 @@ def week():
     cast.update(eventful_week(cast))
     with time_machine.travel(at(date(2026, 11, 18), 9), tick=False):
         evaluate_accounts(as_of=date(2026, 11, 18))
+    store_all_scopes(as_of=date(2026, 11, 15))          # the weekly job of the Sunday before
     with time_machine.travel(at(MONDAY, 9), tick=False):
         yield cast
 
@@ -35,7 +37,8 @@ def test_every_page_links_the_signed_in_users_name_to_their_settings(week, clien
     assert re.search(r'<a class="who" href="/settings/digest/"[^>]*>Mia</a>', home)
     page = client.get("/settings/digest/").content.decode()
     assert re.search(r'<a class="who" href="/settings/digest/"[^>]*aria-current="page"', page)
-    assert 'href="/settings/digest/preview/"' in page and 'href="/calendar/#subscription"' in page
+    assert 'href="/settings/digest/preview/"' in page and "(of Monday 2026-11-23, as the e-mail reads)" in page
+    assert 'href="/calendar/#subscription"' in page
     # the time zone is typed with the list of IANA names to pick from
     assert 'list="time-zones"' in page and '<option value="Pacific/Auckland">' in page
 
@@ -52,13 +55,14 @@ def test_a_bad_time_zone_is_refused_beside_its_field_and_nothing_changes(week, c
     assert (mia.time_zone, mia.wants_digest) == ("", None)
 
 
-def test_the_preview_is_the_users_digest_now_computed_and_neither_stored_nor_sent(week, client):
+def test_the_preview_is_the_users_latest_digest_computed_and_neither_stored_nor_sent(week, client):
     before = OutboundEmail.objects.count(), PortfolioMetricSnapshot.objects.count()     # the week's alert e-mails
     client.force_login(week["mia"])                    # Mia manages team North: Alpha, Beta and Epsilon
     response = client.get("/settings/digest/preview/")
     html = response.content.decode()
     assert response.status_code == 200 and html.startswith("<!doctype html>")
-    assert "2026-11-17 to 2026-11-23" in html          # the seven days up to today
+    assert "2026-11-16 to 2026-11-22" in html          # the week the digest of today, Monday, covers
+    assert "no change data" not in html                # each metric's change against the Sunday before
     assert "Departures and escalations (1)" in html and "Blair Two" in html     # Alpha's backup left on 11-18
     assert "Crossed into High or Critical risk" in html and ">Beta</a>" in html
     assert ">Gamma</a>" not in html                    # Olive's account: not Mia's
