@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def dana():
-    return User.objects.create_user(username="dana@vendor.example", email="dana@vendor.example", password="old-Pass-2026",
-                                    first_name="Dana", last_name="Reyes", role=User.Role.CSM)
+    return User.objects.create_user(username="dana@vendor.example", email="dana@vendor.example",
+                                    password="old-Pass-2026", first_name="Dana", last_name="Reyes", role=User.Role.CSM)
 
 
 def logs_in(client, email, password) -> bool:
@@ -43,6 +43,9 @@ def test_a_forgotten_password_is_reset_through_a_one_time_link(client, dana, mai
     set_url = choose.redirect_chain[-1][0]
     mismatch = client.post(set_url, {"new_password1": "new-Pass-2027", "new_password2": "new-Pass-2028"})
     assert re.search(r'field-new_password2 has-error.*?didn.t match', mismatch.content.decode(), re.S)
+    for weak, why in (("short", "too short"), ("password123", "too common"), ("dana@vendor", "too similar")):
+        refused = client.post(set_url, {"new_password1": weak, "new_password2": weak}).content.decode()
+        assert re.search(rf"field-new_password2 has-error.*?{why}", refused, re.S), weak
     done = client.post(set_url, {"new_password1": "new-Pass-2027", "new_password2": "new-Pass-2027"}, follow=True)
     assert "Your new password is set" in done.content.decode()
 
