@@ -315,6 +315,39 @@ def test_a_primary_whose_departure_is_confirmed_before_the_crm_knows_is_not_demo
             sponsor_assign_backup(contact=contact("c_1"), by=cast["admin"])
 
 
+@pytest.mark.parametrize("successor", ["the backup, accepted", "another executive, made primary"])
+@time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=True)
+def test_a_departure_handled_as_a_sponsors_is_not_raised_again_as_an_org_change_once_a_successor_is_named(
+        northwind, cast, successor):
+    """Seen in the demo: after the successor was named, the departed primary had no role any more, so the same
+    departure came back as a new High "Organizational change" alert — one false alarm per handled departure."""
+    change = OrgChange.objects.create(account=northwind, contact=contact("c_1"), kind="departure", occurred_on=AS_OF,
+                                      source="linkedin", confidence=0.92, headline="Priya Natarajan joined Contoso")
+    executive = contact_create(account=northwind, name="Omar Sayed", title="Chief Financial Officer",
+                               roles=["c_level"], by=cast["admin"])
+    with time_machine.travel(datetime(2026, 11, 21, 9, tzinfo=UTC)):
+        evaluate_accounts(account_ids=[northwind.pk], as_of=AS_OF)
+        alert = Alert.objects.get(account=northwind, code="sponsor_departed")
+        assert alert.org_change_id == change.pk
+        if successor.startswith("the backup"):
+            sponsor_accept_succession(alert=alert, by=cast["admin"])
+        else:
+            sponsor_assign_primary(contact=executive, by=cast["admin"], replace_current=True)
+        evaluate_accounts(account_ids=[northwind.pk], as_of=AS_OF)
+    assert contact("c_1").sponsor == "" and Alert.objects.get(pk=alert.pk).status == Alert.Status.RESOLVED
+    assert not Alert.objects.filter(account=northwind, code="org_change", org_change=change)
+
+
+def test_a_departure_of_an_executive_who_never_was_a_sponsor_is_still_an_org_change(northwind, cast):
+    executive = contact_create(account=northwind, name="Omar Sayed", title="Chief Financial Officer",
+                               roles=["c_level"], by=cast["admin"])
+    change = OrgChange.objects.create(account=northwind, contact=executive, kind="departure", occurred_on=AS_OF,
+                                      source="linkedin", confidence=0.95, headline="Omar Sayed left")
+    evaluate_accounts(account_ids=[northwind.pk], as_of=AS_OF)
+    assert Alert.objects.get(account=northwind, code="org_change", org_change=change).severity == "high"
+    assert not Alert.objects.filter(account=northwind, code="sponsor_departed")
+
+
 def test_accepting_a_succession_on_the_page_refreshes_the_sponsors_and_the_report_in_place(northwind, cast,
                                                                                             client):
     contact_mark_departed(contact=contact("c_1"), on=AS_OF, by=cast["csm"])

@@ -112,6 +112,7 @@ class OrgChangeFact:
     headline: str = ""
     confidence: float = 1.0
     state: str = "confirmed"            # "confirmed" | "pending" (awaiting a CSM) | "dismissed"
+    sponsor_escalated: bool = False     # a sponsor-departure alert was raised on it (the contact was a sponsor then)
 
 
 @fast_init

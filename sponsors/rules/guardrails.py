@@ -358,8 +358,9 @@ def org_changes(ev: Evaluation) -> list[Finding]:
         if not 0 <= days <= config.org_change_window_days:
             continue
         contact = facts.contact(ch.contact_id) if ch.contact_id is not None else None
-        if ch.kind == "departure" and contact is not None and contact.sponsor in ("primary", "backup"):
-            continue  # sponsor_departed covers it
+        if ch.kind == "departure" and (ch.sponsor_escalated or (contact is not None and contact.sponsor in (
+                "primary", "backup"))):
+            continue  # sponsor_departed covers it — or did, before the departed sponsor's role went to a successor
         names_executive = contact is not None and (contact.is_executive or contact.is_sponsor)
         if ch.kind not in ACCOUNT_WIDE_KINDS and not names_executive:
             continue

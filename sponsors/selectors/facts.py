@@ -35,7 +35,7 @@ from accounts.models import Account, Goal, StrategicAlignment
 from accounts.vocabulary import ADVOCACY_TYPES, MEETING_TYPES
 
 from ..config import rules_config
-from ..models import Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
+from ..models import Alert, Contact, Interaction, InteractionParticipant, OrgChange, ScoreSnapshot
 from ..rules import facts as f
 from ..rules.activity import window_start
 from ..rules.config import RulesConfig
@@ -296,8 +296,10 @@ def _grouped(rows, fact) -> dict:
 def _org_changes_query(scope: _Scope):
     changes = (confirmed_departures(as_of=scope.as_of) if scope.scoring_only
                else OrgChange.objects.filter(occurred_on__lte=scope.as_of))
-    return changes.filter(scope.q()).order_by("occurred_on", "pk").values_list(
-        "account_id", "pk", "kind", "occurred_on", "source", "contact_id", "headline", "confidence", "state")
+    escalated = Alert.objects.filter(code="sponsor_departed", org_change_id=OuterRef("pk"))
+    return changes.filter(scope.q()).annotate(sponsor_escalated=Exists(escalated)).order_by("occurred_on", "pk") \
+        .values_list("account_id", "pk", "kind", "occurred_on", "source", "contact_id", "headline", "confidence",
+                     "state", "sponsor_escalated")
 
 
 # 7. outbound operational contacts to executives in the last year

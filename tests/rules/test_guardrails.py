@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -650,6 +651,12 @@ def test_it_ignores_changes_of_non_executives():
 def test_it_reports_account_wide_changes_without_a_contact(kind):
     found = one(evaluate(with_vic(org_change(kind, contact_id=None)), eng_with_vic()), "org_change")
     assert found.contact_id is None
+
+
+def test_a_departure_already_escalated_as_a_sponsors_is_not_reported_again_after_the_role_moved_on():
+    escalated = replace(org_change("departure"), sponsor_escalated=True)     # Vic was a sponsor when he left
+    assert not having(evaluate(with_vic(escalated), eng_with_vic()), "org_change")
+    assert one(evaluate(with_vic(org_change("departure")), eng_with_vic()), "org_change").severity == "high"
 
 
 def test_it_reports_a_sponsors_promotion_as_an_org_change():
