@@ -40,3 +40,10 @@ def test_a_server_error_is_our_styled_500_and_says_nothing_was_changed(cast, set
     response = client.get("/boom/")
     assert response.status_code == 500
     assert "nothing was changed by this request" in response.content.decode()
+
+
+def test_the_browsers_favicon_request_gets_the_apps_icon_not_a_404(client):
+    """Pages that name no icon (the admin's, the API docs, a digest preview) make browsers ask /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/img/favicon.svg"
+    assert client.get(response["Location"]).status_code == 200
