@@ -201,5 +201,10 @@ def timeline(account, *, contact: int | None = None, type: str = "", page: int =
     return Timeline(page=Paginator(qs, size).get_page(page), contact=contact, type=type)
 
 
+def names_by_email(users) -> dict:
+    """``{e-mail, case-folded: the name people read}`` of ``users`` (a record's "logged by" is an address)."""
+    return {user.email.casefold(): user.get_full_name() or user.email for user in users if user.email}
+
+
 def type_label(value: str) -> str:
     return INTERACTION_LABELS.get(value, value)

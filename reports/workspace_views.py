@@ -22,7 +22,7 @@ from accounts.selectors import account_team, accounts_visible_to
 from reports.page_cache import kept_while_unchanged
 from reports.panels import alerts_panel, changes_panel, org_changes_panel, sponsors_panel
 from reports.params import BadParameter, parse_as_of
-from reports.workspace import executive_cards, header, load_scores, timeline, upcoming_touchpoints
+from reports.workspace import executive_cards, header, load_scores, names_by_email, timeline, upcoming_touchpoints
 from reports.workspace_forms import ContactForm, InteractionForm, TimelineFilterForm, TouchpointForm
 from sponsors.config import rules_config
 from sponsors.models import Contact, Interaction, PlannedTouchpoint
@@ -76,13 +76,18 @@ def refresh_scores(account) -> None:
     evaluate_accounts(account_ids=[account.pk], as_of=today)
 
 
-def timeline_context(request, account, contacts, data=None) -> dict:
+def timeline_context(request, account, contacts, data=None, team=None) -> dict:
+    """A page of the timeline; who logged each entry by name when they are on the team (``team``, from
+    ``team_of``, when already read) or are the viewer, else by the e-mail address the record holds."""
     form = TimelineFilterForm(data if data is not None else (request.GET or None), contacts=contacts)
     person, kind, page = None, "", 1
     if form.is_bound and form.is_valid():
         person, kind, page = form.cleaned_data["person"], form.cleaned_data["type"], form.cleaned_data["page"] or 1
-    return {"timeline_form": form, "timeline": timeline(account, contact=person, type=kind, page=page),
-            "user_email": (request.user.email or "").casefold()}
+    entries = timeline(account, contact=person, type=kind, page=page)
+    names = names_by_email([request.user, *(user for user, _ in (team_of(account) if team is None else team))])
+    for item in entries.items:
+        item.logged_by_name = names.get((item.logged_by or "").casefold(), item.logged_by)
+    return {"timeline_form": form, "timeline": entries, "user_email": (request.user.email or "").casefold()}
 
 
 def workspace_context(request, account, *, as_of, forms=None, notices=None) -> dict:
@@ -110,7 +115,7 @@ def workspace_context(request, account, *, as_of, forms=None, notices=None) -> d
         "contact_form": forms.get("contact") or ContactForm(),
         "log_notice": notices.get("log", ""), "plan_notice": notices.get("plan", ""),
         "conflicts": notices.get("conflicts", ()), "contact_notice": notices.get("contact", ""),
-        **timeline_context(request, account, contacts),
+        **timeline_context(request, account, contacts, team=team),
         **changes_panel(account=account, as_of=as_of),
         **alerts_panel(account=account, as_of=as_of, notice=notices.get("alerts", ""),
                        error=notices.get("alerts_error", "")),

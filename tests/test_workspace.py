@@ -242,6 +242,26 @@ def test_a_teammate_cannot_edit_or_delete_what_someone_else_logged_nor_anyone_an
     assert "came from the CRM" in response.content.decode() and Interaction.objects.filter(pk=imported.pk).exists()
 
 
+def test_the_timeline_names_who_logged_an_entry_when_they_are_on_the_account_team(northwind, client, cast):
+    """The record keeps the logger's e-mail address; people read a name when it is someone they work with."""
+    marcus = contact(northwind, "c_2")
+    cast["csm"].first_name, cast["csm"].last_name = "Dana", "Reyes"
+    cast["csm"].save()
+    when = datetime(2026, 11, 19, 15, tzinfo=UTC)
+    interaction_log(account=northwind, contacts=[marcus], occurred_at=when, type="call", direction="meeting",
+                    by=cast["csm"])
+    interaction_log(account=northwind, contacts=[marcus], occurred_at=when, type="email", direction="outbound",
+                    by=cast["outsider"])                           # olga: not on the account team
+    client.force_login(cast["manager"])
+    for html in (client.get(f"/accounts/{northwind.pk}/").content.decode(),
+                 client.get(f"/accounts/{northwind.pk}/?type=call", headers={**HTMX, "HX-Target": "timeline"})
+                 .content.decode()):
+        timeline = text(section(html, "timeline"))
+        assert "logged by Dana Reyes" in timeline and "logged by dana@vendor.example" not in timeline
+    assert "logged by olga@vendor.example" in text(section(client.get(f"/accounts/{northwind.pk}/").content.decode(),
+                                                           "timeline"))
+
+
 def test_deleting_removes_the_interaction_rescored_and_keeps_it_in_the_trail(northwind, csm, cast):
     marcus = contact(northwind, "c_2")
     mine = interaction_log(account=northwind, contacts=[marcus], occurred_at=datetime(2026, 11, 19, 15, tzinfo=UTC),
