@@ -348,6 +348,11 @@ def test_removing_a_sponsors_executive_roles_is_refused_beside_roles(northwind, 
     assert marcus.roles == ["vp"]
 
 
+def test_the_sponsors_panel_reads_the_crms_preference_codes_as_words(northwind, csm):
+    panel = text(section(csm.get(f"/accounts/{northwind.pk}/").content.decode(), "sponsors-panel"))
+    assert "Prefers: In person" in panel and "in_person" not in panel        # Priya's, from the CRM document
+
+
 def test_a_csm_is_not_offered_sponsor_roles_and_is_refused_them(northwind, csm):
     marcus = contact(northwind, "c_2")
     html = section(csm.get(f"/accounts/{northwind.pk}/").content.decode(), "sponsors-panel")

@@ -6,6 +6,8 @@ from django import template
 from django.template.base import render_value_in_context
 from django.utils.safestring import mark_safe
 
+from reports.health import preference_label
+
 register = template.Library()
 
 
@@ -16,6 +18,12 @@ def money(amount, currency: str = "") -> str:
         return ""
     text = f"{Decimal(amount):,.0f}"
     return f"{currency} {text}" if currency else text
+
+
+@register.filter
+def preference(value) -> str:
+    """``"in_person"|preference`` -> ``In person`` (the CRM's codes as the report writes them; other text as is)."""
+    return preference_label(value or "")
 
 
 @register.filter
