@@ -144,6 +144,19 @@ def test_org_changes_awaiting_review_are_confirmed_from_the_inbox(accounts, clie
     assert re.search(r'id="inbox-alerts"[^>]*hx-swap-oob="true"', html) and "Sponsor departed" in html
 
 
+def test_a_news_promotion_confirmed_in_the_inbox_alerts_at_its_kinds_severity_as_confirmed(accounts, client, cast):
+    """A 50% news match waits for a person; once they confirm it, its low confidence no longer lowers the alert."""
+    northwind, _ = accounts
+    priya = Contact.objects.get(account=northwind, external_id="c_1")
+    change = OrgChange.objects.create(account=northwind, contact=priya, kind="promotion", source="news",
+                                      occurred_on=date(2026, 11, 18), headline="Priya Natarajan named CEO",
+                                      confidence=0.5, state=OrgChange.State.PENDING)
+    client.force_login(cast["csm"])
+    client.post(f"/alerts/org-changes/{change.pk}/confirm/", headers=HTMX)
+    alert = Alert.objects.get(account=northwind, code="org_change", org_change=change)
+    assert alert.severity == "medium" and alert.message.endswith("via news (confirmed on review)")
+
+
 # --- the calendar ----------------------------------------------------------------------------------------------
 
 @pytest.fixture

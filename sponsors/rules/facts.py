@@ -113,6 +113,7 @@ class OrgChangeFact:
     confidence: float = 1.0
     state: str = "confirmed"            # "confirmed" | "pending" (awaiting a CSM) | "dismissed"
     sponsor_escalated: bool = False     # a sponsor-departure alert was raised on it (the contact was a sponsor then)
+    reviewed: bool = False              # a person confirmed (or dismissed) it: its source's confidence no longer counts
 
 
 @fast_init

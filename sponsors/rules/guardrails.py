@@ -113,8 +113,8 @@ def _names(contacts: Iterable[ContactFact]) -> list[str]:
 ACCOUNT_WIDE_KINDS = frozenset({"reorg", "acquisition", "layoffs"})
 
 # Severity of an ``org_change`` finding by kind; one step lower when the source's confidence is
-# below ``org_change_certain_confidence`` (0.9).  Departures of primary/backup sponsors are
-# ``sponsor_departed`` (critical) instead and never appear here.
+# below ``org_change_certain_confidence`` (0.9) and no person has confirmed it.  Departures of primary/backup
+# sponsors are ``sponsor_departed`` (critical) instead and never appear here.
 ORG_CHANGE_SEVERITY = {
     "departure": "high",        # an executive (not a sponsor) left: one thread less
     "reorg": "high",            # reporting lines and budgets move
@@ -365,7 +365,7 @@ def org_changes(ev: Evaluation) -> list[Finding]:
         if ch.kind not in ACCOUNT_WIDE_KINDS and not names_executive:
             continue
         base = ORG_CHANGE_SEVERITY.get(ch.kind, UNKNOWN_KIND_SEVERITY)
-        uncertain = ch.confidence < config.org_change_certain_confidence
+        uncertain = ch.confidence < config.org_change_certain_confidence and not ch.reviewed
         severity = lower_severity(base) if uncertain else base
         on = as_date(ch.occurred_on).isoformat()
         what = ch.kind.replace("_", " ")
@@ -375,7 +375,7 @@ def org_changes(ev: Evaluation) -> list[Finding]:
         out.append(_finding(
             "org_change", severity=severity,
             message=(f"Org change at {facts.name}: {what}{headline} on {on} via {ch.source} "
-                     f"(confidence {ch.confidence:.0%})"),
+                     + ("(confirmed on review)" if ch.reviewed else f"(confidence {ch.confidence:.0%})")),
             subject=f"org_change:{ch.id}",
             contact_id=ch.contact_id,
             org_change_id=ch.id,
@@ -389,6 +389,7 @@ def org_changes(ev: Evaluation) -> list[Finding]:
                 "confidence": ch.confidence,
                 "base_severity": base,
                 "lowered_for_confidence": uncertain,
+                "confirmed_on_review": ch.reviewed,
                 "headline": ch.headline,
             },
         ))

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 import orjson
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -297,9 +298,10 @@ def _org_changes_query(scope: _Scope):
     changes = (confirmed_departures(as_of=scope.as_of) if scope.scoring_only
                else OrgChange.objects.filter(occurred_on__lte=scope.as_of))
     escalated = Alert.objects.filter(code="sponsor_departed", org_change_id=OuterRef("pk"))
-    return changes.filter(scope.q()).annotate(sponsor_escalated=Exists(escalated)).order_by("occurred_on", "pk") \
-        .values_list("account_id", "pk", "kind", "occurred_on", "source", "contact_id", "headline", "confidence",
-                     "state", "sponsor_escalated")
+    reviewed = ExpressionWrapper(Q(reviewed_at__isnull=False), output_field=BooleanField())
+    return changes.filter(scope.q()).annotate(sponsor_escalated=Exists(escalated), reviewed=reviewed) \
+        .order_by("occurred_on", "pk").values_list("account_id", "pk", "kind", "occurred_on", "source", "contact_id",
+                                                   "headline", "confidence", "state", "sponsor_escalated", "reviewed")
 
 
 # 7. outbound operational contacts to executives in the last year

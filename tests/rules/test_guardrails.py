@@ -653,6 +653,15 @@ def test_it_reports_account_wide_changes_without_a_contact(kind):
     assert found.contact_id is None
 
 
+def test_a_change_a_person_confirmed_is_not_lowered_for_its_sources_confidence():
+    news = org_change("promotion", confidence=0.5)                 # a news match, confirmed by a CSM
+    guessed = one(evaluate(with_vic(news), eng_with_vic()), "org_change")
+    confirmed = one(evaluate(with_vic(replace(news, reviewed=True)), eng_with_vic()), "org_change")
+    assert (guessed.severity, confirmed.severity) == ("low", "medium")
+    assert "(confidence 50%)" in guessed.message and "(confirmed on review)" in confirmed.message
+    assert confirmed.details["confirmed_on_review"] and not confirmed.details["lowered_for_confidence"]
+
+
 def test_a_departure_already_escalated_as_a_sponsors_is_not_reported_again_after_the_role_moved_on():
     escalated = replace(org_change("departure"), sponsor_escalated=True)     # Vic was a sponsor when he left
     assert not having(evaluate(with_vic(escalated), eng_with_vic()), "org_change")
