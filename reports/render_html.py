@@ -60,7 +60,7 @@ def html_context(report: SponsorReport) -> dict:
             "status": h.overall_status,
             "score": str(h.overall_score),
             "risk": h.overall_risk,
-            "note": _text(h.overall_note),
+            "note": (h.overall_note or "").strip(),          # only an Unknown account has one; empty: no line
             "as_of": fmt_date(h.as_of),
         },
         "alerts": [

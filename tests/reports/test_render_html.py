@@ -45,3 +45,13 @@ def test_it_shows_alerts_by_their_title_and_empty_states(rich_report, empty_repo
         assert EMPTY[key] in body
     assert "Backup relationships: No backup sponsor" in body
     assert "<table" not in body
+
+
+def test_the_overall_line_carries_a_note_only_when_there_is_one(rich_report):
+    """An account scored in its band has no note: no empty "—" line under its engagement."""
+    from dataclasses import replace
+
+    plain = to_html(replace(rich_report, header=replace(rich_report.header, overall_note="")), full_page=False)
+    assert 'class="overall-note"' not in plain
+    noted = replace(rich_report, header=replace(rich_report.header, overall_note="no active executive sponsor"))
+    assert '<small class="overall-note">no active executive sponsor</small>' in to_html(noted, full_page=False)
