@@ -126,7 +126,8 @@ _ENTRIES = (
     AlertCode(
         "org_change", "Organizational change", "medium",
         "by kind: departure of a non-sponsor executive, reorg, acquisition high; promotion, role change, "
-        "layoffs medium; new executive low; one step lower below the certain confidence (0.9)",
+        "layoffs medium; new executive low; one step lower below the certain confidence (0.9), unless a "
+        "person confirmed it on review",
         "Another confirmed org change about the account or its executives in the last 90 days.",
         actions=(
             Action(SHORT_TERM, 60, "Review the org change with the account team and update the sponsor map",
