@@ -247,6 +247,7 @@ def _last_review(a: _Account) -> dict | None:
 def _recommendations(a: _Account, last_review: dict | None):
     primary = a.active_primary
     channel = health.preference_channel(a.preference(primary.id)) if primary else ""
+    renewal = a.account.renewal_date
     return recommend(a.findings, RecommendationContext(
         account_name=a.facts.name, tier=a.facts.tier,
         primary_name=primary.name if primary else None,
@@ -255,6 +256,9 @@ def _recommendations(a: _Account, last_review: dict | None):
         remaining_executives=a.remaining_executives,
         alignment=a.facts.alignment,
         last_qbr_without_exec=bool(last_review and last_review["execs"] == 0),
+        risk=a.engagement.risk,
+        renewal_date=renewal.isoformat() if renewal else "",
+        renewal_in_days=(renewal - a.as_of).days if renewal else None,
     ), config=a.rules)
 
 

@@ -7,7 +7,8 @@ context condition named in ``CONDITIONS``.  Each firing produces one recommendat
 that code, one per low-alignment row, ...); ``action`` and ``reason`` are ``str.format``
 templates over the binding plus the context placeholders listed in ``_placeholders``:
 
-    {account} {tier} {cadence} {sponsor} {channel} {backup} {backups}
+    {account} {tier} {cadence} {sponsor} {channel} {backup} {backups} {lead} (whom to meet: the sponsor, else
+    the backup, else the most senior executive left) {risk} {renewal_date} {renewal_in_days}
     {no_contact_days} {min_engaged} {multi_thread_target} (from the rules configuration)
     {message} (the finding's message)  {our_initiative} {their_priority} (alignment rows)
 
@@ -32,7 +33,7 @@ from typing import Any
 
 from accounts.vocabulary import HORIZONS, TIER_LABELS
 from reports.report import Recommendation, Recommendations
-from sponsors.rules.alert_codes import ALERT_CODES, SHORT_TERM, STRATEGIC, Action
+from sponsors.rules.alert_codes import ALERT_CODES, IMMEDIATE, SHORT_TERM, STRATEGIC, Action
 from sponsors.rules.config import RulesConfig
 
 DEFAULT_RULES = RulesConfig()
@@ -77,6 +78,9 @@ class RecommendationContext:
     remaining_executives: tuple[str, ...] = ()      # active executives without a sponsor role, most senior first
     alignment: tuple = ()                           # rows with our_initiative/their_priority/alignment
     last_qbr_without_exec: bool = False             # the most recent QBR had no executive present
+    risk: str = ""                                  # the account's overall risk (RISK_LEVELS)
+    renewal_date: str = ""                          # ISO date of the contract's renewal, or ""
+    renewal_in_days: int | None = None              # days from the report date to it (None: no renewal date)
 
 
 # Rules of the report's own context (not alert codes); every alert code's actions are in the registry.
@@ -86,6 +90,14 @@ CONTEXT_RULES: tuple[Rule, ...] = (
          "Invite {sponsor} personally to the next QBR",
          "The last QBR had no executive in the room",
          unless=("no_sponsor",))),
+    Rule.of("renewal_at_risk_soon", Action(IMMEDIATE, 5,
+         "Meet {lead} before the renewal on {renewal_date}: confirm the renewal and what stands in its way",
+         "Renewal in {renewal_in_days} days while executive engagement is at {risk} risk",
+         unless=("no_executive_left",))),
+    Rule.of("renewal_at_risk", Action(SHORT_TERM, 5,
+         "Plan the renewal conversation with {lead} well before {renewal_date}",
+         "Renewal in {renewal_in_days} days while executive engagement is at {risk} risk",
+         unless=("no_executive_left",))),
     Rule.of("low_alignment", Action(SHORT_TERM, 40,
          "Map their priority \"{their_priority}\" to a concrete initiative with {sponsor}",
          "Alignment between \"{our_initiative}\" and \"{their_priority}\" is Low")),
@@ -110,16 +122,30 @@ def _low_alignment(ctx: RecommendationContext) -> list[dict]:
     ]
 
 
-# Context conditions: name -> bindings (an empty list means "does not fire").
+# Context conditions: name -> bindings (an empty list means "does not fire"); each takes (context, config).
 def _no_executive_left(ctx: RecommendationContext) -> list[dict]:
     """Nobody to meet: no active primary, backup or other executive (then "identify a sponsor" is the action)."""
     return [] if (ctx.primary_name or ctx.backup_names or ctx.remaining_executives) else [{}]
 
 
+AT_RISK = frozenset({"High", "Critical"})
+
+
+def _renewal_at_risk(ctx: RecommendationContext, config: RulesConfig, *, soon: bool) -> list[dict]:
+    """The renewal is ``renewal_urgent_days`` away or less (``soon``), or up to ``renewal_watch_days`` away,
+    while the account is at High or Critical risk."""
+    days, urgent, watch = ctx.renewal_in_days, config.report.renewal_urgent_days, config.report.renewal_watch_days
+    if days is None or days < 0 or ctx.risk not in AT_RISK:
+        return []
+    return [{}] if (days <= urgent if soon else urgent < days <= watch) else []
+
+
 CONDITIONS = {
-    "qbr_without_exec": lambda ctx: [{}] if ctx.last_qbr_without_exec else [],
-    "low_alignment": _low_alignment,
-    "no_executive_left": _no_executive_left,
+    "qbr_without_exec": lambda ctx, config: [{}] if ctx.last_qbr_without_exec else [],
+    "low_alignment": lambda ctx, config: _low_alignment(ctx),
+    "no_executive_left": lambda ctx, config: _no_executive_left(ctx),
+    "renewal_at_risk_soon": lambda ctx, config: _renewal_at_risk(ctx, config, soon=True),     # act this week
+    "renewal_at_risk": lambda ctx, config: _renewal_at_risk(ctx, config, soon=False),         # this quarter
 }
 
 
@@ -134,6 +160,10 @@ def _placeholders(ctx: RecommendationContext, config: RulesConfig) -> dict[str, 
         "min_engaged": _number_word(config.guardrails.min_engaged_executives),
         "multi_thread_target": f"{config.metrics.targets['multi_thread_score']:g}",
         "sponsor": ctx.primary_name or "the executive sponsor",
+        "lead": ctx.primary_name or (backups or ctx.remaining_executives or ("the account's executives",))[0],
+        "risk": ctx.risk or "unknown",
+        "renewal_date": ctx.renewal_date or "the renewal date",
+        "renewal_in_days": "" if ctx.renewal_in_days is None else str(ctx.renewal_in_days),
         "channel": ctx.communication_preference or "their preferred channel",
         "backup": backups[0] if backups else (ctx.remaining_executives or ("the account's executives",))[0],
         "backups": ", ".join(backups) if backups else "no backup sponsor",
@@ -143,13 +173,13 @@ def _placeholders(ctx: RecommendationContext, config: RulesConfig) -> dict[str, 
     }
 
 
-def _bindings(findings, ctx: RecommendationContext) -> dict[str, list[dict[str, Any]]]:
+def _bindings(findings, ctx: RecommendationContext, config: RulesConfig) -> dict[str, list[dict[str, Any]]]:
     """Every key that fires, with its bindings in input order."""
     fired: dict[str, list[dict[str, Any]]] = {}
     for f in findings:
         fired.setdefault(f.code, []).append({"message": f.message})
     for key, condition in CONDITIONS.items():
-        bindings = condition(ctx)
+        bindings = condition(ctx, config)
         if bindings:
             fired[key] = list(bindings)
     if not fired:
@@ -170,7 +200,7 @@ def recommend(
 ) -> Recommendations:
     """Grouped, deduplicated recommendations for ``findings`` (``facts.Finding``) in ``context``."""
     ctx = context or RecommendationContext()
-    fired = _bindings(tuple(findings), ctx)
+    fired = _bindings(tuple(findings), ctx, config)
     base = _placeholders(ctx, config)
     merged: dict[tuple[str, str], tuple[Recommendation, list[str]]] = {}
     for horizon in HORIZONS:

@@ -39,7 +39,7 @@ def test_every_field_of_every_section_has_a_case_that_overrides_it():
 
     assert missing == [], f"settings without a test that overrides them: {missing}"
     assert unknown == [], f"cases for settings that do not exist: {unknown}"
-    assert len(every_setting()) == 60
+    assert len(every_setting()) == 62
 
 
 def test_each_setting_has_exactly_one_case():

@@ -7,6 +7,7 @@ checks the default first.  The metric ``targets`` and ``max_attempts`` are in ``
 
 from __future__ import annotations
 
+import copy
 import random
 from datetime import date, timedelta
 
@@ -143,6 +144,39 @@ def test_change_days(document, settings, client, cast):
     html = page()
     assert "No change since 2026-11-17." in html                    # compared with 3 days before
     assert "No score history before" not in html
+
+
+def _renewal_actions(document, renewal_date: str) -> list:
+    """The report's renewal actions, as (horizon, action), for the document's account renewing on ``renewal_date``
+    with its executives' interactions of 2026 removed: nothing since 2025, so Unknown at Critical risk."""
+    account_doc = document["accounts"][0]
+    account_doc["account"]["contract"]["renewal_date"] = renewal_date
+    account_doc["interactions"] = [i for i in account_doc["interactions"] if i["occurred_at"] < "2026-01-01"]
+    import_document(document)
+    recs = report().recommendations
+    return [(horizon, r.action) for horizon, group in recs.by_horizon() for r in group if "renewal" in r.action]
+
+
+@covers("report", "renewal_urgent_days")
+def test_renewal_urgent_days(document, settings):
+    soon = ("immediate", "Meet Priya Natarajan before the renewal on 2026-12-10: confirm the renewal and what "
+                         "stands in its way")
+    assert _renewal_actions(copy.deepcopy(document), "2026-12-10") == [soon]        # 20 days away: this week
+
+    settings.EXEC_SPONSOR_REPORT = {"renewal_urgent_days": 10}
+
+    assert _renewal_actions(document, "2026-12-10") == [
+        ("short_term", "Plan the renewal conversation with Priya Natarajan well before 2026-12-10")]
+
+
+@covers("report", "renewal_watch_days")
+def test_renewal_watch_days(document, settings):
+    later = ("short_term", "Plan the renewal conversation with Priya Natarajan well before 2027-01-19")
+    assert _renewal_actions(copy.deepcopy(document), "2027-01-19") == [later]       # 60 days away: this quarter
+
+    settings.EXEC_SPONSOR_REPORT = {"renewal_watch_days": 45}
+
+    assert _renewal_actions(document, "2027-01-19") == []
 
 
 # --- the outbox -------------------------------------------------------------------------------------

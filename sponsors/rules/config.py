@@ -260,9 +260,14 @@ class ReportConfig(_Section):
     recent_change_days: int = 90             # org changes shown under "Recent Changes"
     timeline_limit: int = 10                 # interactions in the primary sponsor's timeline
     change_days: int = 7                     # "what changed since" compares with this many days before
+    renewal_urgent_days: int = 30            # a renewal this close at High/Critical risk: an action this week
+    renewal_watch_days: int = 90             # ... this close: an action this quarter
 
     def __post_init__(self):
         _non_negative(self, [f.name for f in fields(self)])
+        if self.renewal_watch_days < self.renewal_urgent_days:
+            raise ValueError(f"renewal_watch_days ({self.renewal_watch_days}) must be at least renewal_urgent_days "
+                             f"({self.renewal_urgent_days})")
 
 
 # --- the outbox -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from reports.recommendations import (
 )
 from reports.report import AlignmentRow
 from sponsors.rules.alert_codes import ALERT_CODES
-from sponsors.rules.config import RulesConfig
+from sponsors.rules.config import ConfigError, RulesConfig
 from sponsors.rules.facts import Finding
 
 CTX = RecommendationContext(
@@ -141,3 +141,40 @@ def test_with_no_executive_left_there_is_nobody_to_meet_and_the_action_is_to_fin
                                                                                    tier="enterprise")))]
     assert not any(a.startswith("Meet ") for a in actions)
     assert "Identify an executive sponsor for Acme Corp this week" in actions
+
+
+@pytest.mark.parametrize(("days", "risk", "horizon"), [
+    (11, "High", "immediate"), (0, "Critical", "immediate"), (30, "High", "immediate"),
+    (31, "High", "short_term"), (90, "Critical", "short_term"),
+    (91, "High", None), (11, "Medium", None), (-3, "High", None), (None, "Critical", None),
+])
+def test_a_renewal_at_risk_asks_for_the_renewal_conversation_sooner_the_closer_it_is(days, risk, horizon):
+    ctx = RecommendationContext(account_name="Acme Corp", tier="smb", primary_name="Jane Roe", risk=risk,
+                                renewal_date="2026-12-09", renewal_in_days=days)
+    found = [(h, a, r) for h, a, r in flat(recommend([finding("sponsor_disengaged")], ctx))
+             if "renewal" in a.lower()]
+    if horizon is None:
+        assert found == []
+        return
+    [(h, action, reason)] = found
+    assert h == horizon and "Jane Roe" in action and "2026-12-09" in action
+    assert reason == f"Renewal in {days} days while executive engagement is at {risk} risk"
+
+
+def test_the_renewal_action_names_whom_to_meet_when_there_is_no_primary_and_nobody_when_nobody_is_left():
+    findings = [finding("no_sponsor")]
+    backup = RecommendationContext(account_name="Acme Corp", backup_names=("Dana Smith",), risk="Critical",
+                                   renewal_date="2026-12-09", renewal_in_days=11)
+    actions = [a for _h, a, _r in flat(recommend(findings, backup))]
+    assert any(a.startswith("Meet Dana Smith before the renewal on 2026-12-09") for a in actions), actions
+    nobody = RecommendationContext(account_name="Acme Corp", risk="Critical", renewal_date="2026-12-09",
+                                   renewal_in_days=11)
+    assert not any("renewal" in a for _h, a, _r in flat(recommend(findings, nobody)))
+
+
+def test_the_renewal_windows_are_settings_and_the_watch_window_cannot_be_the_shorter():
+    config = RulesConfig.build(report={"renewal_urgent_days": 7, "renewal_watch_days": 14})
+    ctx = RecommendationContext(primary_name="Jane Roe", risk="High", renewal_date="2026-12-09", renewal_in_days=11)
+    assert [h for h, a, _r in flat(recommend([], ctx, config=config)) if "renewal" in a] == ["short_term"]
+    with pytest.raises(ConfigError, match="renewal_watch_days \\(5\\) must be at least renewal_urgent_days"):
+        RulesConfig.build(report={"renewal_urgent_days": 7, "renewal_watch_days": 5})
