@@ -124,12 +124,17 @@ def test_acknowledge_and_resolve_in_place_and_the_trail_keeps_who(accounts, clie
     assert other.status == "open"
 
 
+def pending_news(contact, kind, headline) -> OrgChange:
+    """A 50% news match about ``contact`` of 2026-11-18, waiting for a person to confirm or dismiss it."""
+    return OrgChange.objects.create(account=contact.account, contact=contact, kind=kind, source="news",
+                                    occurred_on=date(2026, 11, 18), headline=headline, confidence=0.5,
+                                    state=OrgChange.State.PENDING)
+
+
 def test_org_changes_awaiting_review_are_confirmed_from_the_inbox(accounts, client, cast):
     northwind, _ = accounts
     marcus = Contact.objects.get(account=northwind, external_id="c_2")
-    change = OrgChange.objects.create(account=northwind, contact=marcus, kind="departure", source="news",
-                                      occurred_on=date(2026, 11, 18), headline="Marcus Holt leaves",
-                                      confidence=0.5, state=OrgChange.State.PENDING)
+    change = pending_news(marcus, "departure", "Marcus Holt leaves")
     client.force_login(cast["csm"])
     assert "Marcus Holt leaves" in client.get("/alerts/").content.decode()
 
@@ -147,10 +152,8 @@ def test_org_changes_awaiting_review_are_confirmed_from_the_inbox(accounts, clie
 def test_a_news_promotion_confirmed_in_the_inbox_alerts_at_its_kinds_severity_as_confirmed(accounts, client, cast):
     """A 50% news match waits for a person; once they confirm it, its low confidence no longer lowers the alert."""
     northwind, _ = accounts
-    priya = Contact.objects.get(account=northwind, external_id="c_1")
-    change = OrgChange.objects.create(account=northwind, contact=priya, kind="promotion", source="news",
-                                      occurred_on=date(2026, 11, 18), headline="Priya Natarajan named CEO",
-                                      confidence=0.5, state=OrgChange.State.PENDING)
+    change = pending_news(Contact.objects.get(account=northwind, external_id="c_1"), "promotion",
+                          "Priya Natarajan named CEO")
     client.force_login(cast["csm"])
     client.post(f"/alerts/org-changes/{change.pk}/confirm/", headers=HTMX)
     alert = Alert.objects.get(account=northwind, code="org_change", org_change=change)
