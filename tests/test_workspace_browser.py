@@ -280,10 +280,11 @@ def test_every_main_page_passes_an_accessibility_check(demo, live_server, browse
     problems = {}
     for name, path in (("portfolio", "/"), ("workspace", f"/accounts/{account.pk}/"),
                        ("report", f"/accounts/{account.pk}/report/"), ("inbox", "/alerts/"),
-                       ("calendar", "/calendar/"), ("login", None)):
-        if path is None:
-            page.context.clear_cookies()
-            path = "/accounts/login/"
+                       ("calendar", "/calendar/"), ("settings", "/settings/digest/"),
+                       ("password-reset", "/accounts/password_reset/"), ("login", None)):
+        if path is None or path == "/accounts/password_reset/":
+            page.context.clear_cookies()               # what someone signed out sees
+            path = path or "/accounts/login/"
         page.goto(f"{live_server.url}{path}")
         results = axe.run(page)
         bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
