@@ -5,7 +5,6 @@ unset, a newcomer's first run gets the embedded default: a SQLite file, eager Ce
 in-process) and e-mail printed to the console — and a log line says so.  The test suite uses
 ``config.settings_test`` (this module plus the test services' defaults).
 """
-# Long module: every setting read from the environment, in one file a deployer reads top to bottom.
 
 import base64
 import json
@@ -160,13 +159,6 @@ TEMPLATES = [
 EMBEDDED = []
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
-    # Prepared statements (server-bound parameters): a query run twice on a connection is planned once.  "off"
-    # behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
-    PREPARE = os.environ.get("DATABASE_PREPARE_THRESHOLD", "2").strip().lower()
-    if PREPARE != "off" and not PREPARE.isdigit():
-        raise ImproperlyConfigured(f"DATABASE_PREPARE_THRESHOLD must be a whole number or 'off', got {PREPARE!r}")
-    if PREPARE != "off":
-        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": int(PREPARE)}
 else:
     # EXEC_SPONSOR_SQLITE_PATH: another file for the embedded database (a second demo; the embedded-demo test)
     SQLITE_PATH = Path(os.environ.get("EXEC_SPONSOR_SQLITE_PATH") or BASE_DIR / "var" / "db.sqlite3")

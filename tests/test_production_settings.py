@@ -150,23 +150,3 @@ def test_the_embedded_sqlite_demo_says_crm_sync_needs_postgresql():
     assert result.returncode != 0
     assert "CRM sync needs PostgreSQL: set DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize(("value", "options"), [
-    (None, {"server_side_binding": True, "prepare_threshold": 2}),
-    ("5", {"server_side_binding": True, "prepare_threshold": 5}),
-    ("off", {}),
-])
-def test_prepared_statements_are_on_by_default_and_can_be_turned_off_for_a_pooler(value, options):
-    env = PRODUCTION_ENV if value is None else {**PRODUCTION_ENV, "DATABASE_PREPARE_THRESHOLD": value}
-    code = ("import django, json; django.setup(); from django.conf import settings; "
-            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
-    result = manage(env=env, code=code)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == options
-
-
-def test_a_bad_prepare_threshold_is_refused_naming_the_variable():
-    result = manage("check", env={**PRODUCTION_ENV, "DATABASE_PREPARE_THRESHOLD": "sometimes"})
-    assert result.returncode != 0
-    assert "DATABASE_PREPARE_THRESHOLD must be a whole number or 'off', got 'sometimes'" in result.stderr

@@ -131,14 +131,15 @@ def _tune_session():
 
 
 def _replace_day(*, as_of: date, account_ids) -> None:
-    """Take the day's write lock and delete the day's snapshots of the accounts in scope (on PostgreSQL two
-    statements: the server binds the parameters, so one execute holds one statement)."""
+    """Take the day's write lock and delete the day's snapshots of the accounts in scope (on PostgreSQL one
+    round trip for both: the parameters are bound on the client, so one execute may hold two statements)."""
     if connection.vendor == "postgresql":
         scope = "" if account_ids is None else " AND account_id = ANY(%s)"
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SNAPSHOT_LOCK_NAMESPACE, as_of.toordinal()])
-            cursor.execute(f"DELETE FROM {ScoreSnapshot._meta.db_table} WHERE as_of = %s{scope}",
-                           [as_of, *([] if account_ids is None else [list(account_ids)])])
+            cursor.execute(f"SELECT pg_advisory_xact_lock(%s, %s); "
+                           f"DELETE FROM {ScoreSnapshot._meta.db_table} WHERE as_of = %s{scope}",
+                           [SNAPSHOT_LOCK_NAMESPACE, as_of.toordinal(), as_of,
+                            *([] if account_ids is None else [list(account_ids)])])
         return
     stale = ScoreSnapshot.objects.filter(as_of=as_of)
     if account_ids is not None:
