@@ -10,6 +10,7 @@ send day), shown as the e-mail reads, computed and never stored or sent.
 
 from __future__ import annotations
 
+from functools import cache
 from zoneinfo import available_timezones
 
 from django import forms
@@ -35,6 +36,12 @@ CHOICES = [("", "Default for my role (managers: on)"), ("on", "Send me the weekl
 # The e-mail's own inline styles (mail clients need them) and nothing else: no script, no fetch, no form.
 EMAIL_PREVIEW_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "img-src": [CSP.SELF, "data:"],
                      "base-uri": [CSP.NONE], "form-action": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA names the time zone field offers (read from the system's zone files once per process)."""
+    return tuple(sorted(available_timezones()))
 
 
 class DigestPreferencesForm(forms.Form):
@@ -77,7 +84,7 @@ def preferences(request):
         messages.success(request, "Digest settings saved.")
         return redirect("reports:digest_preferences")
     return render(request, "reports/digest_preferences.html",
-                  {"form": form, "gets": user.gets_digest, "time_zones": sorted(available_timezones()),
+                  {"form": form, "gets": user.gets_digest, "time_zones": time_zone_names(),
                    "last_send_day": last_send_day(timezone.localdate())},
                   status=400 if form.errors else 200)
 
