@@ -11,7 +11,6 @@ from config.status import status_page
 RESET_DAYS = {"timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)}
 
 
-
 def favicon(request):
     """Browsers ask for /favicon.ico on pages that name no icon (the admin's, the API docs, an e-mail preview)."""
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))

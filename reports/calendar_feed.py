@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from icalendar import Calendar, Event
@@ -24,6 +24,7 @@ from accounts.vocabulary import INTERACTION_LABELS
 from reports.models import CalendarFeedToken
 from reports.workspace import by_name
 from sponsors.models import Contact, PlannedTouchpoint, ScoreSnapshot
+from sponsors.selectors.departures import confirmed_departures
 
 PRODID = "-//Executive Sponsor Tracker//My calendar//EN"
 UID_DOMAIN = "executive-sponsor-tracker"
@@ -100,8 +101,10 @@ def due_entries(user, *, today: date, end: date) -> list[Entry]:
     an account without one says so, since naming one comes first."""
     latest = ScoreSnapshot.objects.filter(account=OuterRef("pk"), contact__isnull=True, as_of__lte=today).order_by(
         "-as_of")
-    primary = Contact.objects.filter(account=OuterRef("pk"), sponsor=Contact.Sponsor.PRIMARY,
-                                     status=Contact.Status.ACTIVE).order_by().values("name")[:1]
+    primary = (Contact.objects.filter(account=OuterRef("pk"), sponsor=Contact.Sponsor.PRIMARY,
+                                      status=Contact.Status.ACTIVE)
+               .exclude(Exists(confirmed_departures(as_of=today, contact=OuterRef("pk"))))   # left, CRM unaware yet
+               .order_by().values("name")[:1])
     planned = PlannedTouchpoint.objects.filter(status=PlannedTouchpoint.Status.PLANNED, planned_on__gte=today)
     rows = (accounts_visible_to(user).exclude(pk__in=planned.values("account_id"))
             .annotate(due=Subquery(latest.annotate(d=KT("breakdown__cadence__next_due")).values("d")[:1]),

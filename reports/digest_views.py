@@ -28,7 +28,7 @@ from accounts.models import User
 from accounts.timezones import time_zone_error
 
 from . import digest_render
-from .digest_service import last_send_day, user_digest, user_from_token
+from .digest_service import last_send_day, user_digest, user_from_token, user_zone
 
 CHOICES = [("", "Default for my role (managers: on)"), ("on", "Send me the weekly digest"), ("off", "No digest")]
 
@@ -42,6 +42,11 @@ EMAIL_PREVIEW_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]
 def time_zone_names() -> tuple[str, ...]:
     """The IANA names the time zone field offers (read from the system's zone files once per process)."""
     return tuple(sorted(available_timezones()))
+
+
+def latest_send_day(user):
+    """The send day of the user's latest digest, in their own time zone (as the digests go out)."""
+    return last_send_day(timezone.localdate(timezone=user_zone(user)))
 
 
 class DigestPreferencesForm(forms.Form):
@@ -85,7 +90,7 @@ def preferences(request):
         return redirect("reports:digest_preferences")
     return render(request, "reports/digest_preferences.html",
                   {"form": form, "gets": user.gets_digest, "time_zones": time_zone_names(),
-                   "last_send_day": last_send_day(timezone.localdate())},
+                   "last_send_day": latest_send_day(user)},
                   status=400 if form.errors else 200)
 
 
@@ -96,5 +101,5 @@ def preview(request):
     """The signed-in user's latest digest — the one of the last send day, whether or not they get it by e-mail
     — as the e-mail reads (its HTML part): its week ends on the day the weekly metrics are stored, so the
     trend is the one they receive.  Computed now; nothing is stored or sent."""
-    digest = user_digest(request.user, last_send_day(timezone.localdate()), save=False)
+    digest = user_digest(request.user, latest_send_day(request.user), save=False)
     return HttpResponse(digest_render.email(digest).html)

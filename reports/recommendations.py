@@ -151,6 +151,7 @@ CONDITIONS = {
 
 def _placeholders(ctx: RecommendationContext, config: RulesConfig) -> dict[str, str]:
     backups = ctx.backup_names
+    backup = backups[0] if backups else (ctx.remaining_executives or ("the account's executives",))[0]
     cadence = config.scoring.cadence_days.get(ctx.tier)
     return {
         "account": ctx.account_name or "the account",
@@ -160,12 +161,12 @@ def _placeholders(ctx: RecommendationContext, config: RulesConfig) -> dict[str, 
         "min_engaged": _number_word(config.guardrails.min_engaged_executives),
         "multi_thread_target": f"{config.metrics.targets['multi_thread_score']:g}",
         "sponsor": ctx.primary_name or "the executive sponsor",
-        "lead": ctx.primary_name or (backups or ctx.remaining_executives or ("the account's executives",))[0],
+        "lead": ctx.primary_name or backup,
         "risk": ctx.risk or "unknown",
         "renewal_date": ctx.renewal_date or "the renewal date",
         "renewal_in_days": "" if ctx.renewal_in_days is None else str(ctx.renewal_in_days),
         "channel": ctx.communication_preference or "their preferred channel",
-        "backup": backups[0] if backups else (ctx.remaining_executives or ("the account's executives",))[0],
+        "backup": backup,
         "backups": ", ".join(backups) if backups else "no backup sponsor",
         "message": "",
         "our_initiative": "",

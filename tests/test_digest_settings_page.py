@@ -83,3 +83,12 @@ def test_the_preview_needs_a_signed_in_user_and_a_get(week, client):
     assert client.get("/settings/digest/preview/").status_code == 302
     client.force_login(week["mia"])
     assert client.post("/settings/digest/preview/").status_code == 405
+
+
+def test_the_latest_digest_is_the_one_of_the_users_own_day(week, client):
+    """09:00 UTC on Monday is still Sunday in Honolulu: Mia's latest digest there went out a week ago."""
+    week["mia"].time_zone = "Pacific/Honolulu"
+    week["mia"].save()
+    client.force_login(week["mia"])
+    assert "(of Monday 2026-11-16, as the e-mail reads)" in client.get("/settings/digest/").content.decode()
+    assert "2026-11-09 to 2026-11-15" in client.get("/settings/digest/preview/").content.decode()

@@ -193,6 +193,11 @@ def test_a_due_touchpoint_names_the_primary_sponsor_or_says_there_is_none(planne
     due = re.search(r'<tr class="entry-due.*?</tr>', html, re.S).group(0)
     assert "Priya Natarajan" not in due and "no primary sponsor named" in due
     Contact.objects.filter(account=globex, sponsor="primary").update(status="active")
+    departure = OrgChange.objects.create(account=globex, contact=Contact.objects.get(account=globex, sponsor="primary"),
+                                         kind="departure", source="linkedin", occurred_on=date(2026, 11, 19))
+    due = re.search(r'<tr class="entry-due.*?</tr>', client.get("/calendar/").content.decode(), re.S).group(0)
+    assert "no primary sponsor named" in due                 # LinkedIn knows she has left before the CRM does
+    departure.delete()
     response = client.post("/calendar/subscription/", {"action": "new"}, headers=HTMX)
     url = re.search(r'readonly value="([^"]+)"', response.content.decode()).group(1)
     events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(client.get(url.split("testserver", 1)[1]).content)
