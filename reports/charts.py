@@ -27,12 +27,29 @@ class Sparkline:
     width: int = SPARK_WIDTH
     height: int = SPARK_HEIGHT
     label: str = ""             # what a screen reader hears
+    target_y: float | None = None   # a dashed line across at the target, when there is one
+    target_text: str = ""       # e.g. "target >80%"
 
     @property
     def description(self) -> str:
-        """What a screen reader hears: the label, then every value oldest first ("no data" for a gap)."""
+        """What a screen reader hears: the label, then every value oldest first ("no data" for a gap), then
+        the target."""
         values = ", ".join("no data" if v is None else _fmt(float(v)) for v in self.values)
-        return f"{self.label}: {values}" if self.label else values
+        text = f"{self.label}: {values}" if self.label else values
+        return f"{text}; {self.target_text}" if self.target_text else text
+
+    @property
+    def title(self) -> str:
+        """What a pointer's hover shows: the label, and what the dashed line is."""
+        return f"{self.label} (dashed line: {self.target_text})" if self.target_text else self.label
+
+    @property
+    def target_x1(self) -> int:
+        return SPARK_PAD
+
+    @property
+    def target_x2(self) -> int:
+        return self.width - SPARK_PAD
 
     @property
     def known(self) -> tuple:
@@ -62,10 +79,22 @@ def score_scale(values: Sequence[int | None], *, min_span: int = 20) -> tuple[fl
     return lo, hi
 
 
+def metric_scale(values: Sequence[float | None], *, target: float, percent: bool) -> tuple[float, float]:
+    """A portfolio metric's scale: from zero to its highest value or its target, whichever is higher, with a
+    tenth of headroom (0..100 for a percentage).  From zero, a 60 % → 50 % week is a sixth of the height,
+    not a cliff from top to bottom; and the target's line always falls inside."""
+    if percent:
+        return 0.0, 100.0
+    top = max([v for v in values if v is not None] + [target])
+    return 0.0, (top * 1.1 if top > 0 else 1.0)
+
+
 def sparkline(values: Sequence[float | None], *, low: float | None = 0, high: float | None = 100,
-              width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT, label: str = "") -> Sparkline:
+              width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT, label: str = "",
+              target: float | None = None, target_text: str = "") -> Sparkline:
     """The sparkline of ``values`` (oldest first) on the scale ``low``..``high``, or on the values' own
-    range when either bound is None (metrics).  A flat line sits in the middle."""
+    range when either bound is None.  A flat line sits in the middle.  ``target`` draws a line across at
+    that value (when it falls on the scale); ``target_text`` is what a screen reader hears of it."""
     values = tuple(values)
     known = [v for v in values if v is not None]
     if not known:
@@ -73,16 +102,18 @@ def sparkline(values: Sequence[float | None], *, low: float | None = 0, high: fl
     lo = min(known) if low is None else low
     hi = max(known) if high is None else high
     span = hi - lo
-    step = (width - 2 * SPARK_PAD) / max(len(values) - 1, 1)
-    coords = []
-    for i, v in enumerate(values):
-        if v is None:
-            continue
+
+    def y(v) -> float:
         share = 0.5 if span <= 0 else (min(max(v, lo), hi) - lo) / span
-        coords.append((SPARK_PAD + i * step, SPARK_PAD + (1 - share) * (height - 2 * SPARK_PAD)))
-    points = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in coords) if len(coords) > 1 else ""
+        return SPARK_PAD + (1 - share) * (height - 2 * SPARK_PAD)
+
+    step = (width - 2 * SPARK_PAD) / max(len(values) - 1, 1)
+    coords = [(SPARK_PAD + i * step, y(v)) for i, v in enumerate(values) if v is not None]
+    points = " ".join(f"{_fmt(cx)},{_fmt(cy)}" for cx, cy in coords) if len(coords) > 1 else ""
     last_x, last_y = coords[-1]
-    return Sparkline(points, round(last_x, 1), round(last_y, 1), values, width, height, label)
+    target_y = round(y(target), 1) if target is not None and span > 0 and lo <= target <= hi else None
+    return Sparkline(points, round(last_x, 1), round(last_y, 1), values, width, height, label,
+                     target_y, target_text if target_y is not None else "")
 
 
 def weekly_days(as_of: date, weeks: int) -> list[date]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .charts import metric_scale
+
 HIGH_RISKS = frozenset({"High", "Critical"})
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -103,7 +105,10 @@ class MetricLine:
 
     @property
     def sparkline(self) -> str:
-        return sparkline(self.trend)
+        """The text trend on the metric's scale (from zero, its target included: a 60 % → 50 % week is a
+        step down, not the bottom of the chart), as the portfolio page draws it."""
+        low, high = metric_scale(self.trend, target=self.metric.target, percent=self.metric.unit == "%")
+        return sparkline(self.trend, low=low, high=high)
 
 
 @dataclass(frozen=True)
@@ -189,19 +194,22 @@ def movers(now: dict, then: dict, *, count: int, min_points: int, url) -> tuple[
 
 # --- the trend ------------------------------------------------------------------------------------------
 
-def sparkline(values) -> str:
-    """``▁▃▅█`` scaled between the series' min and max; a gap (no data) is a space."""
+def sparkline(values, *, low: float | None = None, high: float | None = None) -> str:
+    """``▁▃▅█`` scaled between ``low`` and ``high`` (by default the series' min and max); a gap (no data) is
+    a space."""
     known = [v for v in values if v is not None]
     if not known:
         return ""
-    low, high = min(known), max(known)
+    low = min(known) if low is None else low
+    high = max(known) if high is None else high
     span = high - low
     out = []
     for v in values:
         if v is None:
             out.append(" ")
         else:
-            out.append(SPARKS[-1] if span == 0 else SPARKS[round((v - low) / span * (len(SPARKS) - 1))])
+            share = (min(max(v, low), high) - low) / span if span > 0 else 1
+            out.append(SPARKS[round(share * (len(SPARKS) - 1))])
     return "".join(out)
 
 

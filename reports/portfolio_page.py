@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.vocabulary import RISK_LEVELS, SEVERITIES, TIERS
 from reports import metric_history as mh
-from reports.charts import Sparkline, sparkline
+from reports.charts import Sparkline, metric_scale, sparkline
 from reports.links import Link
 from reports.portfolio import RowLabels
 from reports.ranking import vocabulary_rank
@@ -278,8 +278,10 @@ def metric_trends(user, *, as_of: date) -> tuple[tuple[MetricTrend, ...], date |
     out = []
     for metric in current:
         values = [stored[d].values.get(metric.key) if d in stored else None for d in days]
-        out.append(MetricTrend(metric, latest, sparkline(values, low=None, high=None,
-                                                         label=f"{metric.label}, {TREND_WEEKS} weeks")))
+        low, high = metric_scale(values, target=metric.target, percent=metric.unit == "%")
+        out.append(MetricTrend(metric, latest, sparkline(
+            values, low=low, high=high, label=f"{metric.label}, {TREND_WEEKS} weeks",
+            target=metric.target, target_text=f"target {metric.target_text}")))
     return tuple(out), latest
 
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.template import engines
 
-from reports.charts import Bar, score_scale, sparkline, weekly_days, weekly_values
+from reports.charts import Bar, metric_scale, score_scale, sparkline, weekly_days, weekly_values
 
 P = namedtuple("P", "as_of score")
 
@@ -45,6 +45,24 @@ def test_the_score_scale_is_at_least_20_points_and_inside_0_100():
     assert score_scale([10, 90]) == (10, 90)
 
 
+def test_a_metric_is_drawn_from_zero_with_its_target_on_the_scale():
+    assert metric_scale([60, 50, None], target=80, percent=True) == (0, 100)
+    assert metric_scale([110, 55], target=45, percent=False) == (0, pytest.approx(121))
+    assert metric_scale([0.8, None], target=1.5, percent=False) == (0, pytest.approx(1.65))     # the target
+    assert metric_scale([0, 0], target=0, percent=False) == (0, 1)
+
+
+def test_a_target_is_a_line_across_and_is_said():
+    chart = sparkline([60, 50], low=0, high=100, label="Rate", target=80, target_text="target >80%")
+    assert chart.points == "3,11.8 117,14"                     # y = 3 + 22·(1 - v/100)
+    assert (chart.target_x1, chart.target_y, chart.target_x2) == (3, 7.4, 117)
+    assert chart.description == "Rate: 60, 50; target >80%"
+    assert chart.title == "Rate (dashed line: target >80%)"
+    off_scale = sparkline([60, 50], low=0, high=100, label="Rate", target=120, target_text="target >120%")
+    assert off_scale.target_y is None and off_scale.description == "Rate: 60, 50"
+    assert sparkline([60, 50], label="Rate").target_y is None
+
+
 def test_weekly_values_take_the_latest_snapshot_of_each_week_and_leave_gaps():
     days = weekly_days(date(2026, 11, 20), 3)
     assert days == [date(2026, 11, 6), date(2026, 11, 13), date(2026, 11, 20)]
@@ -66,6 +84,8 @@ CHARTS = {
     "gaps": sparkline([10, None, 30, 55, None, 70], label='Engagement of "Bo", last 12 weeks'),
     "own range": sparkline([0.25, 0.5, 0.125], low=None, high=None, label="Exec engagement rate, 12 weeks"),
     "flat": sparkline([50, 50, 50, 50]),
+    "target": sparkline([0.8, 0.7, None, 0.9], low=0, high=1.65, label="Multi-thread <score>", target=1.5,
+                        target_text="target >1.5 execs"),
 }
 
 

@@ -12,8 +12,9 @@ import time_machine
 
 from accounts.models import Team
 from reports import digest_render
-from reports.digest import bar_heights, due_week, sparkline
+from reports.digest import MetricLine, bar_heights, due_week, sparkline
 from reports.digest_service import digest_key, user_digest, write_digest
+from reports.metrics import Metric
 from sponsors.models import OutboundEmail
 from sponsors.services.alerts import evaluate_accounts
 
@@ -135,4 +136,15 @@ def test_when_a_digest_is_due_in_each_time_zone():
 def test_the_trend_chart_helpers():
     assert sparkline([None, 0, 50, 100]) == " ▁▅█"
     assert sparkline([3, 3]) == "██" and sparkline([None]) == ""
+    assert sparkline([0, 50, 100], low=0, high=200) == "▁▃▅"      # 0, 1.75, 3.5 of 7 steps
+
+
+def test_a_metric_trend_is_drawn_from_zero_with_its_target_in_view():
+    # A 60 % → 50 % week is a step on 0..100 (both round to the 5th of 8 marks), not the bottom of the chart.
+    rate = MetricLine(Metric("exec_engagement_rate", "Rate", "", 60.0, "%", 80.0, True), 60.0, (60, 60, 50, 60))
+    assert rate.sparkline == "▅▅▅▅"
+    # Days on 0 .. 1.1 × the highest of the values and the target: 110 and 55 days of 121.
+    cadence = MetricLine(Metric("exec_touchpoint_cadence", "Cadence", "", 55.0, "days", 45.0, False), 110.0,
+                         (110, 55))
+    assert cadence.sparkline == "▇▄"                               # 6.4 and 3.2 of 7 steps
     assert bar_heights([None, 0, 18, 36], height=36) == [None, 2, 18, 36]

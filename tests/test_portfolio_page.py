@@ -106,7 +106,9 @@ def test_the_metrics_show_the_latest_stored_week_and_a_12_week_trend(cast, clien
     metric = re.search(r'data-metric="exec_engagement_rate">.*?</div>\s*</div>', html, re.S).group(0)
     assert "82.5%" in metric and "target &gt;80% · met" in re.sub(r"\s+", " ", metric)
     assert ("aria-label=\"Exec Engagement Rate, 12 weeks: no data, no data, no data, no data, no data, no data, "
-            "no data, no data, no data, 70, 75, 82.5\"") in metric
+            "no data, no data, no data, 70, 75, 82.5; target &gt;80%\"") in metric
+    # on 0..100, the dashed target line at 80: y = 3 + 22 × (1 - 0.8)
+    assert '<line class="spark-target" x1="3" y1="7.4" x2="117" y2="7.4"/>' in metric
     assert "week ending 2026-11-15" in html
     retention = re.search(r'data-metric="sponsor_retention">.*?</div>\s*</div>', html, re.S).group(0)
     assert "no data" in retention

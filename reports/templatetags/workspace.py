@@ -73,8 +73,13 @@ def sparkline(context, chart, css_class: str = "") -> str:
 
     css = f" {text(css_class)}" if css_class else ""
     width, height = text(chart.width), text(chart.height)
+    target = ""
+    if chart.target_y is not None:
+        ty = text(chart.target_y)
+        target = (f'<line class="spark-target" x1="{text(chart.target_x1)}" y1="{ty}" x2="{text(chart.target_x2)}" '
+                  f'y2="{ty}"/>')
     line = f'<polyline class="spark-line" fill="none" points="{text(chart.points)}"/>' if chart.points else ""
     return mark_safe(
         f'<svg class="sparkline{css}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{text(chart.description)}"><title>{text(chart.label)}</title>{line}'
+        f'aria-label="{text(chart.description)}"><title>{text(chart.title)}</title>{target}{line}'
         f'<circle class="spark-dot" cx="{text(chart.last_x)}" cy="{text(chart.last_y)}" r="2.5"/></svg>\n')
