@@ -286,4 +286,16 @@ def _calendar(a: _Account, last_review: dict | None):
         for tp in next_touchpoints(a.facts.tier, a.facts.last_exec_touch, last_qbr, as_of=a.as_of,
                                    config=a.rules.scoring)
     ]
-    return build_calendar(planned, due, default_attendees=default_attendees, as_of=a.as_of)
+    return build_calendar([*planned, *_renewal(a, default_attendees)], due, default_attendees=default_attendees,
+                          as_of=a.as_of)
+
+
+def _renewal(a: _Account, attendees: tuple) -> list:
+    """The contract's renewal, when it falls within ``renewal_watch_days`` of the report date: the day the
+    executive relationship is put to the test, with whom to have met by then."""
+    renewal = a.account.renewal_date
+    if renewal is None or not 0 <= (renewal - a.as_of).days <= a.rules.report.renewal_watch_days:
+        return []
+    objective = health.renewal_objective(sponsor=a.active_primary.name if a.active_primary else None,
+                                         arr=a.account.arr, currency=a.account.currency, risk=a.engagement.risk)
+    return [PlannedRow(date=renewal, event="Contract renewal", attendees=attendees, objective=objective)]

@@ -1,5 +1,5 @@
-"""A user's personal calendar: planned touchpoints and the touchpoints the tier cadence calls for, across the
-accounts they may see; and the revocable secret of its iCalendar subscription URL.
+"""A user's personal calendar: planned touchpoints, the touchpoints the tier cadence calls for and the contract
+renewals, across the accounts they may see; and the revocable secret of its iCalendar subscription URL.
 
 Reads use the stored account snapshots (their cadence: the next executive touch due), never the rules.
 The secret's writes are here, the one door for ``CalendarFeedToken``: ``feed_issue`` (a new secret, the old
@@ -21,6 +21,7 @@ from icalendar import Calendar, Event
 
 from accounts.selectors import accounts_visible_to
 from accounts.vocabulary import INTERACTION_LABELS
+from reports.health import money_text
 from reports.models import CalendarFeedToken
 from reports.workspace import by_name
 from sponsors.models import Contact, PlannedTouchpoint, ScoreSnapshot
@@ -67,7 +68,7 @@ def feed_user(secret: str):
 @dataclass(frozen=True, slots=True)
 class Entry:
     day: date
-    kind: str                   # "planned" | "due"
+    kind: str                   # "planned" | "due" | "renewal"
     account_id: int
     account: str
     event: str                  # "1:1", "Executive touchpoint due"
@@ -94,6 +95,18 @@ def _who(touchpoint) -> str:
     return f"{who}; our side: {', '.join(ours)}" if ours else who
 
 
+def _primary_name(today: date) -> Subquery:
+    """The name of the account's (``OuterRef("pk")``) primary sponsor who has not left, or NULL."""
+    return Subquery(Contact.objects.filter(account=OuterRef("pk"), sponsor=Contact.Sponsor.PRIMARY,
+                                           status=Contact.Status.ACTIVE)
+                    .exclude(Exists(confirmed_departures(as_of=today, contact=OuterRef("pk"))))  # left, CRM unaware yet
+                    .order_by().values("name")[:1])
+
+
+def _with(primary_name: str | None) -> str:
+    return f"{primary_name} (primary sponsor)" if primary_name else "no primary sponsor named"
+
+
 def due_entries(user, *, today: date, end: date) -> list[Entry]:
     """The next executive touch each account's cadence calls for (from its latest stored snapshot), up to
     ``end``; an overdue one is shown today.  Accounts with a touchpoint planned from today on are left out.
@@ -101,15 +114,12 @@ def due_entries(user, *, today: date, end: date) -> list[Entry]:
     an account without one says so, since naming one comes first."""
     latest = ScoreSnapshot.objects.filter(account=OuterRef("pk"), contact__isnull=True, as_of__lte=today).order_by(
         "-as_of")
-    primary = (Contact.objects.filter(account=OuterRef("pk"), sponsor=Contact.Sponsor.PRIMARY,
-                                      status=Contact.Status.ACTIVE)
-               .exclude(Exists(confirmed_departures(as_of=today, contact=OuterRef("pk"))))   # left, CRM unaware yet
-               .order_by().values("name")[:1])
+    primary = _primary_name(today)
     planned = PlannedTouchpoint.objects.filter(status=PlannedTouchpoint.Status.PLANNED, planned_on__gte=today)
     rows = (accounts_visible_to(user).exclude(pk__in=planned.values("account_id"))
             .annotate(due=Subquery(latest.annotate(d=KT("breakdown__cadence__next_due")).values("d")[:1]),
                       cadence=Subquery(latest.annotate(c=KT("breakdown__cadence__cadence_days")).values("c")[:1]),
-                      primary=Subquery(primary))
+                      primary=primary)
             .filter(due__isnull=False).order_by("due", "name").values_list("pk", "name", "due", "cadence", "primary"))
     out = []
     for pk, name, due, cadence, primary_name in rows:
@@ -117,16 +127,33 @@ def due_entries(user, *, today: date, end: date) -> list[Entry]:
         if day > end:
             break
         overdue = day < today
-        who = f"{primary_name} (primary sponsor)" if primary_name else "no primary sponsor named"
+        who = _with(primary_name)
         note = f"{cadence}-day cadence" + (f"; overdue since {day.isoformat()}" if overdue else "")
         out.append(Entry(max(day, today), "due", pk, name, "Executive touchpoint due", who, note, overdue,
                          uid=f"due-{pk}-{day.isoformat()}@{UID_DOMAIN}"))
     return out
 
 
+def renewal_entries(user, *, start: date, end: date, today: date) -> list[Entry]:
+    """The contract renewals between ``start`` and ``end``: the date the executive relationship is put to the
+    test, with the ARR at stake and today's engagement risk, and whom to have met by then."""
+    rows = (accounts_visible_to(user).filter(renewal_date__range=(start, end))
+            .annotate(primary=_primary_name(today))
+            .order_by("renewal_date", "name")
+            .values_list("pk", "name", "renewal_date", "arr", "currency", "current_score__risk", "primary"))
+    out = []
+    for pk, name, day, arr, currency, risk, primary_name in rows:
+        stake = f"ARR {money_text(arr, currency)}" if arr is not None else "ARR not on record"
+        note = f"{stake}; executive engagement at {risk} risk" if risk else f"{stake}; not scored yet"
+        out.append(Entry(day, "renewal", pk, name, "Contract renewal", _with(primary_name), note,
+                         uid=f"renewal-{pk}-{day.isoformat()}@{UID_DOMAIN}"))
+    return out
+
+
 def entries(user, *, today: date, days_back: int = 0, days_ahead: int = 60) -> list[Entry]:
     start, end = today - timedelta(days=days_back), today + timedelta(days=days_ahead)
-    both = planned_entries(user, start=start, end=end) + due_entries(user, today=today, end=end)
+    both = (planned_entries(user, start=start, end=end) + due_entries(user, today=today, end=end)
+            + renewal_entries(user, start=start, end=end, today=today))
     return sorted(both, key=lambda e: (e.day, e.kind != "due" or not e.overdue, e.kind, e.account.casefold()))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from accounts.vocabulary import ORG_CHANGE_SOURCE_LABELS
 from reports.report import Concern, OrgChangeNote
@@ -58,6 +59,25 @@ PENDING_PREFIX = "If confirmed: "
 def fmt_days(value: float) -> str:
     """``1.2``, ``3`` (one decimal, no trailing ``.0``)."""
     return f"{value:.1f}".removesuffix(".0")
+
+
+def money_text(amount, currency: str = "") -> str:
+    """``1234567.5, "USD"`` -> ``USD 1,234,568``; empty for no amount."""
+    if amount is None or amount == "":
+        return ""
+    text = f"{Decimal(amount):,.0f}"
+    return f"{currency} {text}" if currency else text
+
+
+def renewal_objective(*, sponsor: str | None, arr, currency: str, risk: str | None) -> str:
+    """What the contract's renewal on the calendar asks: whom to have met by then, what is at stake, and the
+    engagement's risk when it is High or Critical."""
+    text = f"Confirm the renewal with {sponsor or 'an executive sponsor (none is named)'} before this date"
+    if arr is not None:
+        text += f"; ARR {money_text(arr, currency)}"
+    if risk in ("High", "Critical"):
+        text += f"; executive engagement at {risk} risk"
+    return text
 
 
 def preference_label(value: str) -> str:

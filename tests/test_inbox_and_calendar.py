@@ -205,6 +205,28 @@ def test_a_due_touchpoint_names_the_primary_sponsor_or_says_there_is_none(planne
     assert "With: Priya Natarajan (primary sponsor)" in str(events["Executive touchpoint due — Globex"]["DESCRIPTION"])
 
 
+def test_contract_renewals_are_on_the_calendar_with_the_arr_at_stake_and_the_risk(planned, client, cast):
+    northwind, globex = planned
+    Account.objects.filter(pk=northwind.pk).update(renewal_date=date(2026, 12, 15))
+    Account.objects.filter(pk=globex.pk).update(renewal_date=date(2026, 12, 11), arr=None)
+    client.force_login(cast["admin"])
+    html = client.get("/calendar/").content.decode()
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip()
+            for r in re.findall(r'<tr class="entry-renewal.*?</tr>', html, re.S)]
+    risk = globex.current_score.risk          # scored today by the fixture; Northwind is not
+    assert rows == [f"Fri 2026-12-11 Globex Renewal of the contract Priya Natarajan (primary sponsor) "
+                    f"ARR not on record; executive engagement at {risk} risk",
+                    "Tue 2026-12-15 Northwind Health Renewal of the contract Priya Natarajan (primary sponsor) "
+                    "ARR USD 480,000; not scored yet"]
+    # on its day, after the touchpoint due at Globex that day
+    assert html.index('class="entry-due') < html.index('class="entry-renewal')
+    Account.objects.filter(pk=northwind.pk).update(renewal_date=date(2027, 1, 20))        # beyond the 60 days
+    assert re.findall(r'<tr class="entry-renewal.*?</tr>', client.get("/calendar/").content.decode(), re.S) == [
+        re.search(r'<tr class="entry-renewal.*?</tr>', html, re.S).group(0)]         # Globex's alone
+    client.force_login(cast["csm"])
+    assert "entry-renewal" not in client.get("/calendar/").content.decode()     # Globex is not dana's
+
+
 def test_the_subscription_url_is_shown_once_stored_hashed_read_without_login_and_revocable(planned, client, cast):
     client.force_login(cast["admin"])
     html = client.post("/calendar/subscription/", {"action": "new"}, headers=HTMX).content.decode()
@@ -218,7 +240,8 @@ def test_the_subscription_url_is_shown_once_stored_hashed_read_without_login_and
     response = client.get(url.split("testserver", 1)[1])
     assert response.status_code == 200 and response["Content-Type"] == "text/calendar; charset=utf-8"
     events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(response.content).walk("VEVENT")}
-    assert set(events) == {"QBR — Northwind Health", "Executive touchpoint due — Globex"}
+    assert set(events) == {"QBR — Northwind Health", "Executive touchpoint due — Globex",
+                           "Contract renewal — Northwind Health", "Contract renewal — Globex"}     # 2027-01-31
     assert events["QBR — Northwind Health"].decoded("DTSTART") == date(2026, 11, 27)
     token.refresh_from_db()
     assert token.last_used_at is not None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+from reports import health
 from reports.health import (
     concerns,
     due_objective,
@@ -113,3 +115,12 @@ def test_an_unknown_level_says_why_and_other_levels_need_no_note():
     assert overall_note(level="Unknown", score=0, has_active_sponsor=True) == \
         "no interactions recorded with the account's active executives"
     assert overall_note(level="Engaged", score=65, has_active_sponsor=True) == ""
+
+
+def test_the_renewal_on_the_calendar_names_whom_to_meet_the_arr_and_a_high_risk():
+    assert health.renewal_objective(sponsor="Ana Ruiz", arr=Decimal("1234567.5"), currency="EUR", risk="High") == (
+        "Confirm the renewal with Ana Ruiz before this date; ARR EUR 1,234,568; executive engagement at High risk")
+    assert health.renewal_objective(sponsor=None, arr=None, currency="", risk="Medium") == (
+        "Confirm the renewal with an executive sponsor (none is named) before this date")
+    assert health.renewal_objective(sponsor="Bo", arr=Decimal(900), currency="", risk=None) == (
+        "Confirm the renewal with Bo before this date; ARR 900")

@@ -153,30 +153,38 @@ def _renewal_actions(document, renewal_date: str) -> list:
     account_doc["account"]["contract"]["renewal_date"] = renewal_date
     account_doc["interactions"] = [i for i in account_doc["interactions"] if i["occurred_at"] < "2026-01-01"]
     import_document(document)
-    recs = report().recommendations
-    return [(horizon, r.action) for horizon, group in recs.by_horizon() for r in group if "renewal" in r.action]
+    built = report()
+    actions = [(horizon, r.action) for horizon, group in built.recommendations.by_horizon() for r in group
+               if "renewal" in r.action]
+    return actions + [("calendar", row.date.isoformat(), row.objective) for row in built.calendar
+                      if row.event == "Contract renewal"]
 
 
 @covers("report", "renewal_urgent_days")
 def test_renewal_urgent_days(document, settings):
     soon = ("immediate", "Meet Priya Natarajan before the renewal on 2026-12-10: confirm the renewal and what "
                          "stands in its way")
-    assert _renewal_actions(copy.deepcopy(document), "2026-12-10") == [soon]        # 20 days away: this week
+    on_calendar = ("calendar", "2026-12-10", "Confirm the renewal with Priya Natarajan before this date; "
+                                             "ARR USD 480,000; executive engagement at Critical risk")
+    assert _renewal_actions(copy.deepcopy(document), "2026-12-10") == [soon, on_calendar]  # 20 days: this week
 
     settings.EXEC_SPONSOR_REPORT = {"renewal_urgent_days": 10}
 
     assert _renewal_actions(document, "2026-12-10") == [
-        ("short_term", "Plan the renewal conversation with Priya Natarajan well before 2026-12-10")]
+        ("short_term", "Plan the renewal conversation with Priya Natarajan well before 2026-12-10"), on_calendar]
 
 
 @covers("report", "renewal_watch_days")
 def test_renewal_watch_days(document, settings):
     later = ("short_term", "Plan the renewal conversation with Priya Natarajan well before 2027-01-19")
-    assert _renewal_actions(copy.deepcopy(document), "2027-01-19") == [later]       # 60 days away: this quarter
+    on_calendar = ("calendar", "2027-01-19", "Confirm the renewal with Priya Natarajan before this date; "
+                                             "ARR USD 480,000; executive engagement at Critical risk")
+    assert _renewal_actions(copy.deepcopy(document), "2027-01-19") == [later, on_calendar]   # 60 days: this quarter
 
     settings.EXEC_SPONSOR_REPORT = {"renewal_watch_days": 45}
 
-    assert _renewal_actions(document, "2027-01-19") == []
+    assert _renewal_actions(document, "2027-01-19") == []                           # and not on the calendar yet
+    assert _renewal_actions(document, "2026-11-19") == []                           # renewed yesterday: history
 
 
 # --- the outbox -------------------------------------------------------------------------------------

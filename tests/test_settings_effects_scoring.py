@@ -152,7 +152,7 @@ def test_review_days(document, settings):
 
     def calendar():
         report = build_sponsor_report(account=account(), as_of=AS_OF)
-        return [(row.date, row.event) for row in report.calendar]
+        return [(row.date, row.event) for row in report.calendar if row.event != "Contract renewal"]   # 2027-01-31
 
     # Default: the next QBR is due 91 days after the last one (2026-10-01), and the executive 1:1
     # one cadence (30 days) after the last executive touch (2026-11-11), before that QBR.

@@ -1,12 +1,11 @@
 """``{% load workspace %}``: small display filters of the pages (money, days, dates) and the sparkline tag."""
 
-from decimal import Decimal
 
 from django import template
 from django.template.base import render_value_in_context
 from django.utils.safestring import mark_safe
 
-from reports.health import preference_label
+from reports.health import money_text, preference_label
 
 register = template.Library()
 
@@ -14,10 +13,7 @@ register = template.Library()
 @register.filter
 def money(amount, currency: str = "") -> str:
     """``1234567.5|money:"USD"`` -> ``USD 1,234,568``; empty for no amount."""
-    if amount is None or amount == "":
-        return ""
-    text = f"{Decimal(amount):,.0f}"
-    return f"{currency} {text}" if currency else text
+    return money_text(amount, currency)
 
 
 @register.filter
