@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def escalating(rec, i):
     rec["contacts"][0]["status"] = "departed"          # every account escalates: the same shape of work
     if i % 2:
-        rec["contacts"][1]["sponsor"] = None             # and half of them have no backup sponsor
+        rec["contacts"][1]["sponsor"] = None             # and half of them have no sponsor left
 
 
 def sweep(account_ids, *, as_of, batch_size):
@@ -88,14 +88,14 @@ def test_batched_sweeps_leave_the_alerts_one_evaluation_of_everything_leaves(acc
 
 def test_a_kept_alert_is_rewritten_when_its_finding_changes(accounts):
     evaluate_accounts(as_of=AS_OF, batch_size=2)
-    alert = Alert.objects.filter(code="no_backup_sponsor").order_by("pk").first()
-    assert alert is not None                                      # half of the accounts have no backup
+    alert = Alert.objects.filter(code="no_sponsor").order_by("pk").first()
+    assert alert is not None                                      # half of the accounts have no sponsor left
     Alert.objects.filter(pk=alert.pk).update(message="stale", severity="low", details={"old": True})
 
     result = evaluate_accounts(account_ids=[alert.account_id], as_of=AS_OF, batch_size=2)
 
     alert.refresh_from_db()
-    finding = expected_findings([alert.account_id], as_of=AS_OF)[alert.account_id][("no_backup_sponsor", "")]
+    finding = expected_findings([alert.account_id], as_of=AS_OF)[alert.account_id][("no_sponsor", "")]
     assert (alert.message, alert.severity, alert.details) == (finding.message, finding.severity, finding.details)
     assert alert.message != "stale" and result.kept >= 1 and not result.opened
 

@@ -92,7 +92,7 @@ _ENTRIES = (
         )),
     AlertCode(
         "no_backup_sponsor", "No backup sponsor", "medium", "medium",
-        "The account has no active backup sponsor.",
+        "The account has a sponsor but no active backup sponsor (one with no sponsor at all has no_sponsor).",
         actions=(
             Action(SHORT_TERM, 50, "Name a backup sponsor next to {sponsor}",
                    "Every account needs a backup sponsor so one departure cannot leave it without "

@@ -193,7 +193,9 @@ def no_sponsor(ev: Evaluation) -> list[Finding]:
 
 @guardrail("no_backup_sponsor")
 def no_backup_sponsor(ev: Evaluation) -> list[Finding]:
-    if any(c.sponsor == "backup" for c in ev.present):
+    """No active backup sponsor.  An account with no sponsor at all has ``no_sponsor`` (critical), which says
+    it already: this rule stays quiet then, rather than raise a second alert about the same gap."""
+    if any(c.sponsor == "backup" for c in ev.present) or not any(c.is_sponsor for c in ev.present):
         return []
     primaries = [c for c in ev.present if c.sponsor == "primary"]
     present_ids = {c.id for c in ev.present}

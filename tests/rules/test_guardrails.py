@@ -416,6 +416,19 @@ def test_it_flags_a_missing_backup_sponsor():
     assert "Acme" in found.message and "Pat Primary" in found.message
 
 
+def test_an_account_with_no_sponsor_at_all_is_one_critical_alert_not_also_a_missing_backup():
+    findings = evaluate(account(contacts=[vic()]))
+    assert one(findings, "no_sponsor").severity == "critical"
+    assert having(findings, "no_backup_sponsor") == []
+    # its only sponsor left: the departure (escalated) and no sponsor; the missing backup is the same gap
+    codes = {f.code for f in evaluate(account(contacts=[pat(status="departed"), vic()]))}
+    assert {"sponsor_departed", "no_sponsor"} <= codes and "no_backup_sponsor" not in codes
+    # an executive carrying the executive_sponsor role is a sponsor: then the backup is what is missing
+    named = evaluate(account(contacts=[person(VIC, "Vic Vee", roles=("executive_sponsor", "vp"))]))
+    assert having(named, "no_sponsor") == [] and one(named, "no_backup_sponsor").message == (
+        "No active backup sponsor at Acme")
+
+
 def test_it_flags_a_departed_backup_as_missing():
     findings = evaluate(account(contacts=[pat(), bo(status="departed")]))
     assert one(findings, "no_backup_sponsor").details["departed_backup_sponsors"] == ["Bo Backup"]
@@ -688,7 +701,6 @@ def test_it_sorts_findings_by_severity_then_code():
         ("critical", "no_sponsor"),
         ("high", "cadence_overdue"),
         ("high", "no_exec_contact_90d"),
-        ("medium", "no_backup_sponsor"),
         ("medium", "operational_exec_contact"),
         ("low", "org_change"),
         ("low", "single_threaded"),
