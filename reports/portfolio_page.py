@@ -240,7 +240,7 @@ def summary(qs) -> Summary:
     return Summary(total=total, at_risk=at_risk, arr=tuple(arr))
 
 
-def _page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]:
+def page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]:
     """Cadence (from the stored snapshots) and sponsors of one page of accounts: two queries."""
     ids = [r.pk for r in rows]
     cadence = dict(ScoreSnapshot.objects.filter(pk__in=[r.snapshot_id for r in rows if r.snapshot_id])
@@ -254,7 +254,7 @@ def _page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]
     return cadence, sponsors
 
 
-def _row(a: ShownAccount, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *,
+def page_row(a: ShownAccount, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *,
          as_of: date, url: str) -> Row:
     cadence = cadence or {}
     return Row(
@@ -302,10 +302,10 @@ def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: t
     page = min(max(filters.page, 1), pages)
     chosen = shown_accounts(qs, filters.sort, start=(page - 1) * page_size, stop=page * page_size)
     findings = open_alerts([a.pk for a in chosen])
-    cadence, sponsors = _page_details(chosen, as_of=as_of)
+    cadence, sponsors = page_details(chosen, as_of=as_of)
     names = dict(choices)
     workspace = Link("reports:account", Link.ID)        # one reverse() per page, not per row
-    shown = tuple(_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk), names.get(a.owner_id, ""),
+    shown = tuple(page_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk), names.get(a.owner_id, ""),
                        as_of=as_of, url=workspace(a.pk)) for a in chosen)
     trends, metrics_as_of = metric_trends(user, as_of=as_of)
     return PortfolioPage(rows=shown, summary=totals, page=page, pages=pages, owners=choices,

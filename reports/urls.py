@@ -10,6 +10,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
+    path("portfolio.csv", views.portfolio_csv, name="portfolio_csv"),
     path("ping/", views.ping, name="ping"),
     path("accounts/<int:pk>/", workspace_views.account, name="account"),
     path("accounts/<int:pk>/interactions/", workspace_views.interaction_log_action, name="interaction_log"),

@@ -4,15 +4,17 @@ check who may see what (``accounts_visible_to``), call the builders or the spons
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.csp import CSP
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import accounts_visible_to
+from reports import portfolio_export
 from reports.builder import build_sponsor_report
 from reports.exports import FORMATS, export_report
 from reports.forms import PortfolioFilterForm
@@ -69,6 +71,27 @@ def portfolio(request):
                "sort": SORT_LABELS.get(filters.sort.lstrip("-"), "name"), "columns": sort_columns(filters.sort)}
     template = "reports/portfolio.html#results" if request.htmx else "reports/portfolio.html"
     return render(request, template, context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def portfolio_csv(request):
+    """Every account the portfolio's filters select (the page's query string), in its order, as a CSV file."""
+    accounts = accounts_visible_to(request.user)
+    owner_choices = owners(accounts)
+    form = PortfolioFilterForm(request.GET or None, owners=owner_choices)
+    filters, today = Filters(), timezone.localdate()
+    as_of = today
+    if form.is_bound:
+        if not form.is_valid():
+            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+            return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
+        filters, as_of = form.filters(), form.cleaned_data["as_of"] or today
+    rows = portfolio_export.rows(accounts, filters, as_of=as_of, today=today, owner_names=dict(owner_choices),
+                                 base_url=settings.SITE_URL)
+    response = StreamingHttpResponse(portfolio_export.lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="portfolio-{as_of.isoformat()}.csv"'
+    return response
 
 
 @login_required
