@@ -22,6 +22,8 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# The links the demo writes (e-mails in the console, the CSV export, the calendar feed) point at its own port.
+demo: export SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
