@@ -29,8 +29,10 @@ from reports.form_renderer import PYTHON_WIDGETS
 from reports.links import Link
 from reports.page_cache import kept_while_unchanged
 from reports.panels import AlertItem, OrgChangeItem
+from reports.portfolio_page import owners
 from sponsors.models import Alert, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
+from sponsors.rules.alert_codes import ALERT_CODES
 from sponsors.services.alerts import alert_acknowledge, alert_resolve, evaluate_accounts
 
 PAGE = "reports/inbox.html"
@@ -45,7 +47,22 @@ class InboxFilterForm(forms.Form):
     severity = forms.ChoiceField(required=False, label="Severity",
                                  choices=[("", "All severities"),
                                           *((s, s.capitalize()) for s in SEVERITIES_MOST_FIRST)])
+    kind = forms.ChoiceField(required=False, label="Alert",
+                             choices=[("", "Every kind"), *((c.code, c.title) for c in ALERT_CODES.values())])
+    owner = forms.TypedChoiceField(required=False, label="Account owner", coerce=int, empty_value=None)
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Everyone's"), *owners]
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """Which of the user's unresolved alerts the inbox lists (beside the severity, which cuts the runs)."""
+
+    kind: str = ""                  # an alert code
+    owner: int | None = None        # the accounts' owner (a user id)
 
 
 # What a row shows (reports/inbox.html#alert_row): reading every column of the alert, its account, the owner,
@@ -92,10 +109,15 @@ class InboxItem(AlertItem):
         return self.alert.due_on is not None and self.alert.due_on < self.today
 
 
-def unresolved_alerts(user):
+def unresolved_alerts(user, filters: InboxFilters = InboxFilters()):
     """The open and acknowledged alerts of the accounts ``user`` may see (an admin: all of them, unfiltered,
-    so the count and the sort read the partial index of unresolved alerts alone)."""
+    so the count and the sort read the partial index of unresolved alerts alone), of one kind and one
+    owner's accounts when ``filters`` say so."""
     qs = Alert.objects.filter(status__in=UNRESOLVED)
+    if filters.kind:
+        qs = qs.filter(code=filters.kind)
+    if filters.owner:
+        qs = qs.filter(account__owner_id=filters.owner)
     return qs if sees_every_account(user) else qs.filter(account__in=accounts_visible_to(user).values("pk"))
 
 
@@ -111,7 +133,7 @@ def inbox_segments(*, today: date) -> list[tuple[str, Q]]:
     return runs
 
 
-def inbox_counts(user, *, today: date) -> dict:
+def inbox_counts(user, *, today: date, filters: InboxFilters = InboxFilters()) -> dict:
     """How many unresolved alerts, how many due this week, per severity, and per run of the order
     (``inbox_segments``): one grouped query over the narrow index of unresolved alerts.
 
@@ -119,7 +141,7 @@ def inbox_counts(user, *, today: date) -> dict:
     grouping by a CASE of the due date as well built a text key per alert and took 2-3x as long."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
     counts = dict.fromkeys(("total", "due_soon", *SEVERITIES, *(name for name, _ in inbox_segments(today=today))), 0)
-    for row in (unresolved_alerts(user).values("severity")
+    for row in (unresolved_alerts(user, filters).values("severity")
                 .annotate(n=Count("pk"), soon=Count("pk", filter=Q(due_on__lte=soon)),
                           undated=Count("pk", filter=Q(due_on=None))).order_by()):
         severity, n, due_soon, undated = row["severity"], row["n"], row["soon"], row["undated"]
@@ -142,8 +164,8 @@ class InboxOrder:
     ranked by run and sorted in one plain query, which PostgreSQL plans and Django builds once, where a part
     per run repeated the visibility rule in each (9 ms against 2 ms for a CSM of 50 accounts at 5,000)."""
 
-    def __init__(self, user, *, today: date, severity: str, counts: dict):
-        self.base, self.counts = unresolved_alerts(user), counts
+    def __init__(self, user, *, today: date, severity: str, counts: dict, filters: InboxFilters = InboxFilters()):
+        self.base, self.counts = unresolved_alerts(user, filters), counts
         self.every_account = sees_every_account(user)
         self.severity = severity
         self.runs = [(name, where) for name, where in inbox_segments(today=today)
@@ -187,13 +209,14 @@ def pending_changes(user) -> tuple[list, int]:
 
 def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     today = timezone.localdate()
-    form = InboxFilterForm(request.GET or None)
-    severity, page = "", 1
+    form = InboxFilterForm(request.GET or None, owners=owners(accounts_visible_to(request.user)))
+    severity, page, filters = "", 1, InboxFilters()
     if form.is_bound and form.is_valid():
         severity, page = form.cleaned_data["severity"], form.cleaned_data["page"] or 1
-    counts = inbox_counts(request.user, today=today)
+        filters = InboxFilters(kind=form.cleaned_data["kind"], owner=form.cleaned_data["owner"])
+    counts = inbox_counts(request.user, today=today, filters=filters)
     # The page's ids first (from the runs of the order it spans), then its 25 rows (messages, details) by id.
-    order = InboxOrder(request.user, today=today, severity=severity, counts=counts)
+    order = InboxOrder(request.user, today=today, severity=severity, counts=counts, filters=filters)
     paginator = Paginator(order, PAGE_SIZE)
     paginator.__dict__["count"] = counts[severity] if severity else counts["total"]    # counted just above
     alerts_page = paginator.get_page(page)
@@ -204,7 +227,7 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     return {"form": form, "today": today, "page": alerts_page, "counts": counts,
             "items": [InboxItem(by_id[pk], today=today, links=links) for pk in ids if pk in by_id], "notice": notice,
             "org_change_items": changes, "org_changes_total": changes_total, "org_notice": org_notice,
-            "severity": severity}
+            "severity": severity, "filtered": bool(filters.kind or filters.owner)}
 
 
 @require_GET
