@@ -200,9 +200,12 @@ class InboxOrder:
         return qs.annotate(run=run).order_by("run", "due_on", "-opened_at", "-pk").values_list("pk", flat=True)
 
 
-def pending_changes(user) -> tuple[list, int]:
-    qs = (OrgChange.objects.filter(account__in=accounts_visible_to(user).values("pk"), state=OrgChange.State.PENDING)
-          .select_related("account", "contact").order_by("-occurred_on", "-pk"))
+def pending_changes(user, *, owner: int | None = None) -> tuple[list, int]:
+    """The org changes awaiting review on the accounts the user may see (of one owner's accounts, if given)."""
+    qs = OrgChange.objects.filter(account__in=accounts_visible_to(user).values("pk"), state=OrgChange.State.PENDING)
+    if owner:
+        qs = qs.filter(account__owner_id=owner)
+    qs = qs.select_related("account", "contact").order_by("-occurred_on", "-pk")
     items = [OrgChangeItem(c) for c in qs[:ORG_CHANGES_SHOWN]]
     return items, (len(items) if len(items) < ORG_CHANGES_SHOWN else qs.count())
 
@@ -222,7 +225,7 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     alerts_page = paginator.get_page(page)
     ids = list(alerts_page.object_list)
     by_id = Alert.objects.select_related("account__owner", "acknowledged_by").only(*ROW_FIELDS).in_bulk(ids)
-    changes, changes_total = pending_changes(request.user)
+    changes, changes_total = pending_changes(request.user, owner=filters.owner)
     links = InboxLinks()
     return {"form": form, "today": today, "page": alerts_page, "counts": counts,
             "items": [InboxItem(by_id[pk], today=today, links=links) for pk in ids if pk in by_id], "notice": notice,

@@ -94,6 +94,9 @@ def test_the_inbox_filters_by_kind_of_alert_and_by_the_accounts_owner(accounts, 
     assert listed(kind="no_sponsor") == [theirs.pk, no_sponsor.pk]
     assert listed(owner=cast["teammate"].pk) == [overdue.pk, theirs.pk]                 # Globex's owner
     assert listed(owner=cast["teammate"].pk, kind="no_sponsor", severity="critical") == [theirs.pk]
+    pending_news(Contact.objects.filter(account=northwind).first(), "departure", "Left for a rival")
+    assert "Left for a rival" in client.get("/alerts/").content.decode()
+    assert "Left for a rival" not in client.get("/alerts/", {"owner": cast["teammate"].pk}).content.decode()
     client.force_login(cast["manager"])                 # through the visibility rule (the other read path)
     assert listed(kind="no_sponsor", owner=cast["teammate"].pk) == [theirs.pk]
     assert listed(kind="cadence_overdue") == [overdue.pk]
