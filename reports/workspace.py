@@ -167,11 +167,12 @@ def by_name(relation: str) -> Prefetch:
     return Prefetch(relation, queryset=User.objects.order_by("first_name", "last_name", "email"))
 
 
-def upcoming_touchpoints(account, *, as_of: date, limit: int = 20) -> list:
+def upcoming_touchpoints(account, *, as_of: date, unlogged_days: int = 0, limit: int = 20) -> list:
     """Planned touchpoints from ``as_of`` on, soonest first, with their contacts and team attendees (three
-    queries)."""
+    queries); and, first, those of the ``unlogged_days`` before it still planned: neither logged nor
+    cancelled yet."""
     return list(PlannedTouchpoint.objects.filter(account=account, status=PlannedTouchpoint.Status.PLANNED,
-                                                 planned_on__gte=as_of)
+                                                 planned_on__gte=as_of - timedelta(days=unlogged_days))
                 .select_related("planned_by").prefetch_related("contacts", by_name("team_attendees"))
                 .order_by("planned_on", "pk")[:limit])
 

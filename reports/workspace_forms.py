@@ -82,7 +82,7 @@ class InteractionForm(ServiceErrors, forms.Form):
     """Log an interaction that happened (or correct one you logged)."""
 
     default_renderer = PYTHON_WIDGETS
-    FIELD_MAP = {"contacts": "participants"}
+    FIELD_MAP = {"contacts": "participants", "touchpoint": None}      # a plan's problem: above the form
     prefix = "log"
 
     type = forms.ChoiceField(choices=TYPE_CHOICES, initial="one_on_one")
@@ -99,6 +99,7 @@ class InteractionForm(ServiceErrors, forms.Form):
                                        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
                                        validators=[validate_product_date],
                                        help_text="For an outbound message: when they answered.")
+    touchpoint = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)   # the plan it fulfils
 
     def __init__(self, *args, contacts=(), team=(), **kwargs):
         super().__init__(*args, **kwargs)

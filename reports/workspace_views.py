@@ -40,6 +40,7 @@ from sponsors.services.touchpoints import (
 )
 
 PAGE = "reports/account.html"
+UNLOGGED_DAYS = 30          # a plan whose day has passed stays listed this long, to be logged or cancelled
 
 
 def visible_account(request, pk):
@@ -99,18 +100,21 @@ def workspace_context(request, account, *, as_of, forms=None, notices=None) -> d
     sponsors = sponsors_panel(account=account, user=request.user, notice=notices.get("sponsors", ""),
                               error=notices.get("sponsors_error", ""), contacts=everyone, left=left)
     scores = load_scores(account, as_of=as_of)
-    planned = upcoming_touchpoints(account, as_of=timezone.localdate())
+    today = timezone.localdate()
+    planned = upcoming_touchpoints(account, as_of=today, unlogged_days=UNLOGGED_DAYS)
+    log_plan = _plan_to_log(request, planned) if "log" not in forms else None
     people = [item.contact for item in sponsors["sponsor_items"]]
     cadence_days = rules_config().scoring.cadence_days.get(account.tier, 30)
     members = account_team(account)
     team = team_of(account, members)
     return {
-        "account": account, "as_of": as_of, "is_today": as_of == timezone.localdate(),
+        "account": account, "as_of": as_of, "is_today": as_of == today, "today": today,
         "head": header(account, scores, as_of=as_of, members=members),
-        "cards": executive_cards(account, people, scores, planned, cadence_days=cadence_days, as_of=as_of,
-                                 left=left),
+        "cards": executive_cards(account, people, scores, [tp for tp in planned if tp.planned_on >= today],
+                                 cadence_days=cadence_days, as_of=as_of, left=left),
         "planned": planned,
-        "log_form": forms.get("log") or InteractionForm(contacts=contacts, team=team, initial=_log_initial()),
+        "log_form": forms.get("log") or InteractionForm(contacts=contacts, team=team, initial=_log_initial(log_plan)),
+        "log_plan": log_plan or getattr(forms.get("log"), "plan", None),
         "plan_form": forms.get("plan") or TouchpointForm(contacts=contacts, team=team),
         "contact_form": forms.get("contact") or ContactForm(),
         "log_notice": notices.get("log", ""), "plan_notice": notices.get("plan", ""),
@@ -124,9 +128,24 @@ def workspace_context(request, account, *, as_of, forms=None, notices=None) -> d
     }
 
 
-def _log_initial() -> dict:
+def _plan_to_log(request, planned):
+    """The planned touchpoint ``?log_from=<id>`` asks to log (one of the account's listed plans), or None."""
+    wanted = request.GET.get("log_from", "")
+    return next((tp for tp in planned if str(tp.pk) == wanted), None) if wanted.isdigit() else None
+
+
+def _log_initial(plan=None) -> dict:
+    """The log form's defaults: now, a 1:1 meeting; or what the plan being logged said (on its day when that
+    has come, at this time of day)."""
     now = timezone.localtime().replace(second=0, microsecond=0)
-    return {"occurred_at": now.strftime("%Y-%m-%dT%H:%M"), "type": "one_on_one", "direction": "meeting"}
+    if plan is None:
+        return {"occurred_at": now.strftime("%Y-%m-%dT%H:%M"), "type": "one_on_one", "direction": "meeting"}
+    when = now if plan.planned_on >= now.date() else now.replace(year=plan.planned_on.year,
+                                                                   month=plan.planned_on.month, day=plan.planned_on.day)
+    return {"occurred_at": when.strftime("%Y-%m-%dT%H:%M"), "type": plan.type, "direction": plan.direction,
+            "purpose": plan.purpose, "participants": [str(c.pk) for c in plan.contacts.all()],
+            "team_attendees": [str(u.pk) for u in plan.team_attendees.all()], "topics": plan.objective,
+            "touchpoint": plan.pk}
 
 
 @require_GET
@@ -179,15 +198,23 @@ FRAGMENT_TARGETS = {
 def interaction_log_action(request, pk):
     account = visible_account(request, pk)
     form = InteractionForm(request.POST, contacts=account_contacts(account), team=team_of(account))
+    form.plan = None
     if form.is_valid():
+        plan_id = form.cleaned_data["touchpoint"]
+        form.plan = PlannedTouchpoint.objects.filter(account=account, pk=plan_id).first() if plan_id else None
         try:
-            interaction = interaction_log(account=account, by=request.user, **form.service_kwargs())
+            if plan_id and form.plan is None:
+                raise ValidationError({"touchpoint": "That planned touchpoint is not one of this account's."})
+            interaction = interaction_log(account=account, by=request.user, fulfils=form.plan,
+                                          **form.service_kwargs())
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
             refresh_scores(account)
             when = timezone.localtime(interaction.occurred_at)
             done = f"Logged: {interaction.get_type_display()} on {when:%Y-%m-%d}."
+            if form.plan is not None:
+                done += f" The {form.plan.get_type_display()} planned for {form.plan.planned_on:%Y-%m-%d} is done."
             return respond(request, account, "logged_response", notices={"log": done}, done=done)
     return respond(request, account, "log_panel", forms={"log": form}, status=400)
 

@@ -214,15 +214,19 @@ def _notify_team(touchpoint, executives, conflicts, *, by):
 @transaction.atomic
 def interaction_log(*, account, contacts, occurred_at: datetime, type: str, direction: str,
                     purpose: str = "strategic", outcome: str = "", topics=(), responded_at=None,
-                    team_attendees=(), by=None, source: str = "app") -> Interaction:
+                    team_attendees=(), by=None, source: str = "app", fulfils: PlannedTouchpoint | None = None
+                    ) -> Interaction:
     """Log a touchpoint that happened; an outbound operational one with an executive is refused
     (imported history is not refused: it raises ``operational_exec_contact`` instead), and so are a
-    time in the future and a reply before the message."""
+    time in the future and a reply before the message.  ``fulfils``: the planned touchpoint this one is
+    (of the account, still planned), marked done with it — or neither is written."""
     _check_choices(type=type, direction=direction, purpose=purpose)
     contacts = _check_contacts(account, contacts)
     _refuse_operational(account, contacts, direction=direction, purpose=purpose)
     team_attendees = check_team_attendees(account, team_attendees)
     check_interaction_times(occurred_at, responded_at)
+    if fulfils is not None:
+        _fulfil(account, fulfils)
     interaction = Interaction(
         account=account, type=type, occurred_at=occurred_at, direction=direction, purpose=purpose,
         outcome=outcome, topics=list(topics), responded_at=responded_at, logged_by=_planner(by),
@@ -300,6 +304,20 @@ def interaction_delete(*, interaction: Interaction, by, source: str = "app") -> 
     check_may_change(interaction, by)
     audited(interaction, by=by, source=source, reason="deleted")
     interaction.delete()
+
+
+def _fulfil(account, touchpoint: PlannedTouchpoint) -> None:
+    """Mark a planned touchpoint of ``account`` done (locked: two people logging it at once do not both)."""
+    touchpoint = PlannedTouchpoint.objects.select_for_update().filter(pk=touchpoint.pk, account=account).first()
+    if touchpoint is None:
+        raise ValidationError({"touchpoint": ValidationError(
+            "That planned touchpoint is not one of this account's.", code="not_found")})
+    if touchpoint.status != PlannedTouchpoint.Status.PLANNED:
+        raise ValidationError({"touchpoint": ValidationError(
+            f"The planned {touchpoint.get_type_display()} of {touchpoint.planned_on.isoformat()} is already "
+            f"{touchpoint.get_status_display().lower()}: log this one on its own.", code="not_planned")})
+    touchpoint.status = PlannedTouchpoint.Status.DONE
+    touchpoint.save(update_fields=["status"])
 
 
 @transaction.atomic
