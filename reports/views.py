@@ -56,15 +56,22 @@ def sort_columns(sort: str) -> list[dict]:
     return out
 
 
-@login_required
-@kept_while_unchanged
-def portfolio(request):
+def portfolio_query(request):
+    """The user's accounts, their owners (the filter's choices), and the page's filters parsed from the query
+    string: ``(accounts, owner choices, form, filters, as_of)``; the form holds any errors."""
     accounts = accounts_visible_to(request.user)
     owner_choices = owners(accounts)
     form = PortfolioFilterForm(request.GET or None, owners=owner_choices)
     filters, as_of = Filters(), timezone.localdate()
     if form.is_bound and form.is_valid():
         filters, as_of = form.filters(), form.cleaned_data["as_of"] or as_of
+    return accounts, owner_choices, form, filters, as_of
+
+
+@login_required
+@kept_while_unchanged
+def portfolio(request):
+    accounts, owner_choices, form, filters, as_of = portfolio_query(request)
     page = load_page(request.user, accounts, filters, as_of=as_of, owner_choices=owner_choices)
     context = {"form": form, "as_of": as_of, "page": page, "rows": page.rows, "has_accounts": page.has_accounts,
                "metrics": tuple(t.metric for t in page.metrics), "total": page.summary.total,
@@ -77,18 +84,12 @@ def portfolio(request):
 @require_GET
 def portfolio_csv(request):
     """Every account the portfolio's filters select (the page's query string), in its order, as a CSV file."""
-    accounts = accounts_visible_to(request.user)
-    owner_choices = owners(accounts)
-    form = PortfolioFilterForm(request.GET or None, owners=owner_choices)
-    filters, today = Filters(), timezone.localdate()
-    as_of = today
-    if form.is_bound:
-        if not form.is_valid():
-            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-            return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
-        filters, as_of = form.filters(), form.cleaned_data["as_of"] or today
-    rows = portfolio_export.rows(accounts, filters, as_of=as_of, today=today, owner_names=dict(owner_choices),
-                                 base_url=settings.SITE_URL)
+    accounts, owner_choices, form, filters, as_of = portfolio_query(request)
+    if form.errors:
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
+    rows = portfolio_export.rows(accounts, filters, as_of=as_of, today=timezone.localdate(),
+                                 owner_names=dict(owner_choices), base_url=settings.SITE_URL)
     response = StreamingHttpResponse(portfolio_export.lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="portfolio-{as_of.isoformat()}.csv"'
     return response
