@@ -96,17 +96,21 @@ def one_of(values, field_name, help_text):
 @extend_schema_field({"type": "string", "maxLength": 254,
                       "description": "Only accounts this user owns: me, a user id or an e-mail."})
 class OwnerFilter(df.CharFilter):
-    """``me``, a user's id or their e-mail address."""
+    """``me``, a user's id or their e-mail address; the owner is ``field_name`` (an account's ``owner``, or
+    ``account__owner`` from a row of the account)."""
+
+    def __init__(self, *args, field_name="owner", **kwargs):
+        super().__init__(*args, field_name=field_name, **kwargs)
 
     def filter(self, qs, value):
         if not value:
             return qs
-        value = value.strip()
+        value, owner = value.strip(), self.field_name
         if value.casefold() == "me":
-            return qs.filter(owner=self.parent.request.user)
+            return qs.filter(**{owner: self.parent.request.user})
         if value.isascii() and value.isdigit():
-            return qs.filter(owner_id=int(value)) if int(value) <= MAX_ID else qs.none()
-        return qs.filter(owner__in=User.objects.filter(email__iexact=value))
+            return qs.filter(**{f"{owner}_id": int(value)}) if int(value) <= MAX_ID else qs.none()
+        return qs.filter(**{f"{owner}__in": User.objects.filter(email__iexact=value)})
 
 
 class _Since(df.FilterSet):
@@ -204,6 +208,8 @@ class AlertFilter(_Since):
                                                            "and acknowledged).")
     severity = one_of(SEVERITIES, "severity", "Only this severity.")
     code = one_of(CODES, "code", "Only this guardrail.")
+    owner = OwnerFilter(field_name="account__owner", max_length=254,
+                        label="Only the alerts of accounts this user owns: me, a user id or an e-mail.")
     updated_since = since("Opened, acknowledged or resolved since then.")
 
     class Meta:

@@ -86,6 +86,9 @@ class InteractionCreate(StrictInput):
                                    max_length=MAX_TOPICS, help_text="What was discussed.")
     responded_at = ProductDateTimeField(required=False, allow_null=True, default=None,
                                         help_text="For outbound: when they replied (not before occurred_at).")
+    touchpoint = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                          help_text="The planned touchpoint of the account this one is: marked "
+                                                    "done with it (refused if it is done or cancelled already).")
 
 
 class TouchpointCreate(StrictInput):

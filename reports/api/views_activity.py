@@ -78,11 +78,17 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         body.is_valid(raise_exception=True)
         data = body.validated_data
         account, contacts = account_and_contacts(request.user, data)
+        plan = None
+        if data["touchpoint"] is not None:
+            plan = PlannedTouchpoint.objects.filter(account=account, pk=data["touchpoint"]).first()
+            if plan is None:
+                missing = f"No planned touchpoint {data['touchpoint']} at {account.name}."
+                raise ValidationError({"touchpoint": [missing]})
         interaction = interaction_log(
             account=account, contacts=contacts, occurred_at=data["occurred_at"], type=data["type"],
             direction=data["direction"], purpose=data["purpose"], outcome=data["outcome"], topics=data["topics"],
             responded_at=data["responded_at"], team_attendees=team_attendees(account, data), by=request.user,
-            source="api")
+            source="api", fulfils=plan)
         interaction = self.base_queryset().get(pk=interaction.pk)
         return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
 
