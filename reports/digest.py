@@ -4,15 +4,16 @@ The queries that feed it are ``reports/digest_queries.py``; the e-mail and Block
 ``reports/digest_render.py``; who gets one and when is ``reports/digest_service.py``.
 
 A digest sent on day ``week`` (the recipient's own Monday) covers the seven days before it; "now" is the
-day before (``as_of``, a Sunday), "then" a week earlier.  Exceptions first, in five groups:
+day before (``as_of``, a Sunday), "then" a week earlier.  Exceptions first, in six groups:
 
 1. departures and escalations of the week (and escalations still open), with their due dates;
 2. accounts that crossed into High or Critical risk, with the reason;
 3. enterprise accounts past 90 days without executive contact, and other cadence breaches;
-4. accounts still missing a backup sponsor; org changes waiting for confirmation;
-5. the week's biggest score drops (and rises) of executives, each with the factor that moved;
+4. contract renewals within ``renewal_urgent_days`` (30) of the send day at High or Critical risk;
+5. accounts still missing a backup sponsor; org changes waiting for confirmation;
+6. the week's biggest score drops (and rises) of executives, each with the factor that moved;
 
-then the five metrics against their targets, with the week's change and a trend.  Nothing in 1–5:
+then the five metrics against their targets, with the week's change and a trend.  Nothing in 1–6:
 the digest is an all-clear.
 """
 
@@ -152,6 +153,22 @@ def risk_crossings(now: dict, then: dict, *, url) -> list[Item]:
         items.append(Item(account_id, name, f"{was} → {risk} ({level}, {score}): {reason}", url(account_id),
                           tag=f"→ {risk}"))
     return sorted(items, key=lambda i: (not i.tag.endswith("Critical"), i.account_name.casefold()))
+
+
+def renewals_at_risk(now: dict, renewals: dict, *, week: date, url) -> list[Item]:
+    """The contracts renewing from ``week`` on (``renewals``: ``{account_id: (renewal date, ARR text)}``) of
+    the accounts at High or Critical risk now (``now``: as in ``risk_crossings``); soonest first."""
+    items = []
+    for account_id, (day, arr) in renewals.items():
+        row = now.get(account_id)
+        if row is None or row[3] not in HIGH_RISKS:
+            continue
+        name, score, level, risk, _ = row
+        stake = f"; ARR {arr}" if arr else ""
+        items.append(Item(account_id, name, f"renews {day.isoformat()} (in {(day - week).days} days){stake}; "
+                                            f"executive engagement {level} ({score}), {risk} risk", url(account_id),
+                          due_on=day, tag=f"{risk} risk"))
+    return sorted(items, key=lambda i: (i.due_on, i.account_name.casefold()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,13 @@ from datetime import date, datetime
 
 from django.db.models import Max, Q
 
+from accounts.models import Account
 from accounts.vocabulary import factor_label, severity_rank
 from sponsors.models import Alert, OrgChange, ScoreSnapshot
 from sponsors.rules.alert_codes import ALERT_CODES, escalates, title
 
 from .digest import ContactScore, Item
+from .health import money_text
 
 ESCALATING = tuple(code for code in ALERT_CODES if escalates(code))
 CADENCE_CODES = ("no_exec_contact_90d", "cadence_overdue")
@@ -48,6 +50,13 @@ def open_alert_items(accounts, codes, *, url) -> list[Item]:
     items = [(severity_rank(sev), Item(aid, name, message, url(aid), tag=title(code)))
              for aid, name, code, sev, message in rows]
     return [i for _, i in sorted(items, key=lambda x: (-x[0], x[1].account_name.casefold(), x[1].text))]
+
+
+def renewal_rows(accounts, *, start: date, end: date) -> dict:
+    """``{account_id: (renewal date, ARR text)}`` of the contracts renewing in [start, end] (one query)."""
+    rows = scoped(Account.objects.filter(renewal_date__range=(start, end)), accounts, "pk").values_list(
+        "pk", "renewal_date", "arr", "currency")
+    return {pk: (day, money_text(arr, currency)) for pk, day, arr, currency in rows}
 
 
 def pending_change_items(accounts, *, url) -> list[Item]:

@@ -32,7 +32,7 @@ from sponsors.outbox.links import account_url, url
 
 from . import digest_queries as q
 from . import digest_render, metric_history
-from .digest import Digest, MetricLine, due_week, group, movers, period, risk_crossings
+from .digest import Digest, MetricLine, due_week, group, movers, period, renewals_at_risk, risk_crossings
 
 UNSUBSCRIBE_SALT = "reports.digest.unsubscribe"
 
@@ -93,7 +93,8 @@ def metric_lines(scope, *, as_of: date, save: bool) -> tuple[int, tuple[MetricLi
 
 def build(scope, *, recipient: str, week: date, tz, links: dict, save: bool = True) -> Digest:
     """The digest of ``scope`` sent on ``week``: a fixed number of queries whatever the scope's size."""
-    conf = rules_config().digest
+    config = rules_config()
+    conf, renewal_days = config.digest, config.report.renewal_urgent_days
     first, last = period(week)
     start, end = (datetime.combine(d, time.min, tzinfo=tz) for d in (first, week))
     more, accounts = links["portfolio"], scope.accounts
@@ -104,6 +105,9 @@ def build(scope, *, recipient: str, week: date, tz, links: dict, save: bool = Tr
                                                                           url=account_url)),
         ("risk", "Crossed into High or Critical risk", risk_crossings(*scores["accounts"], url=account_url)),
         ("cadence", "Cadence breaches", q.open_alert_items(accounts, q.CADENCE_CODES, url=account_url)),
+        ("renewals", "Renewals at risk", renewals_at_risk(
+            scores["accounts"][0], q.renewal_rows(accounts, start=week, end=week + timedelta(days=renewal_days)),
+            week=week, url=account_url)),
         ("no_backup", "Still missing a backup sponsor", q.open_alert_items(accounts, q.BACKUP_CODES,
                                                                             url=account_url)),
         ("org_changes", "Org changes awaiting confirmation", q.pending_change_items(accounts, url=account_url)),

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
 
-from accounts.models import Team
+from accounts.models import Account, Team
 from reports import digest_render
 from reports.digest import MetricLine, bar_heights, due_week, sparkline
 from reports.digest_service import digest_key, user_digest, write_digest
@@ -65,6 +66,23 @@ def test_exceptions_first_in_their_groups_with_links_and_due_dates(week):
     assert list(drops) == ["Drew New"]                              # a departed executive is no longer scored
     assert g["rises"].items == ()
     assert digest.accounts == 3 and not digest.all_clear and eps.pk
+
+
+def test_renewals_within_30_days_at_high_or_critical_risk_are_an_exception(week):
+    # MONDAY is 2026-11-23.  Beta (High risk, Disengaged 25 now) renews in 17 days; Epsilon (High) too late for
+    # this digest; Alpha renews soon but is not at risk.
+    Account.objects.filter(pk=week["Beta"].pk).update(renewal_date=date(2026, 12, 10), arr=Decimal("120000"),
+                                                      currency="USD")
+    Account.objects.filter(pk=week["Epsilon"].pk).update(renewal_date=date(2026, 12, 24))       # 31 days
+    Account.objects.filter(pk=week["Alpha"].pk).update(renewal_date=date(2026, 12, 1))
+    [renewal] = groups(user_digest(week["mia"], MONDAY))["renewals"].items
+    assert (renewal.account_name, renewal.due_on, renewal.tag) == ("Beta", date(2026, 12, 10), "High risk")
+    assert renewal.text == ("renews 2026-12-10 (in 17 days); ARR USD 120,000; executive engagement Disengaged (25), "
+                            "High risk")
+    assert renewal.url == f"{SITE}/accounts/{week['Beta'].pk}/report/"
+    Account.objects.filter(pk=week["Epsilon"].pk).update(renewal_date=date(2026, 12, 23))       # 30 days
+    assert [i.account_name for i in groups(user_digest(week["mia"], MONDAY))["renewals"].items] == ["Beta",
+                                                                                                    "Epsilon"]
 
 
 def test_metrics_with_the_weeks_change_and_a_trend(week):

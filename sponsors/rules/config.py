@@ -260,7 +260,7 @@ class ReportConfig(_Section):
     recent_change_days: int = 90             # org changes shown under "Recent Changes"
     timeline_limit: int = 10                 # interactions in the primary sponsor's timeline
     change_days: int = 7                     # "what changed since" compares with this many days before
-    renewal_urgent_days: int = 30            # a renewal this close at High/Critical risk: an action this week
+    renewal_urgent_days: int = 30            # a renewal this close at High/Critical risk: act this week; in the digest
     renewal_watch_days: int = 90             # ... this close: an action this quarter, and on the report's calendar
 
     def __post_init__(self):
