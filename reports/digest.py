@@ -157,7 +157,8 @@ def risk_crossings(now: dict, then: dict, *, url) -> list[Item]:
 
 def renewals_at_risk(now: dict, renewals: dict, *, week: date, url) -> list[Item]:
     """The contracts renewing from ``week`` on (``renewals``: ``{account_id: (renewal date, ARR text)}``) of
-    the accounts at High or Critical risk now (``now``: as in ``risk_crossings``); soonest first."""
+    the accounts at High or Critical risk now (``now``: as in ``risk_crossings``); soonest first, the renewal
+    date as the item's due date."""
     items = []
     for account_id, (day, arr) in renewals.items():
         row = now.get(account_id)
@@ -165,7 +166,7 @@ def renewals_at_risk(now: dict, renewals: dict, *, week: date, url) -> list[Item
             continue
         name, score, level, risk, _ = row
         stake = f"; ARR {arr}" if arr else ""
-        items.append(Item(account_id, name, f"renews {day.isoformat()} (in {(day - week).days} days){stake}; "
+        items.append(Item(account_id, name, f"renews in {(day - week).days} days{stake}; "
                                             f"executive engagement {level} ({score}), {risk} risk", url(account_id),
                           due_on=day, tag=f"{risk} risk"))
     return sorted(items, key=lambda i: (i.due_on, i.account_name.casefold()))
