@@ -20,6 +20,7 @@ from django.db import connections
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -210,6 +211,12 @@ def pending_changes(user, *, owner: int | None = None) -> tuple[list, int]:
     return items, (len(items) if len(items) < ORG_CHANGES_SHOWN else qs.count())
 
 
+def inbox_query(request) -> str:
+    """The inbox's query string (filters, page), carried by its actions so that what comes back — the HTMX
+    fragment, or the page a plain form post is sent back to — is the same view of the inbox."""
+    return f"?{request.GET.urlencode()}" if request.GET else ""
+
+
 def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     today = timezone.localdate()
     form = InboxFilterForm(request.GET or None, owners=owners(accounts_visible_to(request.user)))
@@ -230,7 +237,7 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     return {"form": form, "today": today, "page": alerts_page, "counts": counts,
             "items": [InboxItem(by_id[pk], today=today, links=links) for pk in ids if pk in by_id], "notice": notice,
             "org_change_items": changes, "org_changes_total": changes_total, "org_notice": org_notice,
-            "severity": severity, "filtered": bool(filters.kind or filters.owner)}
+            "severity": severity, "filtered": bool(filters.kind or filters.owner), "inbox_query": inbox_query(request)}
 
 
 @require_GET
@@ -262,10 +269,11 @@ def alert_action(request, alert_id, action):
         notice = "Resolved. If its condition still holds, the next check opens it again."
     if not request.htmx:
         messages.success(request, f"{alert.title} ({alert.account.name}): {notice}")
-        return redirect("reports:inbox")
+        return redirect(reverse("reports:inbox") + inbox_query(request))
     alert = Alert.objects.select_related("account", "account__owner", "acknowledged_by", "proposed_primary").get(
         pk=alert.pk)
-    context = {"item": InboxItem(alert, today=timezone.localdate(), links=InboxLinks()), "row_notice": notice}
+    context = {"item": InboxItem(alert, today=timezone.localdate(), links=InboxLinks()), "row_notice": notice,
+               "inbox_query": inbox_query(request)}
     return render(request, f"{PAGE}#alert_row", context)
 
 
@@ -288,5 +296,5 @@ def org_change_action(request, change_id, action):
         notice = f"Dismissed: {change}."
     if not request.htmx:
         messages.success(request, notice)
-        return redirect("reports:inbox")
+        return redirect(reverse("reports:inbox") + inbox_query(request))
     return render(request, f"{PAGE}#org_changes_response", inbox_context(request, org_notice=notice))

@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 from datetime import date
+from html import unescape as html_unescape
 
 import pytest
 from django.core.management import call_command
@@ -110,11 +111,14 @@ def test_the_inbox_filters_by_kind_of_alert_and_by_the_accounts_owner(accounts, 
     assert "kind: Select a valid choice" in refused.content.decode()
     # confirming it from the filtered inbox keeps the filter on the list that comes back
     page = client.get("/alerts/", {"owner": cast["csm"].pk, "page": 1}).content.decode()
-    confirm = re.search(r'hx-post="(/alerts/org-changes/\d+/confirm/[^"]*)"', page).group(1)
-    assert confirm.endswith(f"?owner={cast['csm'].pk}")
+    confirm = html_unescape(re.search(r'hx-post="(/alerts/org-changes/\d+/confirm/[^"]*)"', page).group(1))
+    assert confirm.endswith(f"?owner={cast['csm'].pk}&page=1")
     after = client.post(confirm, headers=HTMX).content.decode()
     listed_after = order_of(after)        # the confirmation re-evaluated Northwind: its alerts, not Globex's
     assert listed_after and {a.account_id for a in Alert.objects.filter(pk__in=listed_after)} == {northwind.pk}
+    # and a plain form post (no JavaScript) is sent back to the same filtered page
+    acknowledge = html_unescape(re.search(r'action="(/alerts/\d+/acknowledge/[^"]*)"', page).group(1))
+    assert client.post(acknowledge)["Location"] == f"/alerts/?owner={cast['csm'].pk}&page=1"
 
 
 def test_the_inbox_runs_the_same_queries_for_2_or_30_alerts_whoever_owns_or_acknowledged_them(
