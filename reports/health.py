@@ -69,6 +69,12 @@ def money_text(amount, currency: str = "") -> str:
     return f"{currency} {text}" if currency else text
 
 
+def renewal_urgent(days: int | None, risk: str | None, *, urgent_days: int) -> bool:
+    """A renewal ``days`` away (None: no renewal date) is urgent within ``urgent_days`` at High or Critical risk:
+    what the report's "meet them before the renewal" action and the digest's "Renewals at risk" are about."""
+    return days is not None and 0 <= days <= urgent_days and risk in ("High", "Critical")
+
+
 def renewal_objective(*, sponsor: str | None, arr, currency: str, risk: str | None) -> str:
     """What the contract's renewal on the calendar asks: whom to have met by then, what is at stake, and the
     engagement's risk when it is High or Critical."""

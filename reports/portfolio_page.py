@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.vocabulary import RISK_LEVELS, SEVERITIES, TIERS
 from reports import metric_history as mh
 from reports.charts import Sparkline, metric_scale, sparkline
+from reports.health import renewal_urgent
 from reports.links import Link
 from reports.portfolio import RowLabels
 from reports.ranking import vocabulary_rank
@@ -188,6 +189,7 @@ class Row(RowLabels):
     has_backup: bool
     findings: dict = field(default_factory=dict)     # severity -> unresolved alerts (all four keys)
     url: str = ""                   # the account's workspace
+    renewal_urgent: bool = False    # within renewal_urgent_days at High or Critical risk (health.renewal_urgent)
 
 
 @dataclass(frozen=True)
@@ -255,16 +257,18 @@ def page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]:
 
 
 def page_row(a: ShownAccount, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *,
-         as_of: date, url: str) -> Row:
+             as_of: date, url: str, urgent_days: int = 30) -> Row:
     cadence = cadence or {}
+    renewal_in_days = (a.renewal_date - as_of).days if a.renewal_date else None
     return Row(
         account_id=a.pk, name=a.name, tier=a.tier, score=a.score, level=a.level, risk=a.risk,
         days_since_exec_touch=cadence.get("days_since"), cadence_days=cadence.get("cadence_days"),
         cadence_overdue=bool(cadence.get("overdue")), next_due=cadence.get("next_due") or "",
         arr=a.arr, currency=a.currency, renewal_date=a.renewal_date,
-        renewal_in_days=(a.renewal_date - as_of).days if a.renewal_date else None,
+        renewal_in_days=renewal_in_days,
         owner=owner, primary_sponsor=sponsors.get("primary"), has_backup="backup" in sponsors,
-        findings=dict(findings) if findings else dict.fromkeys(SEVERITIES, 0), url=url)
+        findings=dict(findings) if findings else dict.fromkeys(SEVERITIES, 0), url=url,
+        renewal_urgent=renewal_urgent(renewal_in_days, a.risk, urgent_days=urgent_days))
 
 
 def metric_trends(user, *, as_of: date) -> tuple[tuple[MetricTrend, ...], date | None]:
@@ -305,8 +309,9 @@ def load_page(user, accounts, filters: Filters, *, as_of: date, owner_choices: t
     cadence, sponsors = page_details(chosen, as_of=as_of)
     names = dict(choices)
     workspace = Link("reports:account", Link.ID)        # one reverse() per page, not per row
+    urgent_days = rules_config().report.renewal_urgent_days
     shown = tuple(page_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk), names.get(a.owner_id, ""),
-                       as_of=as_of, url=workspace(a.pk)) for a in chosen)
+                           as_of=as_of, url=workspace(a.pk), urgent_days=urgent_days) for a in chosen)
     trends, metrics_as_of = metric_trends(user, as_of=as_of)
     return PortfolioPage(rows=shown, summary=totals, page=page, pages=pages, owners=choices,
                          metrics=trends, metrics_as_of=metrics_as_of,

@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.selectors import account_team
 from accounts.vocabulary import INTERACTION_LABELS, TIER_LABELS, factor_label
 from reports.charts import Bar, Sparkline, score_scale, sparkline, weekly_days, weekly_values
+from reports.health import renewal_urgent
 from sponsors.models import Contact, Interaction, PlannedTouchpoint, ScoreSnapshot
 from sponsors.rules.config import MAX_FACTOR
 
@@ -84,15 +85,18 @@ class Header:
     cadence: dict               # days_since, cadence_days, next_due (ISO), overdue
     scored_on: date | None
     trend: Sparkline
+    renewal_urgent: bool = False    # within renewal_urgent_days at High or Critical risk (health.renewal_urgent)
 
 
-def header(account, scores: Scores, *, as_of: date, members=None) -> Header:
+def header(account, scores: Scores, *, as_of: date, members=None, urgent_days: int = 30) -> Header:
     """The head of the workspace; ``members``: the account team, when already read (``account_team``)."""
     own = scores.latest.get(None) or {}
     breakdown = own.get("breakdown", {})
+    renewal_in_days = (account.renewal_date - as_of).days if account.renewal_date else None
     return Header(
         account=account, tier_label=TIER_LABELS.get(account.tier, account.tier),
-        renewal_in_days=(account.renewal_date - as_of).days if account.renewal_date else None,
+        renewal_in_days=renewal_in_days,
+        renewal_urgent=renewal_urgent(renewal_in_days, own.get("risk"), urgent_days=urgent_days),
         team=tuple((str(m.user), m.get_role_display()) for m in (account_team(account) if members is None
                                                                     else members)),
         score=own.get("score"), level=own.get("level"), risk=own.get("risk"), method=breakdown.get("method", ""),

@@ -104,12 +104,13 @@ def workspace_context(request, account, *, as_of, forms=None, notices=None) -> d
     planned = upcoming_touchpoints(account, as_of=today, unlogged_days=UNLOGGED_DAYS)
     log_plan = _plan_to_log(request, planned) if "log" not in forms else None
     people = [item.contact for item in sponsors["sponsor_items"]]
-    cadence_days = rules_config().scoring.cadence_days.get(account.tier, 30)
+    config = rules_config()
+    cadence_days = config.scoring.cadence_days.get(account.tier, 30)
     members = account_team(account)
     team = team_of(account, members)
     return {
         "account": account, "as_of": as_of, "is_today": as_of == today, "today": today,
-        "head": header(account, scores, as_of=as_of, members=members),
+        "head": header(account, scores, as_of=as_of, members=members, urgent_days=config.report.renewal_urgent_days),
         "cards": executive_cards(account, people, scores, [tp for tp in planned if tp.planned_on >= today],
                                  cadence_days=cadence_days, as_of=as_of, left=left),
         "planned": planned,

@@ -94,6 +94,15 @@ def test_the_filters_each_narrow_the_rows(cast, client):
     assert refused.status_code == 400 and "owner: Select a valid choice" in refused.content.decode()
 
 
+def test_a_renewal_within_30_days_at_high_risk_stands_out_on_the_page(cast, client):
+    build(40, cast)                 # accounts 0..29 score under 30 (High risk) and renew within 29 days
+    client.force_login(cast["admin"])
+    first = client.get("/", {"sort": "renewal"}).content.decode()
+    second = client.get("/", {"sort": "renewal", "page": 2}).content.decode()
+    assert first.count('class="warn renewal-urgent"') == 25                # accounts 0..24
+    assert second.count('class="warn renewal-urgent"') == 5                # 25..29; 30..39 are Medium risk
+
+
 def test_the_metrics_show_the_latest_stored_week_and_a_12_week_trend(cast, client):
     build(3, cast)
     sunday = mh.week_end(TODAY)                                                  # 2026-11-15

@@ -124,3 +124,11 @@ def test_the_renewal_on_the_calendar_names_whom_to_meet_the_arr_and_a_high_risk(
         "Confirm the renewal with an executive sponsor (none is named) before this date")
     assert health.renewal_objective(sponsor="Bo", arr=Decimal(900), currency="", risk=None) == (
         "Confirm the renewal with Bo before this date; ARR 900")
+
+
+def test_a_renewal_is_urgent_within_the_days_at_high_or_critical_risk():
+    assert health.renewal_urgent(30, "High", urgent_days=30) and health.renewal_urgent(0, "Critical", urgent_days=30)
+    assert not health.renewal_urgent(31, "High", urgent_days=30)             # not yet
+    assert not health.renewal_urgent(-1, "High", urgent_days=30)             # renewed (or lapsed) already
+    assert not health.renewal_urgent(5, "Medium", urgent_days=30)            # not at risk
+    assert not health.renewal_urgent(None, "Critical", urgent_days=30)       # no renewal date
