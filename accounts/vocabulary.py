@@ -75,6 +75,8 @@ ENGAGEMENT_LEVELS = ("Champion", "Engaged", "Passive", "Disengaged", "Unknown")
 # The levels that count as "an engaged executive" (metrics, single-threaded, strengths).
 ENGAGED_LEVELS = frozenset({"Champion", "Engaged"})
 RISK_LEVELS = ("Low", "Medium", "High", "Critical")
+# The risks that count as "at risk" (ARR at risk, renewals at risk, risk crossings).
+AT_RISK_LEVELS = ("High", "Critical")
 RISK_BY_LEVEL = {
     "Champion": "Low", "Engaged": "Low", "Passive": "Medium",
     "Disengaged": "High", "Unknown": "Critical",

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from accounts.vocabulary import AT_RISK_LEVELS
+
 from .charts import metric_scale
 
-HIGH_RISKS = frozenset({"High", "Critical"})
+HIGH_RISKS = frozenset(AT_RISK_LEVELS)
 SPARKS = "▁▂▃▄▅▆▇█"
 
 

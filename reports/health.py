@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from accounts.vocabulary import ORG_CHANGE_SOURCE_LABELS
+from accounts.vocabulary import AT_RISK_LEVELS, ORG_CHANGE_SOURCE_LABELS
 from reports.report import Concern, OrgChangeNote
 from sponsors.rules import alert_codes
 from sponsors.rules.config import ReportConfig
@@ -72,7 +72,7 @@ def money_text(amount, currency: str = "") -> str:
 def renewal_urgent(days: int | None, risk: str | None, *, urgent_days: int) -> bool:
     """A renewal ``days`` away (None: no renewal date) is urgent within ``urgent_days`` at High or Critical risk:
     what the report's "meet them before the renewal" action and the digest's "Renewals at risk" are about."""
-    return days is not None and 0 <= days <= urgent_days and risk in ("High", "Critical")
+    return days is not None and 0 <= days <= urgent_days and risk in AT_RISK_LEVELS
 
 
 def renewal_objective(*, sponsor: str | None, arr, currency: str, risk: str | None) -> str:
@@ -81,7 +81,7 @@ def renewal_objective(*, sponsor: str | None, arr, currency: str, risk: str | No
     text = f"Confirm the renewal with {sponsor or 'an executive sponsor (none is named)'} before this date"
     if arr is not None:
         text += f"; ARR {money_text(arr, currency)}"
-    if risk in ("High", "Critical"):
+    if risk in AT_RISK_LEVELS:
         text += f"; executive engagement at {risk} risk"
     return text
 

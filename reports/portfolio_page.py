@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.vocabulary import RISK_LEVELS, SEVERITIES, TIERS
+from accounts.vocabulary import AT_RISK_LEVELS, RISK_LEVELS, SEVERITIES, TIERS
 from reports import metric_history as mh
 from reports.charts import Sparkline, metric_scale, sparkline
 from reports.health import renewal_urgent
@@ -35,7 +35,7 @@ from sponsors.services.current_scores import days_since_exec_touch
 
 PAGE_SIZE = 25
 TREND_WEEKS = 12
-AT_RISK = ("High", "Critical")
+AT_RISK = AT_RISK_LEVELS
 UNRESOLVED = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
 SORT_LABELS = {"name": "Account", "tier": "Tier", "score": "Engagement", "risk": "Risk", "touch": "Last exec touch",
                "arr": "ARR", "renewal": "Renewal", "alerts": "Open alerts"}

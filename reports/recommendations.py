@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from accounts.vocabulary import HORIZONS, TIER_LABELS
+from accounts.vocabulary import AT_RISK_LEVELS, HORIZONS, TIER_LABELS
 from reports.report import Recommendation, Recommendations
 from sponsors.rules.alert_codes import ALERT_CODES, IMMEDIATE, SHORT_TERM, STRATEGIC, Action
 from sponsors.rules.config import RulesConfig
@@ -128,7 +128,7 @@ def _no_executive_left(ctx: RecommendationContext) -> list[dict]:
     return [] if (ctx.primary_name or ctx.backup_names or ctx.remaining_executives) else [{}]
 
 
-AT_RISK = frozenset({"High", "Critical"})
+AT_RISK = frozenset(AT_RISK_LEVELS)
 
 
 def _renewal_at_risk(ctx: RecommendationContext, config: RulesConfig, *, soon: bool) -> list[dict]:
