@@ -10,6 +10,8 @@ are brought up to date at once, so the cards, the overall score and "what change
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -34,6 +36,7 @@ from sponsors.services.touchpoints import (
     interaction_delete,
     interaction_log,
     interaction_update,
+    planned_touchpoint_of,
     touchpoint_cancel,
     touchpoint_conflicts_preview,
     touchpoint_plan,
@@ -141,8 +144,7 @@ def _log_initial(plan=None) -> dict:
     now = timezone.localtime().replace(second=0, microsecond=0)
     if plan is None:
         return {"occurred_at": now.strftime("%Y-%m-%dT%H:%M"), "type": "one_on_one", "direction": "meeting"}
-    when = now if plan.planned_on >= now.date() else now.replace(year=plan.planned_on.year,
-                                                                   month=plan.planned_on.month, day=plan.planned_on.day)
+    when = now if plan.planned_on >= now.date() else datetime.combine(plan.planned_on, now.time(), now.tzinfo)
     return {"occurred_at": when.strftime("%Y-%m-%dT%H:%M"), "type": plan.type, "direction": plan.direction,
             "purpose": plan.purpose, "participants": [str(c.pk) for c in plan.contacts.all()],
             "team_attendees": [str(u.pk) for u in plan.team_attendees.all()], "topics": plan.objective,
@@ -201,11 +203,9 @@ def interaction_log_action(request, pk):
     form = InteractionForm(request.POST, contacts=account_contacts(account), team=team_of(account))
     form.plan = None
     if form.is_valid():
-        plan_id = form.cleaned_data["touchpoint"]
-        form.plan = PlannedTouchpoint.objects.filter(account=account, pk=plan_id).first() if plan_id else None
         try:
-            if plan_id and form.plan is None:
-                raise ValidationError({"touchpoint": "That planned touchpoint is not one of this account's."})
+            plan_id = form.cleaned_data["touchpoint"]
+            form.plan = planned_touchpoint_of(account, plan_id) if plan_id else None
             interaction = interaction_log(account=account, by=request.user, fulfils=form.plan,
                                           **form.service_kwargs())
         except ValidationError as exc:

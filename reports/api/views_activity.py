@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.selectors import accounts_visible_to
 from sponsors.models import Contact, Interaction, PlannedTouchpoint
-from sponsors.services.touchpoints import interaction_log, touchpoint_cancel, touchpoint_plan
+from sponsors.services.touchpoints import interaction_log, planned_touchpoint_of, touchpoint_cancel, touchpoint_plan
 
 from .base import VisibleViewSet
 from .errors import Conflict
@@ -78,12 +78,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         body.is_valid(raise_exception=True)
         data = body.validated_data
         account, contacts = account_and_contacts(request.user, data)
-        plan = None
-        if data["touchpoint"] is not None:
-            plan = PlannedTouchpoint.objects.filter(account=account, pk=data["touchpoint"]).first()
-            if plan is None:
-                missing = f"No planned touchpoint {data['touchpoint']} at {account.name}."
-                raise ValidationError({"touchpoint": [missing]})
+        plan = planned_touchpoint_of(account, data["touchpoint"]) if data["touchpoint"] is not None else None
         interaction = interaction_log(
             account=account, contacts=contacts, occurred_at=data["occurred_at"], type=data["type"],
             direction=data["direction"], purpose=data["purpose"], outcome=data["outcome"], topics=data["topics"],

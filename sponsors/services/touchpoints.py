@@ -306,12 +306,19 @@ def interaction_delete(*, interaction: Interaction, by, source: str = "app") -> 
     interaction.delete()
 
 
-def _fulfil(account, touchpoint: PlannedTouchpoint) -> None:
-    """Mark a planned touchpoint of ``account`` done (locked: two people logging it at once do not both)."""
-    touchpoint = PlannedTouchpoint.objects.select_for_update().filter(pk=touchpoint.pk, account=account).first()
+def planned_touchpoint_of(account, pk: int, *, lock: bool = False) -> PlannedTouchpoint:
+    """The account's planned touchpoint ``pk`` (whatever its status), or a ``ValidationError`` on ``touchpoint``."""
+    qs = PlannedTouchpoint.objects.select_for_update() if lock else PlannedTouchpoint.objects
+    touchpoint = qs.filter(pk=pk, account=account).first()
     if touchpoint is None:
         raise ValidationError({"touchpoint": ValidationError(
-            "That planned touchpoint is not one of this account's.", code="not_found")})
+            f"No planned touchpoint {pk} at {account.name}.", code="not_found")})
+    return touchpoint
+
+
+def _fulfil(account, touchpoint: PlannedTouchpoint) -> None:
+    """Mark a planned touchpoint of ``account`` done (locked: two people logging it at once do not both)."""
+    touchpoint = planned_touchpoint_of(account, touchpoint.pk, lock=True)
     if touchpoint.status != PlannedTouchpoint.Status.PLANNED:
         raise ValidationError({"touchpoint": ValidationError(
             f"The planned {touchpoint.get_type_display()} of {touchpoint.planned_on.isoformat()} is already "
