@@ -30,8 +30,8 @@ CHUNK = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("Account", "Tier", "Engagement score", "Engagement level", "Risk", "Days since last executive touch",
            "Cadence (days)", "Cadence overdue", "Next executive touch due", "ARR", "Currency", "Renewal date",
-           "Days to renewal", "Critical alerts", "High alerts", "Medium alerts", "Low alerts", "Primary sponsor",
-           "Backup sponsor named", "Owner", "Workspace")
+           "Days to renewal", "Renewal at risk", "Critical alerts", "High alerts", "Medium alerts", "Low alerts",
+           "Primary sponsor", "Backup sponsor named", "Owner", "Workspace")
 
 
 def safe_cell(value) -> object:
@@ -44,7 +44,7 @@ def safe_cell(value) -> object:
 
 
 def rows(accounts, filters: Filters, *, as_of: date, today: date, owner_names: dict, base_url: str,
-         chunk: int = CHUNK) -> Iterator:
+         urgent_days: int, chunk: int = CHUNK) -> Iterator:
     """The portfolio page's rows of every account matching ``filters``, in its sort order, ``chunk`` at a time."""
     qs = filtered(accounts, filters, as_of=as_of, today=today)
     total = summary(qs).total
@@ -55,7 +55,8 @@ def rows(accounts, filters: Filters, *, as_of: date, today: date, owner_names: d
         cadence, sponsors = page_details(chosen, as_of=as_of)
         for a in chosen:
             yield page_row(a, cadence.get(a.pk), sponsors.get(a.pk, {}), findings.get(a.pk),
-                       owner_names.get(a.owner_id, ""), as_of=as_of, url=base_url + workspace(a.pk))
+                           owner_names.get(a.owner_id, ""), as_of=as_of, url=base_url + workspace(a.pk),
+                           urgent_days=urgent_days)
 
 
 def record(row) -> list:
@@ -66,6 +67,7 @@ def record(row) -> list:
         ("yes" if row.cadence_overdue else "no") if row.cadence_days is not None else None,
         row.next_due or None, row.arr, row.currency if row.arr is not None else None,
         row.renewal_date.isoformat() if row.renewal_date else None, row.renewal_in_days,
+        "yes" if row.renewal_urgent else "no",
         f.get("critical", 0), f.get("high", 0), f.get("medium", 0), f.get("low", 0),
         row.primary_sponsor, "yes" if row.has_backup else "no", row.owner, row.url,
     ]

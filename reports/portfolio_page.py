@@ -257,7 +257,7 @@ def page_details(rows: list[ShownAccount], *, as_of: date) -> tuple[dict, dict]:
 
 
 def page_row(a: ShownAccount, cadence: dict | None, sponsors: dict, findings: dict | None, owner: str, *,
-             as_of: date, url: str, urgent_days: int = 30) -> Row:
+             as_of: date, url: str, urgent_days: int) -> Row:
     cadence = cadence or {}
     renewal_in_days = (a.renewal_date - as_of).days if a.renewal_date else None
     return Row(

@@ -23,6 +23,7 @@ from reports.params import BadParameter, parse_as_of
 from reports.portfolio_page import SORT_LABELS, Filters, load_page, owners
 from reports.render_html import html_context
 from reports.workspace_views import respond
+from sponsors.config import rules_config
 from sponsors.models import Alert, Contact, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.services.alerts import alert_acknowledge, evaluate_accounts
@@ -89,7 +90,8 @@ def portfolio_csv(request):
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
     rows = portfolio_export.rows(accounts, filters, as_of=as_of, today=timezone.localdate(),
-                                 owner_names=dict(owner_choices), base_url=settings.SITE_URL)
+                                 owner_names=dict(owner_choices), base_url=settings.SITE_URL,
+                                 urgent_days=rules_config().report.renewal_urgent_days)
     response = StreamingHttpResponse(portfolio_export.lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="portfolio-{as_of.isoformat()}.csv"'
     return response

@@ -88,7 +88,7 @@ class Header:
     renewal_urgent: bool = False    # within renewal_urgent_days at High or Critical risk (health.renewal_urgent)
 
 
-def header(account, scores: Scores, *, as_of: date, members=None, urgent_days: int = 30) -> Header:
+def header(account, scores: Scores, *, as_of: date, urgent_days: int, members=None) -> Header:
     """The head of the workspace; ``members``: the account team, when already read (``account_team``)."""
     own = scores.latest.get(None) or {}
     breakdown = own.get("breakdown", {})

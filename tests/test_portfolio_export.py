@@ -44,7 +44,8 @@ def test_every_matching_account_in_the_pages_order_with_what_its_row_shows(cast,
         "Account": "Acct 0002", "Tier": "SMB", "Engagement score": "2", "Engagement level": "Disengaged",
         "Risk": "High", "Days since last executive touch": "2", "Cadence (days)": "30", "Cadence overdue": "no",
         "Next executive touch due": "2026-12-01", "ARR": "3000.00", "Currency": "USD", "Renewal date": "2026-11-22",
-        "Days to renewal": "2", "Critical alerts": "0", "High alerts": "1", "Medium alerts": "0", "Low alerts": "0",
+        "Days to renewal": "2", "Renewal at risk": "yes",               # High risk, renewing in 2 days
+        "Critical alerts": "0", "High alerts": "1", "Medium alerts": "0", "Low alerts": "0",
         "Primary sponsor": "Sponsor 2", "Backup sponsor named": "no", "Owner": str(cast["csm"]),
         "Workspace": f"{settings.SITE_URL}/accounts/{accounts[2].pk}/"}
 
@@ -73,7 +74,7 @@ def test_chunks_follow_each_other_without_a_gap_or_a_repeat(cast):
 
     def names(chunk):
         return [r.name for r in portfolio_export.rows(accounts, Filters(sort="-risk"), as_of=TODAY, today=TODAY,
-                                                      owner_names={}, base_url="", chunk=chunk)]
+                                                      owner_names={}, base_url="", urgent_days=30, chunk=chunk)]
     assert names(5) == names(500) and len(set(names(5))) == 23
 
 
