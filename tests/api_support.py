@@ -5,6 +5,7 @@ per person.  Time stands still at NOW (2026-11-20 12:00 UTC)."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from accounts.models import Account
@@ -59,3 +60,15 @@ def build_world(cast, *, weeks: int = 12) -> dict:
 
 def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def caller(world, client):
+    """``call(method, path, body=None, who="csm", **params)``: the API as ``who`` with their token (a JSON body,
+    or query parameters for a GET)."""
+    def call(method, path, body=None, who="csm", **params):
+        headers = bearer(world["tokens"][who])
+        if method == "GET":
+            return client.get(path, params, **headers)
+        return client.generic(method, path, json.dumps(body) if body is not None else "",
+                              content_type="application/json", **headers)
+    return call

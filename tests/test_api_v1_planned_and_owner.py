@@ -6,15 +6,13 @@ each with a call planned with Lena Fischer for 2026-11-23.  "Now" is 2026-11-20 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import time_machine
 
 from accounts.models import User
 from sponsors.models import Alert, Interaction, PlannedTouchpoint
 
-from .api_support import NOW, bearer, build_world
+from .api_support import NOW, build_world, caller
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +25,8 @@ def world(cast):
 
 @pytest.fixture
 def api(world, client):
-    def call(method, path, body=None, who="csm", **params):
-        headers = bearer(world["tokens"][who])
-        if method == "GET":
-            return client.get(path, params, **headers)
-        return client.generic(method, path, json.dumps(body), content_type="application/json", **headers)
     with time_machine.travel(NOW, tick=False):
-        yield call
+        yield caller(world, client)
 
 
 def log_body(world, **extra):

@@ -4,7 +4,6 @@ actions, the report, metrics, filters, ordering, cursor pagination, and a bounde
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from sponsors.services.alerts import evaluate_accounts
 from sponsors.services.scores import recompute_scores
 from sponsors.services.touchpoints import touchpoint_plan
 
-from .api_support import NOW, TODAY, bearer, build_world, other_team_document
+from .api_support import NOW, TODAY, bearer, build_world, caller, other_team_document
 from .guardrails_support import import_document
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +31,8 @@ def world(cast):
 
 @pytest.fixture
 def api(world, client):
-    def call(method, path, body=None, who="csm", **params):
-        headers = bearer(world["tokens"][who])
-        if method == "GET":
-            return client.get(path, params, **headers)
-        return client.generic(method, path, json.dumps(body) if body is not None else "",
-                              content_type="application/json", **headers)
     with time_machine.travel(NOW, tick=False):
-        yield call
+        yield caller(world, client)
 
 
 def test_an_account_reads_its_stored_score_and_12_week_trend(world, api):
