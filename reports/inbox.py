@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +34,7 @@ from reports.portfolio_page import owners
 from sponsors.models import Alert, OrgChange
 from sponsors.orgchanges.review import org_change_confirm, org_change_dismiss
 from sponsors.rules.alert_codes import ALERT_CODES
-from sponsors.services.alerts import alert_acknowledge, alert_resolve, evaluate_accounts
+from sponsors.services.alerts import alert_acknowledge, alert_acknowledge_many, alert_resolve, evaluate_accounts
 
 PAGE = "reports/inbox.html"
 PAGE_SIZE = 25
@@ -234,8 +234,9 @@ def inbox_context(request, *, notice: str = "", org_notice: str = "") -> dict:
     by_id = Alert.objects.select_related("account__owner", "acknowledged_by").only(*ROW_FIELDS).in_bulk(ids)
     changes, changes_total = pending_changes(request.user, owner=filters.owner)
     links = InboxLinks()
+    items = [InboxItem(by_id[pk], today=today, links=links) for pk in ids if pk in by_id]
     return {"form": form, "today": today, "page": alerts_page, "counts": counts,
-            "items": [InboxItem(by_id[pk], today=today, links=links) for pk in ids if pk in by_id], "notice": notice,
+            "items": items, "open_shown": [item.alert.pk for item in items if item.can_acknowledge], "notice": notice,
             "org_change_items": changes, "org_changes_total": changes_total, "org_notice": org_notice,
             "severity": severity, "filtered": bool(filters.kind or filters.owner), "inbox_query": inbox_query(request)}
 
@@ -251,6 +252,28 @@ def inbox(request):
 
 
 ALERT_ACTIONS = {"acknowledge", "resolve"}
+
+
+@require_POST
+@login_required
+def acknowledge_shown(request):
+    """Acknowledge the open alerts a page of the inbox showed (``alert``: their ids, at most a page); HTMX gets
+    the alerts section back, a plain form post the same inbox page."""
+    ids = request.POST.getlist("alert")
+    if not ids or len(ids) > PAGE_SIZE or not all(i.isascii() and i.isdigit() and len(i) < 19 for i in ids):
+        return HttpResponseBadRequest(f"alert: the ids of the alerts shown, 1 to {PAGE_SIZE} of them.",
+                                      content_type="text/plain; charset=utf-8")
+    alerts = list(Alert.objects.filter(pk__in=ids, account__in=accounts_visible_to(request.user).values("pk")))
+    if len(alerts) != len(set(ids)):
+        raise Http404("No such alert among yours.")
+    count = alert_acknowledge_many(alerts=alerts, by=request.user)
+    skipped = len(alerts) - count
+    notice = f"Acknowledged {count} alert{'' if count == 1 else 's'}." + (
+        f" {skipped} had been acknowledged or resolved already." if skipped else "")
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(reverse("reports:inbox") + inbox_query(request))
+    return render(request, f"{PAGE}#alerts", inbox_context(request, notice=notice))
 
 
 @require_POST

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/<int:pk>/contacts/<int:contact_id>/edit/", workspace_views.contact_edit_action,
          name="contact_edit"),
     path("alerts/", inbox.inbox, name="inbox"),
+    path("alerts/acknowledge-shown/", inbox.acknowledge_shown, name="inbox_acknowledge_shown"),
     path("alerts/<int:alert_id>/<str:action>/", inbox.alert_action, name="inbox_alert"),
     path("alerts/org-changes/<int:change_id>/<str:action>/", inbox.org_change_action, name="inbox_org_change"),
     path("calendar/", calendar_views.calendar, name="calendar"),

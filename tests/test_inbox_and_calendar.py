@@ -121,6 +121,42 @@ def test_the_inbox_filters_by_kind_of_alert_and_by_the_accounts_owner(accounts, 
     assert client.post(acknowledge)["Location"] == f"/alerts/?owner={cast['csm'].pk}&page=1"
 
 
+def test_a_manager_acknowledges_the_open_alerts_of_a_page_at_once(accounts, client, cast):
+    northwind, globex = accounts
+    first, second = alert(northwind, "no_sponsor", "critical"), alert(northwind, "cadence_overdue", "medium")
+    seen = alert(northwind, "single_threaded", "low")
+    Alert.objects.filter(pk=seen.pk).update(status="acknowledged", acknowledged_by=cast["csm"],
+                                            acknowledged_at=timezone.now())
+    theirs = alert(globex, "no_sponsor", "critical")                            # not on sam's teams
+    client.force_login(cast["manager"])
+    page = client.get("/alerts/", {"severity": ""}).content.decode()
+    form = re.search(r'<form class="bulk-actions".*?</form>', page, re.S).group(0)
+    assert sorted(int(x) for x in re.findall(r'name="alert" value="(\d+)"', form)) == [first.pk, second.pk]
+    assert "Acknowledge the 2 open alerts on this page" in form
+    assert 'action="/alerts/acknowledge-shown/?severity="' in form
+
+    response = client.post("/alerts/acknowledge-shown/?severity=", {"alert": [first.pk, second.pk, seen.pk]},
+                           headers=HTMX)
+    assert response.status_code == 200
+    assert "Acknowledged 2 alerts. 1 had been acknowledged or resolved already." in response.content.decode()
+    for a in (first, second):
+        a.refresh_from_db()
+        assert (a.status, a.acknowledged_by) == ("acknowledged", cast["manager"])
+        assert a.history.first().status == "acknowledged"                    # in the trail, each of them
+    assert 'class="bulk-actions"' not in response.content.decode()          # nothing open left on the page
+
+    before = list(Alert.objects.values_list("pk", "status").order_by("pk"))
+    assert client.post("/alerts/acknowledge-shown/", {"alert": [theirs.pk]}).status_code == 404
+    assert client.post("/alerts/acknowledge-shown/", {"alert": [first.pk, theirs.pk]}).status_code == 404
+    refused = client.post("/alerts/acknowledge-shown/", {"alert": ["x"]})
+    assert refused.status_code == 400 and refused.content.decode().startswith("alert:")
+    assert client.post("/alerts/acknowledge-shown/", {}).status_code == 400
+    assert client.post("/alerts/acknowledge-shown/", {"alert": [first.pk] * 26}).status_code == 400
+    assert list(Alert.objects.values_list("pk", "status").order_by("pk")) == before      # nothing changed
+    redirected = client.post("/alerts/acknowledge-shown/?kind=no_sponsor", {"alert": [first.pk]})
+    assert redirected["Location"] == "/alerts/?kind=no_sponsor"              # a plain post: back to that view
+
+
 def test_the_inbox_runs_the_same_queries_for_2_or_30_alerts_whoever_owns_or_acknowledged_them(
         accounts, client, cast, django_assert_max_num_queries):
     northwind, globex = accounts

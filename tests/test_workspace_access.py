@@ -63,6 +63,7 @@ WRITES = [  # (POST url, form)
     ("/accounts/{pk}/org-changes/{o}/confirm/", {}),
     ("/accounts/{pk}/org-changes/{o}/dismiss/", {}),
     ("/alerts/{a}/acknowledge/", {}),
+    ("/alerts/acknowledge-shown/", {"alert": "{a}"}),
     ("/alerts/{a}/resolve/", {}),
     ("/alerts/org-changes/{o}/confirm/", {}),
     ("/alerts/org-changes/{o}/dismiss/", {}),

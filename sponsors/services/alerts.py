@@ -276,11 +276,26 @@ def alert_acknowledge(*, alert: Alert, by) -> Alert:
     """Someone on the account team has seen the alert and is on it (a resolved alert stays resolved)."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == Alert.Status.OPEN:
-        alert.status = Alert.Status.ACKNOWLEDGED
-        alert.acknowledged_at = timezone.now()
-        alert.acknowledged_by = by
-        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        _mark_acknowledged(alert, by=by)
     return alert
+
+
+@transaction.atomic
+def alert_acknowledge_many(*, alerts, by) -> int:
+    """Acknowledge those of ``alerts`` still open, as ``alert_acknowledge`` does, in one transaction (locked
+    together, oldest first); how many that was."""
+    still_open = list(Alert.objects.select_for_update().filter(pk__in=[a.pk for a in alerts],
+                                                               status=Alert.Status.OPEN).order_by("pk"))
+    for alert in still_open:
+        _mark_acknowledged(alert, by=by)
+    return len(still_open)
+
+
+def _mark_acknowledged(alert: Alert, *, by) -> None:
+    alert.status = Alert.Status.ACKNOWLEDGED
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = by
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
 
 
 @transaction.atomic
