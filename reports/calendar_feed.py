@@ -76,6 +76,7 @@ class Entry:
     note: str                   # objective, or why it is due
     overdue: bool = False
     uid: str = ""
+    touchpoint_id: int | None = None    # a planned entry's touchpoint (to log it once it has happened)
 
 
 def planned_entries(user, *, start: date, end: date) -> list[Entry]:
@@ -84,7 +85,7 @@ def planned_entries(user, *, start: date, end: date) -> list[Entry]:
           .select_related("account").prefetch_related("contacts", by_name("team_attendees"))
           .order_by("planned_on", "pk"))
     return [Entry(tp.planned_on, "planned", tp.account_id, tp.account.name, INTERACTION_LABELS.get(tp.type, tp.type),
-                  _who(tp), tp.objective, uid=f"touchpoint-{tp.pk}@{UID_DOMAIN}")
+                  _who(tp), tp.objective, uid=f"touchpoint-{tp.pk}@{UID_DOMAIN}", touchpoint_id=tp.pk)
             for tp in qs]
 
 

@@ -266,6 +266,16 @@ def test_the_calendar_lists_planned_and_cadence_due_touchpoints_of_the_users_acc
     assert "Globex" not in client.get("/calendar/").content.decode()
 
 
+def test_todays_planned_touchpoint_links_to_logging_it(planned, client, cast):
+    northwind, _ = planned
+    priya = Contact.objects.get(account=northwind, external_id="c_1")
+    today, _ = touchpoint_plan(account=northwind, contacts=[priya], planned_on=TODAY, type="one_on_one", by=cast["csm"])
+    client.force_login(cast["csm"])
+    rows = re.findall(r'<tr class="entry-planned.*?</tr>', client.get("/calendar/").content.decode(), re.S)
+    assert f'href="/accounts/{northwind.pk}/?log_from={today.pk}#log-panel">log it</a>' in rows[0]
+    assert "log it" not in rows[1]                                     # the QBR of 2026-11-27 has not happened
+
+
 def test_a_due_touchpoint_names_the_primary_sponsor_or_says_there_is_none(planned, client, cast):
     northwind, globex = planned
     client.force_login(cast["admin"])
