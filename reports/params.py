@@ -24,3 +24,9 @@ def parse_as_of(value: str | None, *, field: str = "as_of") -> date:
         return parse_date(str(value), field=field)
     except InputError as exc:
         raise BadParameter(field, exc.message) from None
+
+
+def form_errors(form) -> list[str]:
+    """A bound form's errors as ``"field: message"`` lines (a form-wide one without a field), for a notice or
+    a plain-text 400."""
+    return [f"{name}: {e}" if name != "__all__" else e for name, errs in form.errors.items() for e in errs]

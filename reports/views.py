@@ -19,7 +19,7 @@ from reports.builder import build_sponsor_report
 from reports.exports import FORMATS, export_report
 from reports.forms import PortfolioFilterForm
 from reports.page_cache import kept_while_unchanged
-from reports.params import BadParameter, parse_as_of
+from reports.params import BadParameter, form_errors, parse_as_of
 from reports.portfolio_page import SORT_LABELS, Filters, load_page, owners
 from reports.render_html import html_context
 from reports.workspace_views import respond
@@ -87,7 +87,7 @@ def portfolio_csv(request):
     """Every account the portfolio's filters select (the page's query string), in its order, as a CSV file."""
     accounts, owner_choices, form, filters, as_of = portfolio_query(request)
     if form.errors:
-        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        problems = "; ".join(form_errors(form))
         return HttpResponse(f"Bad filter: {problems}\n", status=400, content_type="text/plain; charset=utf-8")
     rows = portfolio_export.rows(accounts, filters, as_of=as_of, today=timezone.localdate(),
                                  owner_names=dict(owner_choices), base_url=settings.SITE_URL,

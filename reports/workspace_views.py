@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import account_team, accounts_visible_to
 from reports.page_cache import kept_while_unchanged
 from reports.panels import alerts_panel, changes_panel, org_changes_panel, sponsors_panel
-from reports.params import BadParameter, parse_as_of
+from reports.params import BadParameter, form_errors, parse_as_of
 from reports.workspace import executive_cards, header, load_scores, names_by_email, timeline, upcoming_touchpoints
 from reports.workspace_forms import ContactForm, InteractionForm, TimelineFilterForm, TouchpointForm
 from sponsors.config import rules_config
@@ -97,13 +97,13 @@ def timeline_context(request, account, contacts, data=None, team=None) -> dict:
 def workspace_context(request, account, *, as_of, forms=None, notices=None) -> dict:
     """Every section of the workspace (a fixed number of queries whatever the account's history)."""
     forms, notices = forms or {}, notices or {}
+    today = timezone.localdate()
     everyone = list(Contact.objects.filter(account=account))    # for the forms and the sponsors panel alike
-    left = departure_days(as_of=timezone.localdate(), account=account)     # and who has left before the CRM knows
+    left = departure_days(as_of=today, account=account)         # and who has left before the CRM knows
     contacts = account_contacts(account, everyone, left)
     sponsors = sponsors_panel(account=account, user=request.user, notice=notices.get("sponsors", ""),
                               error=notices.get("sponsors_error", ""), contacts=everyone, left=left)
     scores = load_scores(account, as_of=as_of)
-    today = timezone.localdate()
     planned = upcoming_touchpoints(account, as_of=today, unlogged_days=UNLOGGED_DAYS)
     log_plan = _plan_to_log(request, planned) if "log" not in forms else None
     people = [item.contact for item in sponsors["sponsor_items"]]
@@ -249,7 +249,7 @@ def interaction_edit_action(request, pk, interaction_id):
             return respond(request, account, "logged_response", notices={"log": "Interaction updated."},
                             done="Interaction updated.")
     if not request.htmx:
-        return respond(request, account, "", notices={"log": "; ".join(_errors(form))}, status=400)
+        return respond(request, account, "", notices={"log": "; ".join(form_errors(form))}, status=400)
     return render(request, f"{PAGE}#interaction_edit", {"account": account, "item": interaction, "form": form},
                   status=400)
 
@@ -262,10 +262,6 @@ def _edit_initial(interaction) -> dict:
             "participants": [str(c.pk) for c in interaction.participants.all()],
             "team_attendees": [str(u.pk) for u in interaction.team_attendees.all()],
             "topics": ", ".join(interaction.topics or ()), "outcome": interaction.outcome}
-
-
-def _errors(form) -> list[str]:
-    return [f"{name}: {e}" if name != "__all__" else e for name, errs in form.errors.items() for e in errs]
 
 
 @require_POST
@@ -370,5 +366,5 @@ def contact_edit_action(request, pk, contact_id):
             done = f"{form.cleaned_data['name']}: details saved."
             return respond(request, account, "sponsors_response", notices={"sponsors": done}, done=done)
     if not request.htmx:
-        return respond(request, account, "", notices={"sponsors_error": "; ".join(_errors(form))}, status=400)
+        return respond(request, account, "", notices={"sponsors_error": "; ".join(form_errors(form))}, status=400)
     return render(request, f"{PAGE}#contact_edit", {"account": account, "c": contact, "form": form}, status=400)
